@@ -1,0 +1,69 @@
+using Mesh.AppHost.Stores;
+using StackExchange.Redis;
+using Xunit;
+
+namespace Mesh.Testing;
+
+/// <summary>
+/// A throwaway <c>redis-server</c>, started the way the AppHost starts it (<see cref="RedisServer"/>), in a temporary
+/// directory. Share one per test assembly; give each test class its own key prefix (<see cref="NewKeyPrefix"/>).
+/// </summary>
+public sealed class RedisServerFixture : IAsyncLifetime
+{
+    readonly string directory = Path.Combine(Path.GetTempPath(), "mesh-tests", $"redis-{Guid.NewGuid():N}");
+    ServerProcess? server;
+    ConnectionMultiplexer? connection;
+
+    public int Port { get; private set; }
+
+    public string ConnectionString => RedisServer.ConnectionString($"127.0.0.1:{Port}");
+
+    /// <summary>A connection for arranging and asserting; the code under test makes its own.</summary>
+    public IConnectionMultiplexer Connection => connection ?? throw new InvalidOperationException("Redis is not started");
+
+    public static string NewKeyPrefix(string owner) => $"{owner}:{Guid.NewGuid():N}:";
+
+    public async ValueTask InitializeAsync()
+    {
+        var binary = RedisServer.Binary.Locate();
+        RedisServer.PrepareDataDirectory(directory, fresh: true);
+        Port = ServerProcess.FreePort();
+        server = ServerProcess.Start(binary, RedisServer.Arguments(Port, directory), directory);
+        await server.WaitUntilReadyAsync(async _ =>
+        {
+            connection ??= await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},abortConnect=false,connectTimeout=500");
+            await connection.GetDatabase().PingAsync();
+            return true;
+        }, TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>Stops the server, as a crash or an outage would; <see cref="StartAgainAsync"/> brings it back on the same port with its data.</summary>
+    public async Task StopAsync()
+    {
+        if (server is not null)
+        {
+            await server.DisposeAsync();
+            server = null;
+        }
+    }
+
+    public async Task StartAgainAsync()
+    {
+        await StopAsync();
+        server = ServerProcess.Start(RedisServer.Binary.Locate(), RedisServer.Arguments(Port, directory), directory);
+        await server.WaitUntilReadyAsync(async _ => (await Connection.GetDatabase().PingAsync()) >= TimeSpan.Zero, TimeSpan.FromSeconds(15));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+        await StopAsync();
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
