@@ -38,6 +38,10 @@ public sealed record PosixAccount(string Name, uint UserId, uint GroupId)
         var changed = new List<string>();
         for (var dir = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
         {
+            if (!Directory.Exists(dir))
+            {
+                continue;
+            }
             var mode = File.GetUnixFileMode(dir);
             var canTraverse = mode.HasFlag(UnixFileMode.OtherExecute) || (mode.HasFlag(UnixFileMode.UserExecute) && OwnerOf(dir) == UserId);
             if (!canTraverse)
