@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what Mesh needs beyond the .NET SDK, only what is missing (idempotent):
+#   redis-server and postgresql (the local stores), chromium (browser tests, with --browser).
+set -euo pipefail
+
+want_browser=false
+[[ "${1:-}" == "--browser" ]] && want_browser=true
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if ! command -v postgres >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
+  missing+=(postgresql)
+fi
+if $want_browser && ! command -v chromium >/dev/null 2>&1; then
+  missing+=(chromium)
+fi
+((${#missing[@]} == 0)) && exit 0
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null 2>&1 || { echo "need root to install: ${missing[*]} (sudo apt-get install -y ${missing[*]})" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+  $sudo apt-get update -qq >/dev/null
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts the packaged servers as system services; Mesh runs its own, so leave them stopped.
+for service in redis-server postgresql; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
+    $sudo systemctl stop "$service" || true
+  fi
+done
