@@ -1,0 +1,60 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Mesh.TelegramSandbox.BotApi;
+
+/// <summary>Checks reply_markup the way Telegram refuses it: buttons' texts, callback_data of 1–64 bytes, URLs.</summary>
+public static class ReplyMarkupValidator
+{
+    private static readonly string[] InlineActions =
+    [
+        "callback_data", "url", "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay",
+    ];
+
+    public static void Validate(JsonObject? markup)
+    {
+        if (markup is null) return;
+        if (markup["inline_keyboard"] is { } inline) ValidateInline(inline);
+        else if (markup["keyboard"] is { } keyboard) ValidateKeyboard(keyboard);
+        else if (markup["remove_keyboard"] is null && markup["force_reply"] is null)
+            throw BotApiException.BadRequest("can't parse reply keyboard markup JSON object");
+    }
+
+    private static void ValidateInline(JsonNode inline)
+    {
+        if (inline is not JsonArray rows) throw BotApiException.BadRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
+        foreach (var row in rows)
+        {
+            if (row is not JsonArray buttons) throw BotApiException.BadRequest("can't parse inline keyboard button: Field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays");
+            foreach (var node in buttons)
+            {
+                if (node is not JsonObject button) throw BotApiException.BadRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
+                if (button["text"]?.GetValue<string>() is not { Length: > 0 }) throw BotApiException.BadRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard");
+                var actions = InlineActions.Count(a => button[a] is not null);
+                if (actions == 0) throw BotApiException.BadRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard");
+                if (button["callback_data"] is { } data)
+                {
+                    var bytes = Encoding.UTF8.GetByteCount(data.ToString());
+                    if (bytes is < 1 or > 64) throw BotApiException.BadRequest("BUTTON_DATA_INVALID");
+                }
+                if (button["url"] is { } url && !Uri.TryCreate(url.ToString(), UriKind.Absolute, out _))
+                    throw BotApiException.BadRequest("BUTTON_URL_INVALID");
+            }
+        }
+    }
+
+    private static void ValidateKeyboard(JsonNode keyboard)
+    {
+        if (keyboard is not JsonArray rows) throw BotApiException.BadRequest("can't parse reply keyboard markup JSON object");
+        foreach (var row in rows)
+        {
+            if (row is not JsonArray buttons) throw BotApiException.BadRequest("can't parse reply keyboard markup JSON object");
+            foreach (var button in buttons)
+            {
+                var text = button is JsonObject o ? o["text"]?.ToString() : button?.ToString();
+                if (string.IsNullOrEmpty(text)) throw BotApiException.BadRequest("can't parse keyboard button: Field \"text\" must be of type String");
+            }
+        }
+    }
+}

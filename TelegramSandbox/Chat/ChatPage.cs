@@ -1,0 +1,29 @@
+namespace Mesh.TelegramSandbox.Chat;
+
+/// <summary>The web chat at <c>/chat</c> (and <c>/</c>): static HTML and JS embedded in the assembly.</summary>
+public static class ChatPage
+{
+    public const string Path = "/chat";
+
+    private static readonly Dictionary<string, string> ContentTypes = new()
+    {
+        ["index.html"] = "text/html; charset=utf-8",
+        ["chat.js"] = "text/javascript; charset=utf-8",
+        ["chat.css"] = "text/css; charset=utf-8",
+    };
+
+    public static IEndpointRouteBuilder MapChatPage(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", () => Results.Redirect(Path));
+        app.MapGet(Path, () => File("index.html"));
+        app.MapGet(Path + "/{file}", (string file) => File(file));
+        return app;
+    }
+
+    private static IResult File(string name)
+    {
+        if (!ContentTypes.TryGetValue(name, out var contentType)) return Results.NotFound();
+        var stream = typeof(ChatPage).Assembly.GetManifestResourceStream("chat/" + name);
+        return stream is null ? Results.NotFound() : Results.Stream(stream, contentType);
+    }
+}

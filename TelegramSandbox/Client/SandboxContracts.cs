@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+
+namespace Mesh.TelegramSandbox.Client;
+
+/// <summary>A Telegram user the sandbox acts as. In a private chat, the chat id is the user's id.</summary>
+public sealed record SandboxUser(long Id, string FirstName, string? LastName = null, string? Username = null, string? LanguageCode = "en");
+
+public sealed record SandboxBotInfo(long Id, string Username, string FirstName, string? WebhookUrl, int PendingUpdateCount, int ChatCount);
+
+public sealed record SandboxChatSummary(long ChatId, SandboxUser User, bool Blocked, int MessageCount, long Version);
+
+public sealed record SandboxButton(string Text, string? CallbackData, string? Url);
+
+/// <summary>A message in a chat as the control API shows it: the bot's (<see cref="FromBot"/>) or the user's.</summary>
+public sealed record SandboxChatMessage(
+    int MessageId,
+    bool FromBot,
+    long Date,
+    string Text,
+    JsonArray? Entities,
+    string? ParseMode,
+    JsonObject? ReplyMarkup,
+    IReadOnlyList<IReadOnlyList<SandboxButton>>? InlineKeyboard,
+    bool Edited,
+    long? EditDate,
+    bool Deleted,
+    int? ReplyToMessageId,
+    JsonObject? Invoice,
+    JsonObject? SuccessfulPayment);
+
+public sealed record SandboxCallbackAnswer(string CallbackQueryId, int MessageId, string? Data, string? Text, bool ShowAlert, string? Url, long AnsweredAt);
+
+/// <summary>Everything about one chat; <see cref="Version"/> moves on every change (long-poll with it).</summary>
+public sealed record SandboxChatState(
+    long BotId,
+    long ChatId,
+    long Version,
+    bool Exists,
+    bool Blocked,
+    SandboxUser? User,
+    IReadOnlyList<SandboxChatMessage> Messages,
+    JsonObject? ReplyKeyboard,
+    IReadOnlyList<SandboxCallbackAnswer> CallbackAnswers,
+    string? ChatAction);
+
+public sealed record RegisterBotRequest(string Token);
+
+public sealed record SendTextRequest(SandboxUser User, string Text, int? ReplyToMessageId = null);
+
+public sealed record SentUserMessage(long ChatId, int MessageId, long? UpdateId);
+
+/// <summary>Press the inline button of <see cref="MessageId"/> whose callback_data (or else text) matches.</summary>
+public sealed record PressButtonRequest(SandboxUser User, int MessageId, string? CallbackData, string? Text = null);
+
+public sealed record PressedButton(long ChatId, string CallbackQueryId, long? UpdateId);
+
+public sealed record BlockRequest(bool Blocked);
+
+public sealed record PayInvoiceRequest(SandboxUser User, int MessageId);
+
+public sealed record PayInvoiceResult(long ChatId, string PreCheckoutQueryId, long? UpdateId);
+
+public sealed record PreCheckoutState(string Id, bool? Ok, string? ErrorMessage, int? PaymentMessageId);
+
+/// <summary>Every Bot API call answers <see cref="StatusCode"/> (5xx or 429) for <see cref="Seconds"/>.</summary>
+public sealed record SetFaultRequest(int StatusCode, double Seconds, int RetryAfter = 1);
+
+public sealed record SinkCount(long Count);

@@ -1,0 +1,36 @@
+namespace Mesh.TelegramSandbox;
+
+/// <summary>The <c>Sandbox</c> configuration section.</summary>
+public sealed class SandboxOptions
+{
+    public const string Section = "Sandbox";
+
+    /// <summary>When not empty, the only bot tokens accepted; any other well-formed token gets 401.</summary>
+    public List<string> Tokens { get; set; } = [];
+
+    /// <summary>Benchmark mode: <c>sendMessage</c> answers a canned success, stores nothing and only counts.</summary>
+    public bool Sink { get; set; }
+
+    /// <summary>Pending updates older than this are dropped, as Telegram drops them after 24 hours.</summary>
+    public TimeSpan UpdateRetention { get; set; } = TimeSpan.FromHours(24);
+
+    public SandboxLimits Limits { get; set; } = new();
+
+    public WebhookDeliveryOptions Webhook { get; set; } = new();
+}
+
+/// <summary>Flood limits; a rate of 0 turns that limit off.</summary>
+public sealed class SandboxLimits
+{
+    public double PerChatPerSecond { get; set; } = 1;
+    public int PerChatBurst { get; set; } = 5;
+    public double GlobalPerSecond { get; set; } = 30;
+    public int GlobalBurst { get; set; } = 30;
+}
+
+public sealed class WebhookDeliveryOptions
+{
+    public double TimeoutSeconds { get; set; } = 10;
+    public double RetryInitialSeconds { get; set; } = 1;
+    public double RetryMaxSeconds { get; set; } = 60;
+}

@@ -1,0 +1,49 @@
+using Mesh.TelegramSandbox;
+using Mesh.TelegramSandbox.BotApi;
+using Mesh.TelegramSandbox.Bots;
+using Mesh.TelegramSandbox.Chat;
+using Mesh.TelegramSandbox.Control;
+using Mesh.TelegramSandbox.Limits;
+using Mesh.TelegramSandbox.Polling;
+using Mesh.TelegramSandbox.Webhooks;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>All of the sandbox's wiring in one place.</summary>
+public static class TelegramSandboxExtensions
+{
+    public static IHostApplicationBuilder AddTelegramSandbox(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SandboxOptions>()
+            .Bind(builder.Configuration.GetSection(SandboxOptions.Section))
+            .Validate(o => o.Limits.PerChatPerSecond >= 0 && o.Limits.GlobalPerSecond >= 0, "Sandbox:Limits rates must not be negative")
+            .Validate(o => o.Webhook.TimeoutSeconds > 0 && o.Webhook.RetryInitialSeconds > 0, "Sandbox:Webhook times must be positive")
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<BotRegistry>();
+        builder.Services.AddSingleton<FaultSwitch>();
+        builder.Services.AddSingleton<SinkCounter>();
+        builder.Services.AddSingleton<SendRateLimiter>();
+        builder.Services.AddSingleton<WebhookDelivery>();
+        builder.Services.AddSingleton<UserActions>();
+
+        builder.Services.AddSingleton<IBotApiMethods, BotMethods>();
+        builder.Services.AddSingleton<IBotApiMethods, MessageMethods>();
+        builder.Services.AddSingleton<IBotApiMethods, WebhookMethods>();
+        builder.Services.AddSingleton<IBotApiMethods, GetUpdatesMethod>();
+        builder.Services.AddSingleton<IBotApiMethods, PaymentMethods>();
+        builder.Services.AddSingleton<BotApiRouter>();
+        builder.Services.AddSingleton<BotApiEndpoint>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapTelegramSandbox(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods(BotApiEndpoint.Route, ["GET", "POST"], (HttpContext context, string token, string method, BotApiEndpoint endpoint) =>
+            endpoint.HandleAsync(context, token, method));
+        app.MapControlApi();
+        app.MapChatPage();
+        return app;
+    }
+}
