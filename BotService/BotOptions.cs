@@ -1,0 +1,28 @@
+namespace Mesh.Bot;
+
+/// <summary>The <c>Bot</c> configuration section: queues and workers.</summary>
+public sealed class BotOptions
+{
+    public const string Section = "Bot";
+
+    /// <summary>Prefix of every Redis key the bot service owns; tests give each class its own.</summary>
+    public string RedisKeyPrefix { get; set; } = "bot:";
+
+    /// <summary>Chats handled at once by this replica.</summary>
+    public int Workers { get; set; } = 32;
+
+    /// <summary>How long a worker holds a chat before another worker may take it over.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an update_id is remembered for de-duplication (Telegram keeps updates 24 h).</summary>
+    public TimeSpan DeduplicationWindow { get; set; } = TimeSpan.FromHours(25);
+
+    /// <summary>Tries of one update (handler failures and worker crashes) before it is dead-lettered.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>First back-off after a failed handler; doubles on each try.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often an idle worker looks for chats whose lease expired (new updates wake it at once).</summary>
+    public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,50 @@
+using Mesh.Bot.Features.Start;
+using Mesh.Bot.Grpc;
+using Mesh.Bot.Telegram;
+using Mesh.Bot.Updates;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Bot;
+
+public static class BotServiceExtensions
+{
+    /// <summary>All of the bot service's wiring: options validated at start, Redis, the Bot API client, intake, workers, handlers.</summary>
+    public static IHostApplicationBuilder AddBotServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+
+        services.AddOptions<BotOptions>().BindConfiguration(BotOptions.Section).ValidateOnStart();
+        services.AddOptions<TelegramOptions>().BindConfiguration(TelegramOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TelegramOptions>, TelegramOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+
+        // ConnectionStrings:redis; brings the Redis health check (/health) and tracing of every Redis call.
+        builder.AddRedisClient("redis");
+
+        services.AddGrpc(o => o.Interceptors.Add<StoreUnavailableInterceptor>());
+
+        // Telegram: no resilience handler (it would retry 429s itself); the sender does the retrying.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
+        services.AddHttpClient(TelegramClientFactory.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(30))
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        services.AddSingleton(TelegramClientFactory.Create);
+        services.AddSingleton<SendRateLimits>();
+        services.AddSingleton<UnreachableChats>();
+        services.AddSingleton<OutboundSender>();
+        services.AddSingleton<NotificationDelivery>();
+
+        // Updates: intake and durable per-chat queues, workers.
+        services.AddSingleton<ChatQueue>();
+        services.AddSingleton<UpdateIntake>();
+        services.AddHostedService<UpdateWorkers>();
+        services.AddHostedService<QueueSampler>();
+
+        // The handler pipeline, in order. The router and conversation state (issue 10) go before the features.
+        services.AddScoped<UpdatePipeline>();
+        services.AddBotMiddleware<StartFeature>();
+        services.AddBotMiddleware<UnknownInput>();
+
+        return builder;
+    }
+}

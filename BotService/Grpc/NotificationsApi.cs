@@ -1,0 +1,27 @@
+using Grpc.Core;
+using Mesh.Bot.Telegram;
+
+namespace Mesh.Bot.Grpc;
+
+/// <summary><c>Notifications</c>: other services' way to message a user, queued durably in the user's chat queue.</summary>
+public sealed class NotificationsApi(NotificationDelivery delivery) : Notifications.NotificationsBase
+{
+    const int MaxTextLength = 4096;
+
+    public override async Task<SendNotificationReply> Send(SendNotificationRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.NotificationId) || request.ChatId == 0 || string.IsNullOrWhiteSpace(request.Text))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "notification_id, chat_id and text are required"));
+        }
+        if (request.Text.Length > MaxTextLength)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"text is longer than {MaxTextLength} characters"));
+        }
+        var queued = await delivery.QueueAsync(request);
+        return new SendNotificationReply { Status = queued ? NotificationStatus.Queued : NotificationStatus.Duplicate };
+    }
+
+    public override async Task<GetNotificationOutcomeReply> GetOutcome(GetNotificationOutcomeRequest request, ServerCallContext context) =>
+        new() { Outcome = await delivery.OutcomeAsync(request.NotificationId) };
+}

@@ -1,0 +1,62 @@
+using Google.Protobuf;
+using Mesh.Bot.Grpc;
+using Mesh.Bot.Updates;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace Mesh.Bot.Telegram;
+
+/// <summary>
+/// The durable outbound path: a notification is queued in its chat's queue (ordered, leased, retried like an update)
+/// and delivered here through the sender; its outcome is kept 7 days under <c>notification:&lt;id&gt;</c>.
+/// </summary>
+public sealed class NotificationDelivery(ChatQueue queue, OutboundSender sender, IConnectionMultiplexer redis, IOptions<BotOptions> options)
+{
+    static readonly TimeSpan OutcomeRetention = TimeSpan.FromDays(7);
+    readonly string prefix = options.Value.RedisKeyPrefix;
+
+    /// <summary>Queues a notification; false when its id was queued before.</summary>
+    public async Task<bool> QueueAsync(SendNotificationRequest request)
+    {
+        var payload = request.ToByteArray();
+        var queued = await queue.EnqueueAsync("n:" + request.NotificationId, request.ChatId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            QueuedEntry.HeaderPrefix(EntryKind.Notification, request.NotificationId, System.Diagnostics.Activity.Current?.Id), payload);
+        if (queued)
+        {
+            await SetOutcomeAsync(request.NotificationId, NotificationOutcome.Pending);
+        }
+        return queued;
+    }
+
+    public async Task DeliverAsync(long chatId, QueuedEntry entry, CancellationToken cancellationToken)
+    {
+        var request = SendNotificationRequest.Parser.ParseFrom(entry.Payload.Span);
+        var outcome = await sender.SendMessageAsync(chatId, request.Text, Keyboard(request), ParseMode.Html, cancellationToken);
+        await SetOutcomeAsync(request.NotificationId, outcome switch
+        {
+            SendOutcome.Sent => NotificationOutcome.Sent,
+            SendOutcome.Blocked => NotificationOutcome.Blocked,
+            _ => NotificationOutcome.Failed,
+        });
+    }
+
+    public async Task<NotificationOutcome> OutcomeAsync(string notificationId)
+    {
+        var value = await redis.GetDatabase().StringGetAsync(prefix + "notification:" + notificationId);
+        return value.HasValue && Enum.TryParse<NotificationOutcome>(value.ToString(), out var outcome) ? outcome : NotificationOutcome.Unknown;
+    }
+
+    Task SetOutcomeAsync(string notificationId, NotificationOutcome outcome) =>
+        redis.GetDatabase().StringSetAsync(prefix + "notification:" + notificationId, outcome.ToString(), OutcomeRetention);
+
+    static InlineKeyboardMarkup? Keyboard(SendNotificationRequest request) =>
+        request.Buttons.Count == 0
+            ? null
+            : new InlineKeyboardMarkup(request.Buttons.Select(row => row.Buttons.Select(b =>
+                !string.IsNullOrEmpty(b.Url) ? InlineKeyboardButton.WithUrl(b.Text, b.Url)
+                : !string.IsNullOrEmpty(b.WebAppUrl) ? InlineKeyboardButton.WithWebApp(b.Text, new WebAppInfo(b.WebAppUrl))
+                : InlineKeyboardButton.WithCallbackData(b.Text, b.CallbackData))));
+}

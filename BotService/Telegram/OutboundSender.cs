@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types.Enums;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace Mesh.Bot.Telegram;
+
+/// <summary>
+/// Every message the bot sends goes through here: per-chat and global rate limits, 429 <c>retry_after</c> honoured,
+/// 5xx and network errors retried with back-off, 403 recorded (the chat is marked unreachable, no retry).
+/// Telegram.Bot's own 429 retry is off (<see cref="TelegramClientFactory"/>), so every 429 is seen here.
+/// </summary>
+public sealed partial class OutboundSender(
+    ITelegramBotClient bot,
+    SendRateLimits limits,
+    UnreachableChats unreachable,
+    IOptions<TelegramOptions> options,
+    TimeProvider clock,
+    ILogger<OutboundSender> logger)
+{
+    readonly TelegramOptions settings = options.Value;
+
+    public async Task<SendOutcome> SendMessageAsync(long chatId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken)
+    {
+        using var activity = BotTelemetry.Source.StartActivity("sendMessage", ActivityKind.Client);
+        activity?.SetTag("telegram.chat_id", chatId);
+        var failures = 0;
+        var rateLimited = 0;
+        while (true)
+        {
+            await limits.WaitAsync(chatId, cancellationToken);
+            try
+            {
+                await bot.SendMessage(chatId, text, parseMode, replyMarkup: keyboard, cancellationToken: cancellationToken);
+                Count("sent");
+                return SendOutcome.Sent;
+            }
+            catch (ApiRequestException e) when (e.ErrorCode == 429)
+            {
+                Count("429");
+                var wait = TimeSpan.FromSeconds(Math.Max(1, e.Parameters?.RetryAfter ?? 1));
+                if (++rateLimited > settings.MaxRateLimitedRetries)
+                {
+                    LogGaveUp(logger, chatId, "429");
+                    return Failed(activity);
+                }
+                LogRateLimited(logger, chatId, (int)wait.TotalSeconds);
+                await Task.Delay(wait, clock, cancellationToken);
+            }
+            catch (ApiRequestException e) when (e.ErrorCode == 403)
+            {
+                Count("403");
+                LogBlocked(logger, chatId);
+                await unreachable.MarkAsync(chatId);
+                activity?.SetTag("telegram.outcome", "blocked");
+                return SendOutcome.Blocked;
+            }
+            catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            {
+                if (++failures >= settings.MaxSendAttempts)
+                {
+                    Count("failed");
+                    LogGaveUp(logger, chatId, Describe(e));
+                    return Failed(activity);
+                }
+                var delay = settings.SendRetryDelay * Math.Pow(2, failures - 1);
+                LogRetrying(logger, chatId, Describe(e), failures);
+                await Task.Delay(delay, clock, cancellationToken);
+            }
+            catch (ApiRequestException e)
+            {
+                Count("failed");
+                LogRejected(logger, chatId, e.ErrorCode);
+                return Failed(activity);
+            }
+        }
+    }
+
+    static SendOutcome Failed(Activity? activity)
+    {
+        activity?.SetStatus(ActivityStatusCode.Error);
+        return SendOutcome.Failed;
+    }
+
+    static bool IsTransient(Exception e) => e switch
+    {
+        ApiRequestException api => api.ErrorCode >= 500,
+        RequestException => true,
+        HttpRequestException => true,
+        TaskCanceledException => true, // HttpClient timeout
+        _ => false,
+    };
+
+    // The exception message of a network failure may carry the request URL, which holds the token: never log it.
+    static string Describe(Exception e) => e switch
+    {
+        ApiRequestException api => api.ErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        RequestException { HttpStatusCode: { } status } => ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => e.GetType().Name,
+    };
+
+    static void Count(string outcome) => BotTelemetry.Sends.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    [LoggerMessage(1, LogLevel.Warning, "Telegram rate-limited sending to chat {ChatId}; retrying after {RetryAfter} s")]
+    static partial void LogRateLimited(ILogger logger, long chatId, int retryAfter);
+
+    [LoggerMessage(2, LogLevel.Information, "Chat {ChatId} blocked the bot (403); marked unreachable")]
+    static partial void LogBlocked(ILogger logger, long chatId);
+
+    [LoggerMessage(3, LogLevel.Warning, "Sending to chat {ChatId} failed ({Error}), try {Attempt}; retrying")]
+    static partial void LogRetrying(ILogger logger, long chatId, string error, int attempt);
+
+    [LoggerMessage(4, LogLevel.Error, "Sending to chat {ChatId} failed for good ({Error})")]
+    static partial void LogGaveUp(ILogger logger, long chatId, string error);
+
+    [LoggerMessage(5, LogLevel.Warning, "Telegram rejected a message to chat {ChatId} with {ErrorCode}")]
+    static partial void LogRejected(ILogger logger, long chatId, int errorCode);
+}

@@ -1,0 +1,18 @@
+namespace Mesh.Bot.Telegram;
+
+public enum SendOutcome
+{
+    Sent,
+
+    /// <summary>Telegram answered 403: the user blocked the bot (or left the chat); the chat is marked unreachable.</summary>
+    Blocked,
+
+    /// <summary>Rejected (4xx) or still failing after the retries.</summary>
+    Failed,
+}
+
+/// <summary>A reply could not be delivered after the sender's retries; the update is tried again later.</summary>
+public sealed class TelegramSendFailed(long chatId) : Exception($"Sending to chat {chatId} failed after retries.")
+{
+    public long ChatId { get; } = chatId;
+}

@@ -1,0 +1,47 @@
+using Mesh.Bot.Telegram;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace Mesh.Bot.Updates;
+
+/// <summary>
+/// One update on its way through the handler pipeline: the update, who sent it, where to answer, and the scope's
+/// services. Middlewares (the router and conversation state of later features) read it and add to <see cref="Items"/>.
+/// </summary>
+public sealed class BotContext(Update update, long chatId, OutboundSender sender, IServiceProvider services, CancellationToken cancellationToken)
+{
+    public Update Update { get; } = update;
+
+    public long UpdateId => Update.Id;
+
+    /// <summary>The chat the update belongs to (the queue it came from).</summary>
+    public long ChatId { get; } = chatId;
+
+    public User? From => Update.Message?.From ?? Update.CallbackQuery?.From ?? Update.EditedMessage?.From;
+
+    /// <summary>The text of a message update, or null.</summary>
+    public string? Text => Update.Message?.Text;
+
+    public IServiceProvider Services { get; } = services;
+
+    public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>State shared between middlewares for this update.</summary>
+    public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>();
+
+    /// <summary>Whether some handler answered; the fallback looks at it.</summary>
+    public bool Handled { get; set; }
+
+    /// <summary>Sends a message to this chat through the rate-limited sender; a send that finally fails throws, so the update is tried again.</summary>
+    public async Task<SendOutcome> ReplyAsync(string text, InlineKeyboardMarkup? keyboard = null, ParseMode parseMode = ParseMode.Html)
+    {
+        Handled = true;
+        var outcome = await sender.SendMessageAsync(ChatId, text, keyboard, parseMode, CancellationToken);
+        if (outcome == SendOutcome.Failed)
+        {
+            throw new TelegramSendFailed(ChatId);
+        }
+        return outcome;
+    }
+}

@@ -1,0 +1,193 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Mesh.Bot.Updates;
+
+/// <summary>What a worker got when it asked for work.</summary>
+public abstract record Claim
+{
+    /// <summary>A chat is now leased to the caller; <paramref name="Head"/> is its oldest entry, tried <paramref name="Tries"/> times.</summary>
+    public sealed record Leased(string ChatId, ReadOnlyMemory<byte> Head, long Tries) : Claim;
+
+    /// <summary>Nothing is ready; the next leased chat becomes free after <paramref name="NextDue"/> (null: no chat has work).</summary>
+    public sealed record Idle(TimeSpan? NextDue) : Claim;
+}
+
+/// <summary>What happened to a lease after the worker acknowledged or gave back an entry.</summary>
+public abstract record LeaseState
+{
+    /// <summary>The lease is still ours and the chat has this next entry.</summary>
+    public sealed record Next(ReadOnlyMemory<byte> Head, long Tries) : LeaseState;
+
+    /// <summary>The chat's queue is empty; the lease is released.</summary>
+    public sealed record Drained : LeaseState;
+
+    /// <summary>Another worker took the chat over (our lease expired); we must stop.</summary>
+    public sealed record Lost : LeaseState;
+}
+
+/// <summary>
+/// The durable per-chat queues in Redis. Every operation is one Lua script, so one round trip and atomic.
+/// Keys (under <see cref="BotOptions.RedisKeyPrefix"/>): <c>seen:&lt;id&gt;</c> de-dup markers with a TTL; <c>q:&lt;chat&gt;</c> a list
+/// per chat; <c>chats</c> a sorted set of chats with work, scored by when they may next be claimed (now when free,
+/// the lease expiry when leased: the lease is the score); <c>leases</c> chat → holder token; <c>tries</c> chat → tries
+/// of its head entry; <c>errors</c> chat → last handler error; <c>deadletter</c> a list; <c>depth</c> a counter.
+/// New work is announced on the channel <c>wake</c>.
+/// </summary>
+public sealed class ChatQueue(IConnectionMultiplexer redis, IOptions<BotOptions> options)
+{
+    const string Now = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) ";
+
+    // KEYS: seen, queue, chats, depth · ARGV: ttl s, header prefix, payload, chat, wake channel
+    const string EnqueueScript = Now + """
+        if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+        redis.call('RPUSH', KEYS[2], ARGV[2] .. ' ' .. now .. '\n' .. ARGV[3])
+        redis.call('INCR', KEYS[4])
+        if redis.call('ZADD', KEYS[3], 'NX', now, ARGV[4]) == 1 then redis.call('PUBLISH', ARGV[5], ARGV[4]) end
+        return 1
+        """;
+
+    // KEYS: chats, leases, tries · ARGV: prefix, lease ms, token
+    const string ClaimScript = Now + """
+        for i = 1, 8 do
+          local c = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1)
+          if #c == 0 then
+            local n = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+            if #n == 0 then return {0} end
+            return {1, tonumber(n[2]) - now}
+          end
+          local chat = c[1]
+          local head = redis.call('LINDEX', ARGV[1] .. 'q:' .. chat, 0)
+          if head then
+            redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), chat)
+            redis.call('HSET', KEYS[2], chat, ARGV[3])
+            local tries = redis.call('HINCRBY', KEYS[3], chat, 1)
+            return {2, chat, head, tries}
+          end
+          redis.call('ZREM', KEYS[1], chat)
+          redis.call('HDEL', KEYS[2], chat)
+        end
+        return {1, 0}
+        """;
+
+    // KEYS: chats, leases, tries, queue, depth, deadletter · ARGV: chat, token, lease ms, dead-letter note ('' = plain ack)
+    const string AckScript = Now + """
+        if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return {0} end
+        local done = redis.call('LPOP', KEYS[4])
+        if done then
+          redis.call('DECR', KEYS[5])
+          if ARGV[4] ~= '' then redis.call('RPUSH', KEYS[6], ARGV[4] .. '\n' .. done) end
+        end
+        redis.call('HDEL', KEYS[3], ARGV[1])
+        local head = redis.call('LINDEX', KEYS[4], 0)
+        if not head then
+          redis.call('ZREM', KEYS[1], ARGV[1])
+          redis.call('HDEL', KEYS[2], ARGV[1])
+          return {1}
+        end
+        redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+        local tries = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+        return {2, head, tries}
+        """;
+
+    // KEYS: chats, leases, errors · ARGV: chat, token, delay ms, error
+    const string ReleaseScript = Now + """
+        if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+        redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
+        redis.call('HDEL', KEYS[2], ARGV[1])
+        redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+        return 1
+        """;
+
+    // KEYS: chats, leases · ARGV: chat, token, lease ms
+    const string RenewScript = Now + """
+        if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+        redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[3]), ARGV[1])
+        return 1
+        """;
+
+    // KEYS: chats · ARGV: prefix, sample size → {depth, oldest enqueue ms or -1}
+    const string SampleScript = Now + """
+        local oldest = -1
+        for _, chat in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)) do
+          local head = redis.call('LINDEX', ARGV[1] .. 'q:' .. chat, 0)
+          if head then
+            local nl = string.find(head, '\n', 1, true)
+            local ms = tonumber(string.match(string.sub(head, 1, nl - 1), '(%d+)$'))
+            if ms and (oldest < 0 or ms < oldest) then oldest = ms end
+          end
+        end
+        return {tonumber(redis.call('GET', KEYS[2]) or '0'), oldest, now}
+        """;
+
+    readonly string prefix = options.Value.RedisKeyPrefix;
+    readonly long leaseMs = (long)options.Value.LeaseDuration.TotalMilliseconds;
+    readonly RedisKey chats = options.Value.RedisKeyPrefix + "chats";
+    readonly RedisKey leases = options.Value.RedisKeyPrefix + "leases";
+    readonly RedisKey tries = options.Value.RedisKeyPrefix + "tries";
+    readonly RedisKey errors = options.Value.RedisKeyPrefix + "errors";
+    readonly RedisKey depth = options.Value.RedisKeyPrefix + "depth";
+    readonly RedisKey deadLetter = options.Value.RedisKeyPrefix + "deadletter";
+    readonly long dedupSeconds = (long)options.Value.DeduplicationWindow.TotalSeconds;
+
+    public RedisChannel WakeChannel => RedisChannel.Literal(prefix + "wake");
+
+    public RedisKey QueueKey(string chatId) => prefix + "q:" + chatId;
+
+    public RedisKey DeadLetterKey => deadLetter;
+
+    IDatabase Db => redis.GetDatabase();
+
+    /// <summary>Appends an entry to its chat's queue unless <paramref name="dedupId"/> was seen; false for a duplicate.</summary>
+    public async Task<bool> EnqueueAsync(string dedupId, string chatId, string headerPrefix, ReadOnlyMemory<byte> payload)
+    {
+        var result = await Db.ScriptEvaluateAsync(EnqueueScript,
+            [prefix + "seen:" + dedupId, QueueKey(chatId), chats, depth],
+            [dedupSeconds, headerPrefix, payload, chatId, WakeChannel.ToString()]);
+        return (long)result == 1;
+    }
+
+    public async Task<Claim> ClaimAsync(string token)
+    {
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(ClaimScript, [chats, leases, tries], [prefix, leaseMs, token]))!;
+        return (long)result[0] switch
+        {
+            0 => new Claim.Idle(null),
+            1 => new Claim.Idle(TimeSpan.FromMilliseconds(Math.Max(0, (long)result[1]))),
+            _ => new Claim.Leased((string)result[1]!, (byte[])result[2]!, (long)result[3]),
+        };
+    }
+
+    /// <summary>Removes the handled head entry (to the dead-letter list when <paramref name="deadLetterNote"/> is given).</summary>
+    public async Task<LeaseState> AckAsync(string chatId, string token, string? deadLetterNote = null)
+    {
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(AckScript,
+            [chats, leases, tries, QueueKey(chatId), depth, deadLetter],
+            [chatId, token, leaseMs, deadLetterNote ?? ""]))!;
+        return (long)result[0] switch
+        {
+            0 => new LeaseState.Lost(),
+            1 => new LeaseState.Drained(),
+            _ => new LeaseState.Next((byte[])result[1]!, (long)result[2]),
+        };
+    }
+
+    /// <summary>Gives the chat back with its head entry still queued, to be tried again after <paramref name="delay"/>.</summary>
+    public async Task ReleaseAsync(string chatId, string token, TimeSpan delay, string error) =>
+        await Db.ScriptEvaluateAsync(ReleaseScript, [chats, leases, errors],
+            [chatId, token, (long)delay.TotalMilliseconds, error]);
+
+    /// <summary>Extends a lease still held; false when it was lost.</summary>
+    public async Task<bool> RenewAsync(string chatId, string token) =>
+        (long)await Db.ScriptEvaluateAsync(RenewScript, [chats, leases], [chatId, token, leaseMs]) == 1;
+
+    public async Task<string?> LastErrorAsync(string chatId) => await Db.HashGetAsync(errors, chatId);
+
+    /// <summary>Total queued entries and the age of the oldest among the next <paramref name="sample"/> chats.</summary>
+    public async Task<(long Depth, TimeSpan? OldestAge)> SampleAsync(int sample = 20)
+    {
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SampleScript, [chats, depth], [prefix, sample]))!;
+        var oldest = (long)result[1];
+        return ((long)result[0], oldest < 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, (long)result[2] - oldest)));
+    }
+}

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Mesh.Bot.Telegram;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Telegram.Bot;
+using Telegram.Bot.Types;
+
+namespace Mesh.Bot.Updates;
+
+/// <summary>
+/// The workers of this replica: each leases one chat at a time, takes its entries in order, runs the handler
+/// pipeline (or delivers a notification) and acknowledges each entry. A failing entry is given back with a back-off
+/// and, after <see cref="BotOptions.MaxAttempts"/> tries, dead-lettered with its error so the chat moves on.
+/// Idle workers sleep until the intake announces work (Redis pub/sub) or a lease is due to expire.
+/// </summary>
+public sealed partial class UpdateWorkers(
+    ChatQueue queue,
+    IConnectionMultiplexer redis,
+    IServiceScopeFactory scopes,
+    NotificationDelivery notifications,
+    IOptions<BotOptions> options,
+    ILogger<UpdateWorkers> logger) : BackgroundService
+{
+    readonly BotOptions settings = options.Value;
+    readonly SemaphoreSlim wake = new(0);
+    readonly string replica = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await SubscribeAsync(stoppingToken);
+        var workers = Enumerable.Range(0, Math.Max(1, settings.Workers)).Select(i => Task.Run(() => RunWorkerAsync($"{replica}:{i}", stoppingToken), stoppingToken));
+        await Task.WhenAll(workers);
+    }
+
+    async Task SubscribeAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await redis.GetSubscriber().SubscribeAsync(queue.WakeChannel, (_, _) =>
+                {
+                    if (wake.CurrentCount < settings.Workers)
+                    {
+                        wake.Release();
+                    }
+                });
+                return;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                LogRedisUnavailable(logger, e.GetType().Name);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    async Task RunWorkerAsync(string token, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                switch (await queue.ClaimAsync(token))
+                {
+                    case Claim.Leased leased:
+                        await ProcessChatAsync(leased, token, stoppingToken);
+                        break;
+                    case Claim.Idle idle:
+                        var wait = idle.NextDue is { } due
+                            ? (due < settings.IdlePollInterval ? due : settings.IdlePollInterval)
+                            : settings.IdlePollInterval * 6;
+                        await wake.WaitAsync(wait + TimeSpan.FromMilliseconds(Random.Shared.Next(1, 20)), stoppingToken);
+                        break;
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                LogRedisUnavailable(logger, e.GetType().Name);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    async Task ProcessChatAsync(Claim.Leased claim, string token, CancellationToken stoppingToken)
+    {
+        var chatId = claim.ChatId;
+        LeaseState state = new LeaseState.Next(claim.Head, claim.Tries);
+        while (state is LeaseState.Next next && !stoppingToken.IsCancellationRequested)
+        {
+            var entry = QueuedEntry.Parse(next.Head);
+            if (next.Tries > settings.MaxAttempts)
+            {
+                var error = await queue.LastErrorAsync(chatId) ?? "the worker stopped while handling it";
+                LogDeadLettered(logger, entry.Id, chatId, next.Tries - 1);
+                BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
+                state = await queue.AckAsync(chatId, token, $"{entry.Kind} {entry.Id} chat {chatId} after {next.Tries - 1} tries: {error}");
+                continue;
+            }
+            try
+            {
+                await HandleWithLeaseAsync(chatId, token, entry, stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                var delay = settings.RetryDelay * Math.Pow(2, Math.Min(next.Tries - 1, 10));
+                LogHandlerFailed(logger, e, entry.Id, chatId, next.Tries);
+                BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+                await queue.ReleaseAsync(chatId, token, delay, $"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" "));
+                return;
+            }
+            state = await queue.AckAsync(chatId, token);
+        }
+        if (state is LeaseState.Lost)
+        {
+            LogLeaseLost(logger, chatId);
+        }
+    }
+
+    async Task HandleWithLeaseAsync(string chatId, string token, QueuedEntry entry, CancellationToken stoppingToken)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var renewal = KeepLeaseAsync(chatId, token, done.Token);
+        try
+        {
+            await HandleAsync(long.Parse(chatId, System.Globalization.CultureInfo.InvariantCulture), entry, stoppingToken);
+        }
+        finally
+        {
+            await done.CancelAsync();
+            await renewal;
+        }
+    }
+
+    async Task KeepLeaseAsync(string chatId, string token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(settings.LeaseDuration / 3, cancellationToken);
+                if (!await queue.RenewAsync(chatId, token))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or RedisException or TimeoutException)
+        {
+        }
+    }
+
+    async Task HandleAsync(long chatId, QueuedEntry entry, CancellationToken stoppingToken)
+    {
+        ActivityContext.TryParse(entry.TraceParent, null, out var parent);
+        using var activity = BotTelemetry.Source.StartActivity(entry.Kind == EntryKind.Update ? "HandleUpdate" : "DeliverNotification", ActivityKind.Consumer, parent);
+        activity?.SetTag("telegram.chat_id", chatId);
+        activity?.SetTag(entry.Kind == EntryKind.Update ? "telegram.update_id" : "mesh.notification_id", entry.Id);
+        var started = Stopwatch.GetTimestamp();
+        if (entry.Kind == EntryKind.Notification)
+        {
+            await notifications.DeliverAsync(chatId, entry, stoppingToken);
+        }
+        else
+        {
+            var update = JsonSerializer.Deserialize<Update>(entry.Payload.Span, JsonBotAPI.Options)
+                ?? throw new JsonException("The queued update is null.");
+            await using var scope = scopes.CreateAsyncScope();
+            var ctx = new BotContext(update, chatId, scope.ServiceProvider.GetRequiredService<OutboundSender>(), scope.ServiceProvider, stoppingToken);
+            await scope.ServiceProvider.GetRequiredService<UpdatePipeline>().RunAsync(ctx);
+            LogHandled(logger, update.Id, chatId);
+        }
+        BotTelemetry.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "handled"));
+    }
+
+    public override void Dispose()
+    {
+        wake.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(1, LogLevel.Debug, "Handled update {UpdateId} of chat {ChatId}")]
+    static partial void LogHandled(ILogger logger, long updateId, long chatId);
+
+    [LoggerMessage(2, LogLevel.Warning, "Handling {EntryId} of chat {ChatId} failed (try {Attempt}); it will be tried again")]
+    static partial void LogHandlerFailed(ILogger logger, Exception exception, string entryId, string chatId, long attempt);
+
+    [LoggerMessage(3, LogLevel.Error, "Dead-lettered {EntryId} of chat {ChatId} after {Attempts} tries")]
+    static partial void LogDeadLettered(ILogger logger, string entryId, string chatId, long attempts);
+
+    [LoggerMessage(4, LogLevel.Warning, "Lost the lease on chat {ChatId}; another worker has it")]
+    static partial void LogLeaseLost(ILogger logger, string chatId);
+
+    [LoggerMessage(5, LogLevel.Warning, "Redis unavailable ({Error}); workers retry")]
+    static partial void LogRedisUnavailable(ILogger logger, string error);
+}
