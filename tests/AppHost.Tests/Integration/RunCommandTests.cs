@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using Mesh.Testing;
+
+namespace Mesh.AppHost.Tests.Integration;
+
+/// <summary>The AppHost as a developer runs it: <c>dotnet run --project AppHost</c>, stopped with SIGTERM.</summary>
+public sealed class RunCommandTests
+{
+    const int SigTerm = 15;
+
+    [Fact]
+    public async Task Run_command_prints_the_login_url_and_sigterm_leaves_no_process_behind()
+    {
+        var dataPath = MeshAppHost.NewDataPath();
+        var output = new StringBuilder();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Repository.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "run", "--project", "AppHost", "--no-build", "--no-launch-profile", "--", $"--LocalStores:DataPath={dataPath}" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        var dashboard = ServerProcess.FreePort();
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        info.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        info.Environment["ASPNETCORE_URLS"] = $"http://localhost:{dashboard}";
+        info.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        info.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = $"http://localhost:{ServerProcess.FreePort()}";
+        info.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{ServerProcess.FreePort()}";
+
+        using var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await WaitForAsync(() => Text(output).Contains("Distributed application started"), TimeSpan.FromMinutes(2), output);
+            Assert.Contains($"http://localhost:{dashboard}/login?t=", Text(output));
+            // Both servers are up (their processes sit under this run's data directory).
+            await WaitForAsync(() => MeshProcesses.MonitoringOrUnder(-1, dataPath).Count >= 2, TimeSpan.FromMinutes(1), output);
+
+            Assert.Equal(0, kill(process.Id, SigTerm));
+            using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+            await process.WaitForExitAsync(exited.Token);
+
+            var left = await MeshProcesses.WaitUntilGoneAsync(process.Id, dataPath, TimeSpan.FromSeconds(30));
+            Assert.True(left.Count == 0, $"left running: {string.Join("; ", left.Select(p => $"{p.Id} {p.CommandLine}"))}");
+            Assert.DoesNotContain(Process.GetProcessesByName("dcp"), p => IsMonitoring(p.Id, process.Id));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            if (Directory.Exists(dataPath))
+            {
+                Directory.Delete(dataPath, recursive: true);
+            }
+        }
+    }
+
+    static bool IsMonitoring(int dcp, int appHost)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{dcp}/cmdline").Replace('\0', ' ').Contains($"--monitor {appHost}");
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    static string Text(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+
+    static async Task WaitForAsync(Func<bool> condition, TimeSpan deadline, StringBuilder output)
+    {
+        var until = DateTime.UtcNow + deadline;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < until, $"not within {deadline}; AppHost output:\n{Text(output)}");
+            await Task.Delay(100);
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
+}
