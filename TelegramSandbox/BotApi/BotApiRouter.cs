@@ -9,7 +9,7 @@ public sealed record BotApiCall(SandboxBot Bot, ApiArgs Args, CancellationToken 
 /// <summary>A successful result and the optional <c>description</c> Telegram adds to some (setWebhook).</summary>
 public sealed record BotApiResult(JsonNode? Result, string? Description = null)
 {
-    public static readonly BotApiResult True = new(JsonValue.Create(true));
+    public static BotApiResult True => new(JsonValue.Create(true));
 }
 
 public delegate ValueTask<BotApiResult> BotApiHandler(BotApiCall call);
