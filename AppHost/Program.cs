@@ -5,4 +5,7 @@ var postgres = builder.AddLocalPostgres("postgres");
 var billingDb = postgres.AddDatabase("billingdb");
 var supportDb = postgres.AddDatabase("supportdb");
 
+// The real Bot API when Telegram:BotToken is set; otherwise the local sandbox ("telegram") and its web chat.
+var telegram = builder.AddTelegram("telegram");
+
 builder.Build().Run();
