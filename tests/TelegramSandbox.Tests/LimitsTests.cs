@@ -1,0 +1,121 @@
+using Mesh.Testing.Sandbox;
+using Mesh.TelegramSandbox.Client;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+
+namespace Mesh.TelegramSandbox.Tests;
+
+/// <summary>Limits, tokens, faults and sink mode change a whole sandbox, so each test starts its own.</summary>
+public sealed class LimitsTests
+{
+    private static readonly SandboxUser Alice = new(1001, "Alice");
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task More_than_one_message_a_second_to_a_chat_gets_429_with_retry_after()
+    {
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sandbox:Limits:PerChatPerSecond"] = "1",
+            ["Sandbox:Limits:PerChatBurst"] = "3",
+        }, Ct);
+        var bot = SandboxTest.NewBot(host, host.BotToken);
+        await host.Client.SendTextAsync(host.BotToken, Alice, "/start", Ct);
+        await host.Client.SendTextAsync(host.BotToken, new SandboxUser(1002, "Boris"), "/start", Ct);
+
+        for (var i = 0; i < 3; i++) await bot.SendMessage(Alice.Id, $"burst {i}", cancellationToken: Ct);
+        var error = await Assert.ThrowsAsync<ApiRequestException>(() => bot.SendMessage(Alice.Id, "one too many", cancellationToken: Ct));
+        var otherChat = await bot.SendMessage(1002, "another chat is fine", cancellationToken: Ct);
+
+        Assert.Equal(429, error.ErrorCode);
+        Assert.StartsWith("Too Many Requests: retry after ", error.Message);
+        Assert.True(error.Parameters?.RetryAfter >= 1);
+        Assert.NotNull(otherChat);
+    }
+
+    [Fact]
+    public async Task More_than_the_global_rate_gets_429_whatever_the_chat()
+    {
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sandbox:Limits:GlobalPerSecond"] = "1",
+            ["Sandbox:Limits:GlobalBurst"] = "5",
+        }, Ct);
+        var bot = SandboxTest.NewBot(host, host.BotToken);
+        for (var user = 1; user <= 6; user++) await host.Client.SendTextAsync(host.BotToken, new SandboxUser(user, $"U{user}"), "/start", Ct);
+
+        for (var user = 1; user <= 5; user++) await bot.SendMessage(user, "hi", cancellationToken: Ct);
+        var error = await Assert.ThrowsAsync<ApiRequestException>(() => bot.SendMessage(6, "hi", cancellationToken: Ct));
+
+        Assert.Equal(429, error.ErrorCode);
+        Assert.NotNull(error.Parameters?.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Token_not_listed_in_Sandbox_Tokens_gets_401_unauthorized()
+    {
+        var allowed = SandboxHost.NewBotToken();
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?> { ["Sandbox:Tokens:0"] = allowed }, Ct);
+
+        var me = await SandboxTest.NewBot(host, allowed).GetMe(Ct);
+        var error = await Assert.ThrowsAsync<ApiRequestException>(() => SandboxTest.NewBot(host, SandboxHost.NewBotToken()).GetMe(Ct));
+
+        Assert.Equal(long.Parse(allowed.Split(':')[0]), me.Id);
+        Assert.Equal(401, error.ErrorCode);
+        Assert.Equal("Unauthorized", error.Message);
+    }
+
+    [Fact]
+    public async Task Fault_switch_fails_every_call_until_it_is_cleared()
+    {
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?>(), Ct);
+        var bot = SandboxTest.NewBot(host, host.BotToken);
+
+        await host.Client.SetFaultAsync(500, TimeSpan.FromMinutes(1), ct: Ct);
+        var serverError = await Assert.ThrowsAsync<ApiRequestException>(() => bot.GetMe(Ct));
+        await host.Client.SetFaultAsync(429, TimeSpan.FromMinutes(1), retryAfterSeconds: 7, ct: Ct);
+        var tooMany = await Assert.ThrowsAsync<ApiRequestException>(() => bot.GetMe(Ct));
+        await host.Client.ClearFaultAsync(Ct);
+        var me = await bot.GetMe(Ct);
+
+        Assert.Equal(500, serverError.ErrorCode);
+        Assert.Equal(7, tooMany.Parameters?.RetryAfter);
+        Assert.True(me.IsBot);
+    }
+
+    [Fact]
+    public async Task Fault_switch_ends_by_itself()
+    {
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?>(), Ct);
+        var bot = SandboxTest.NewBot(host, host.BotToken);
+
+        await host.Client.SetFaultAsync(503, TimeSpan.FromMilliseconds(300), ct: Ct);
+        await Assert.ThrowsAnyAsync<RequestException>(() => bot.GetMe(Ct));
+
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                return (await bot.GetMe(Ct)).IsBot;
+            }
+            catch (RequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Sink_mode_answers_sendMessage_and_counts_it()
+    {
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?> { ["Sandbox:Sink"] = "true" }, Ct);
+        var bot = SandboxTest.NewBot(host, host.BotToken);
+
+        for (var i = 0; i < 20; i++) await bot.SendMessage(424242, "load", cancellationToken: Ct);
+        var count = await host.Client.GetSinkCountAsync(Ct);
+        await host.Client.ResetSinkCountAsync(Ct);
+
+        Assert.Equal(20, count);
+        Assert.Equal(0, await host.Client.GetSinkCountAsync(Ct));
+    }
+}

@@ -1,0 +1,142 @@
+using Mesh.Testing.Sandbox;
+using Mesh.TelegramSandbox.Client;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types.Enums;
+
+namespace Mesh.TelegramSandbox.Tests;
+
+public sealed class WebhookTests(SandboxHost sandbox) : SandboxTest(sandbox)
+{
+    [Fact]
+    public async Task Update_is_posted_to_the_webhook_with_the_secret_header()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Ct);
+        await Bot.SetWebhook(receiver.Url, secretToken: "s3cr3t_-X", cancellationToken: Ct);
+
+        var sent = await Client.SendTextAsync(Token, Alice, "hello", Ct);
+        await Eventually.TrueAsync(() => receiver.Accepted.Any());
+
+        var received = Assert.Single(receiver.Received);
+        Assert.Equal("s3cr3t_-X", received.Secret);
+        Assert.Equal(sent.UpdateId, received.UpdateId);
+        Assert.Equal("hello", received.Text);
+        await Eventually.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0);
+    }
+
+    [Fact]
+    public async Task Failed_delivery_is_retried_until_2xx_and_the_error_is_recorded()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Ct);
+        var attempts = 0;
+        receiver.Respond = _ => Task.FromResult(Interlocked.Increment(ref attempts) <= 3 ? 500 : 200);
+        await Bot.SetWebhook(receiver.Url, cancellationToken: Ct);
+
+        await Client.SendTextAsync(Token, Alice, "retry me", Ct);
+        await Eventually.TrueAsync(() => receiver.Accepted.Any());
+        var info = await Bot.GetWebhookInfo(Ct);
+
+        Assert.Equal(4, receiver.Received.Count);
+        Assert.Single(receiver.Received.Select(r => r.UpdateId).Distinct());
+        Assert.Equal("Wrong response from the webhook: 500 Internal Server Error", info.LastErrorMessage);
+        Assert.NotNull(info.LastErrorDate);
+        Assert.Equal(0, info.PendingUpdateCount);
+    }
+
+    [Fact]
+    public async Task Pending_update_count_includes_updates_waiting_for_retry()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Ct);
+        receiver.Respond = _ => Task.FromResult(503);
+        await Bot.SetWebhook(receiver.Url, cancellationToken: Ct);
+
+        await Client.SendTextAsync(Token, Alice, "one", Ct);
+        await Client.SendTextAsync(Token, Boris, "two", Ct);
+        await Eventually.TrueAsync(() => receiver.Received.Count >= 2);
+        var info = await Bot.GetWebhookInfo(Ct);
+
+        Assert.Equal(2, info.PendingUpdateCount);
+        Assert.Equal(receiver.Url, info.Url);
+        Assert.Equal(40, info.MaxConnections);
+    }
+
+    [Fact]
+    public async Task Updates_of_one_chat_are_delivered_one_at_a_time_in_order()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Ct);
+        var failedFirst = 0;
+        receiver.Respond = async update =>
+        {
+            await Task.Yield();
+            return update["message"]?["text"]?.ToString() == "m1" && Interlocked.Increment(ref failedFirst) <= 2 ? 500 : 200;
+        };
+        await Bot.SetWebhook(receiver.Url, maxConnections: 10, cancellationToken: Ct);
+
+        for (var i = 1; i <= 5; i++) await Client.SendTextAsync(Token, Alice, $"m{i}", Ct);
+        await Eventually.TrueAsync(() => receiver.Accepted.Count() == 5);
+
+        Assert.Equal(["m1", "m2", "m3", "m4", "m5"], receiver.Accepted.Select(r => r.Text));
+        Assert.Equal(["m1", "m1", "m1", "m2", "m3", "m4", "m5"], receiver.Received.Select(r => r.Text));
+        Assert.Equal(1, receiver.MaxInFlight);
+    }
+
+    [Fact]
+    public async Task At_most_max_connections_deliveries_run_at_once()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Ct);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Respond = async _ =>
+        {
+            await gate.Task;
+            return 200;
+        };
+        await Bot.SetWebhook(receiver.Url, maxConnections: 2, cancellationToken: Ct);
+
+        for (var user = 1; user <= 6; user++) await Client.SendTextAsync(Token, new SandboxUser(5000 + user, $"User {user}"), "hi", Ct);
+        await Eventually.TrueAsync(() => receiver.InFlight == 2);
+        gate.SetResult();
+        await Eventually.TrueAsync(() => receiver.Accepted.Count() == 6);
+
+        Assert.Equal(2, receiver.MaxInFlight);
+    }
+
+    [Fact]
+    public async Task Allowed_updates_filter_what_is_delivered()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Ct);
+        await Bot.SetWebhook(receiver.Url, allowedUpdates: [UpdateType.CallbackQuery], cancellationToken: Ct);
+
+        var dropped = await Client.SendTextAsync(Token, Alice, "ignored", Ct);
+        var info = await Bot.GetWebhookInfo(Ct);
+
+        Assert.Null(dropped.UpdateId);
+        Assert.Equal([UpdateType.CallbackQuery], info.AllowedUpdates);
+        Assert.Equal(0, info.PendingUpdateCount);
+    }
+
+    [Fact]
+    public async Task Webhook_with_a_bad_secret_or_url_is_refused()
+    {
+        var secret = await Assert.ThrowsAsync<ApiRequestException>(() => Bot.SetWebhook("https://example.com/hook", secretToken: "not allowed!", cancellationToken: Ct));
+        var url = await Assert.ThrowsAsync<ApiRequestException>(() => Bot.SetWebhook("ftp://example.com/hook", cancellationToken: Ct));
+
+        Assert.Equal(400, secret.ErrorCode);
+        Assert.Equal(400, url.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Deleting_the_webhook_with_drop_pending_forgets_updates()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Ct);
+        receiver.Respond = _ => Task.FromResult(500);
+        await Bot.SetWebhook(receiver.Url, cancellationToken: Ct);
+        await Client.SendTextAsync(Token, Alice, "stuck", Ct);
+        await Eventually.TrueAsync(() => !receiver.Received.IsEmpty);
+
+        await Bot.DeleteWebhook(dropPendingUpdates: true, cancellationToken: Ct);
+        await Eventually.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0);
+        var info = await Bot.GetWebhookInfo(Ct);
+
+        Assert.Equal("", info.Url);
+    }
+}
