@@ -8,4 +8,6 @@ var supportDb = postgres.AddDatabase("supportdb");
 // The real Bot API when Telegram:BotToken is set; otherwise the local sandbox ("telegram") and its web chat.
 var telegram = builder.AddTelegram("telegram");
 
+builder.AddReadinessReport();
+
 builder.Build().Run();
