@@ -1,0 +1,78 @@
+using Mesh.Testing.Sandbox;
+using Microsoft.Playwright;
+using Telegram.Bot;
+using Telegram.Bot.Types.ReplyMarkups;
+using static Microsoft.Playwright.Assertions;
+
+namespace Mesh.TelegramSandbox.Tests;
+
+public sealed class ChatPageTests(SandboxHost sandbox) : SandboxTest(sandbox)
+{
+    [Fact]
+    public async Task Message_typed_in_the_chat_page_reaches_the_bot_and_its_reply_with_buttons_shows()
+    {
+        var me = await Bot.GetMe(Ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var echo = RunEchoBotAsync(stop.Token);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"{Sandbox.ChatUrl}?bot={me.Id}");
+
+        await page.FillAsync("#user-name", "Carol");
+        await page.FillAsync("#text", "hello <b>bot</b>");
+        await page.ClickAsync("#send");
+
+        var reply = page.Locator(".message.from-bot").First;
+        await Expect(reply.Locator(".text")).ToHaveTextAsync("You said: hello <b>bot</b>");
+        await Expect(reply.Locator("b")).ToHaveTextAsync("You said:");
+        await Expect(reply.Locator(".inline-button", new() { HasText = "Yes" })).ToBeVisibleAsync();
+        await Expect(reply.Locator(".inline-button", new() { HasText = "No" })).ToBeVisibleAsync();
+
+        await reply.Locator(".inline-button", new() { HasText = "Yes" }).ClickAsync();
+        await Expect(reply.Locator(".text")).ToHaveTextAsync("Chosen: yes");
+        await Expect(reply.Locator(".meta")).ToContainTextAsync("edited");
+
+        await stop.CancelAsync();
+        await echo;
+    }
+
+    /// <summary>A test bot: answers each text with an inline keyboard, and a press by editing the message.</summary>
+    private async Task RunEchoBotAsync(CancellationToken ct)
+    {
+        var offset = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            Telegram.Bot.Types.Update[] updates;
+            try
+            {
+                updates = await Bot.GetUpdates(offset, timeout: 1, cancellationToken: ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            foreach (var update in updates)
+            {
+                offset = update.Id + 1;
+                if (update.Message is { Text: { } text } message)
+                {
+                    var keyboard = new InlineKeyboardMarkup([[InlineKeyboardButton.WithCallbackData("Yes", "yes"), InlineKeyboardButton.WithCallbackData("No", "no")]]);
+                    await Bot.SendMessage(message.Chat.Id, $"<b>You said:</b> {System.Net.WebUtility.HtmlEncode(text)}",
+                        parseMode: Telegram.Bot.Types.Enums.ParseMode.Html, replyMarkup: keyboard, cancellationToken: ct);
+                }
+                else if (update.CallbackQuery is { } query)
+                {
+                    await Bot.AnswerCallbackQuery(query.Id, "Noted", cancellationToken: ct);
+                    await Bot.EditMessageText(query.Message!.Chat.Id, query.Message.MessageId, $"Chosen: {query.Data}", cancellationToken: ct);
+                }
+            }
+        }
+    }
+}
