@@ -44,6 +44,7 @@ public static class TelegramSandboxExtensions
             endpoint.HandleAsync(context, token, method));
         app.MapControlApi();
         app.MapChatPage();
+        if (app is WebApplication web) ChatPage.LogUrlsOnStart(web);
         return app;
     }
 }

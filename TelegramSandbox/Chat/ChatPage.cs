@@ -20,6 +20,15 @@ public static class ChatPage
         return app;
     }
 
+    /// <summary>Names the Bot API base URL and the chat page in the console once Kestrel has its addresses.</summary>
+    public static void LogUrlsOnStart(WebApplication app) =>
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatPage).FullName!);
+            foreach (var url in app.Urls)
+                logger.LogInformation("Telegram sandbox: Bot API base URL {BaseUrl}, web chat {ChatUrl}", url.TrimEnd('/'), url.TrimEnd('/') + Path);
+        });
+
     private static IResult File(string name)
     {
         if (!ContentTypes.TryGetValue(name, out var contentType)) return Results.NotFound();
