@@ -23,6 +23,12 @@ public sealed class BotOptions
     /// <summary>First back-off after a failed handler; doubles on each try.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long an update waits in its chat's queue before it is handled, so updates Telegram delivers concurrently
+    /// (up to max_connections at once) are handled in update_id order. Not on the acknowledgement path.
+    /// </summary>
+    public TimeSpan ReorderWindow { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How often an idle worker looks for chats whose lease expired (new updates wake it at once).</summary>
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

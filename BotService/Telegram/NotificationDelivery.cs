@@ -23,7 +23,7 @@ public sealed class NotificationDelivery(ChatQueue queue, OutboundSender sender,
     {
         var payload = request.ToByteArray();
         var queued = await queue.EnqueueAsync("n:" + request.NotificationId, request.ChatId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            QueuedEntry.HeaderPrefix(EntryKind.Notification, request.NotificationId, System.Diagnostics.Activity.Current?.Id), payload);
+            QueuedEntry.HeaderPrefix(EntryKind.Notification, request.NotificationId, System.Diagnostics.Activity.Current?.Id), payload, order: null);
         if (queued)
         {
             await SetOutcomeAsync(request.NotificationId, NotificationOutcome.Pending);

@@ -22,20 +22,58 @@ public sealed partial class OutboundSender(
 {
     readonly TelegramOptions settings = options.Value;
 
-    public async Task<SendOutcome> SendMessageAsync(long chatId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken)
+    public async Task<SendOutcome> SendMessageAsync(long chatId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken) =>
+        (await SendAsync(chatId, text, keyboard, parseMode, cancellationToken)).Outcome;
+
+    /// <summary>
+    /// Sends <paramref name="text"/>, split at line boundaries into messages of at most 4,096 characters
+    /// (<see cref="MessageText"/>), the keyboard under the last one; stops at the first part that is not sent.
+    /// </summary>
+    public async Task<SentMessage> SendAsync(long chatId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken)
     {
-        using var activity = BotTelemetry.Source.StartActivity("sendMessage", ActivityKind.Client);
+        var parts = MessageText.Split(text);
+        var sent = new SentMessage(SendOutcome.Failed, null);
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var part = parts[i];
+            var markup = i == parts.Count - 1 ? keyboard : null;
+            sent = await DeliverAsync("sendMessage", chatId, limited: true,
+                async ct => (await bot.SendMessage(chatId, part, parseMode, replyMarkup: markup, cancellationToken: ct)).Id, cancellationToken);
+            if (sent.Outcome != SendOutcome.Sent)
+            {
+                return sent;
+            }
+        }
+        return sent;
+    }
+
+    /// <summary>Edits a message of the bot in place; an edit that changes nothing counts as sent.</summary>
+    public Task<SentMessage> EditAsync(long chatId, int messageId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken) =>
+        DeliverAsync("editMessageText", chatId, limited: true,
+            async ct => (await bot.EditMessageText(chatId, messageId, MessageText.Truncate(text), parseMode, replyMarkup: keyboard, cancellationToken: ct)).Id, cancellationToken);
+
+    /// <summary>Answers a callback query (stops the button's spinner). Not rate-limited; a query already answered or too old is <see cref="SendOutcome.Failed"/>.</summary>
+    public async Task<SendOutcome> AnswerCallbackAsync(long chatId, string callbackQueryId, string? text, CancellationToken cancellationToken) =>
+        (await DeliverAsync("answerCallbackQuery", chatId, limited: false,
+            async ct => { await bot.AnswerCallbackQuery(callbackQueryId, text, cancellationToken: ct); return null; }, cancellationToken)).Outcome;
+
+    async Task<SentMessage> DeliverAsync(string method, long chatId, bool limited, Func<CancellationToken, Task<int?>> call, CancellationToken cancellationToken)
+    {
+        using var activity = BotTelemetry.Source.StartActivity(method, ActivityKind.Client);
         activity?.SetTag("telegram.chat_id", chatId);
         var failures = 0;
         var rateLimited = 0;
         while (true)
         {
-            await limits.WaitAsync(chatId, cancellationToken);
+            if (limited)
+            {
+                await limits.WaitAsync(chatId, cancellationToken);
+            }
             try
             {
-                await bot.SendMessage(chatId, text, parseMode, replyMarkup: keyboard, cancellationToken: cancellationToken);
+                var messageId = await call(cancellationToken);
                 Count("sent");
-                return SendOutcome.Sent;
+                return new(SendOutcome.Sent, messageId);
             }
             catch (ApiRequestException e) when (e.ErrorCode == 429)
             {
@@ -44,7 +82,7 @@ public sealed partial class OutboundSender(
                 if (++rateLimited > settings.MaxRateLimitedRetries)
                 {
                     LogGaveUp(logger, chatId, "429");
-                    return Failed(activity);
+                    return new(Failed(activity), null);
                 }
                 LogRateLimited(logger, chatId, (int)wait.TotalSeconds);
                 await Task.Delay(wait, clock, cancellationToken);
@@ -55,7 +93,12 @@ public sealed partial class OutboundSender(
                 LogBlocked(logger, chatId);
                 await unreachable.MarkAsync(chatId);
                 activity?.SetTag("telegram.outcome", "blocked");
-                return SendOutcome.Blocked;
+                return new(SendOutcome.Blocked, null);
+            }
+            catch (ApiRequestException e) when (e.ErrorCode == 400 && e.Message.Contains("message is not modified", StringComparison.OrdinalIgnoreCase))
+            {
+                Count("sent");
+                return new(SendOutcome.Sent, null);
             }
             catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
@@ -63,7 +106,7 @@ public sealed partial class OutboundSender(
                 {
                     Count("failed");
                     LogGaveUp(logger, chatId, Describe(e));
-                    return Failed(activity);
+                    return new(Failed(activity), null);
                 }
                 var delay = settings.SendRetryDelay * Math.Pow(2, failures - 1);
                 LogRetrying(logger, chatId, Describe(e), failures);
@@ -72,8 +115,8 @@ public sealed partial class OutboundSender(
             catch (ApiRequestException e)
             {
                 Count("failed");
-                LogRejected(logger, chatId, e.ErrorCode);
-                return Failed(activity);
+                LogRejected(logger, method, chatId, e.ErrorCode);
+                return new(Failed(activity), null);
             }
         }
     }
@@ -115,6 +158,6 @@ public sealed partial class OutboundSender(
     [LoggerMessage(4, LogLevel.Error, "Sending to chat {ChatId} failed for good ({Error})")]
     static partial void LogGaveUp(ILogger logger, long chatId, string error);
 
-    [LoggerMessage(5, LogLevel.Warning, "Telegram rejected a message to chat {ChatId} with {ErrorCode}")]
-    static partial void LogRejected(ILogger logger, long chatId, int errorCode);
+    [LoggerMessage(5, LogLevel.Warning, "Telegram rejected {Method} to chat {ChatId} with {ErrorCode}")]
+    static partial void LogRejected(ILogger logger, string method, long chatId, int errorCode);
 }

@@ -15,7 +15,28 @@ public sealed class TelegramOptions
 
     public string WebhookSecret { get; set; } = "";
 
+    /// <summary>Public base URL of the gateway: set → webhook mode (<c>PublicUrl</c> + <c>/telegram/webhook</c>); empty → polling mode.</summary>
     public string PublicUrl { get; set; } = "";
+
+    /// <summary>Webhook mode: the most concurrent connections Telegram opens to the webhook (1–100).</summary>
+    public int MaxConnections { get; set; } = 40;
+
+    /// <summary>Update types the bot receives, in both modes (Telegram's names: <c>message</c>, <c>callback_query</c>…).</summary>
+    public List<string> AllowedUpdates { get; set; } = [];
+
+    /// <summary>Polling mode: how long one getUpdates call waits for updates (Telegram allows up to 50 s).</summary>
+    public TimeSpan PollingTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>Polling mode: the leader's Redis lease; another replica takes over within this time when the leader dies.</summary>
+    public TimeSpan PollingLease { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The update types when <see cref="AllowedUpdates"/> is not configured.</summary>
+    public static readonly IReadOnlyList<string> DefaultAllowedUpdates =
+        ["message", "edited_message", "callback_query", "pre_checkout_query", "my_chat_member"];
+
+    public IReadOnlyList<string> EffectiveAllowedUpdates => AllowedUpdates.Count > 0 ? AllowedUpdates : DefaultAllowedUpdates;
+
+    public bool IsWebhookMode => !string.IsNullOrWhiteSpace(PublicUrl);
 
     public string WebAppUrl { get; set; } = "";
 
@@ -52,6 +73,23 @@ public sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
         if (!string.IsNullOrWhiteSpace(options.ApiBaseUrl) && !Uri.TryCreate(options.ApiBaseUrl, UriKind.Absolute, out _))
         {
             failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.ApiBaseUrl)} must be an absolute URL.");
+        }
+        if (!string.IsNullOrWhiteSpace(options.PublicUrl)
+            && (!Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var publicUrl) || (publicUrl.Scheme != Uri.UriSchemeHttps && publicUrl.Scheme != Uri.UriSchemeHttp)))
+        {
+            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.PublicUrl)} must be an absolute http(s) URL (the gateway's public base), or empty for polling mode.");
+        }
+        if (options.MaxConnections is < 1 or > 100)
+        {
+            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.MaxConnections)} must be between 1 and 100.");
+        }
+        if (options.PollingTimeout < TimeSpan.Zero || options.PollingTimeout > TimeSpan.FromSeconds(50))
+        {
+            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.PollingTimeout)} must be between 0 and 50 seconds.");
+        }
+        if (options.PollingLease < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.PollingLease)} must be at least 1 second.");
         }
         if (options.PerChatPerSecond < 0 || options.GlobalPerSecond < 0)
         {

@@ -13,7 +13,7 @@ public sealed partial class UpdateIntake(ChatQueue queue, ILogger<UpdateIntake> 
     {
         var id = updateId.ToString(CultureInfo.InvariantCulture);
         var chat = chatId.ToString(CultureInfo.InvariantCulture);
-        var accepted = await queue.EnqueueAsync("u:" + id, chat, QueuedEntry.HeaderPrefix(EntryKind.Update, id, Activity.Current?.Id), updateJson);
+        var accepted = await queue.EnqueueAsync("u:" + id, chat, QueuedEntry.HeaderPrefix(EntryKind.Update, id, Activity.Current?.Id), updateJson, updateId);
         BotTelemetry.UpdatesAccepted.Add(1, new KeyValuePair<string, object?>("status", accepted ? "accepted" : "duplicate"));
         if (accepted)
         {

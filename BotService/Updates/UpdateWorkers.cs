@@ -93,13 +93,13 @@ public sealed partial class UpdateWorkers(
         LeaseState state = new LeaseState.Next(claim.Head, claim.Tries);
         while (state is LeaseState.Next next && !stoppingToken.IsCancellationRequested)
         {
-            var entry = QueuedEntry.Parse(next.Head);
+            var entry = QueuedEntry.Parse(next.Head.Entry);
             if (next.Tries > settings.MaxAttempts)
             {
                 var error = await queue.LastErrorAsync(chatId) ?? "the worker stopped while handling it";
                 LogDeadLettered(logger, entry.Id, chatId, next.Tries - 1);
                 BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
-                state = await queue.AckAsync(chatId, token, $"{entry.Kind} {entry.Id} chat {chatId} after {next.Tries - 1} tries: {error}");
+                state = await queue.AckAsync(chatId, token, next.Head, $"{entry.Kind} {entry.Id} chat {chatId} after {next.Tries - 1} tries: {error}");
                 continue;
             }
             try
@@ -114,7 +114,7 @@ public sealed partial class UpdateWorkers(
                 await queue.ReleaseAsync(chatId, token, delay, $"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" "));
                 return;
             }
-            state = await queue.AckAsync(chatId, token);
+            state = await queue.AckAsync(chatId, token, next.Head);
         }
         if (state is LeaseState.Lost)
         {

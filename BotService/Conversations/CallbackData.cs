@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+
+namespace Mesh.Bot.Conversations;
+
+/// <summary>
+/// Typed callback data of an inline button: a record such as <c>TicketButton(string Action, long Id) : CallbackData("tk")</c>,
+/// packed as <c>tk:open:42</c> within Telegram's 64 bytes. Properties may be strings, integers, booleans or enums;
+/// <c>:</c> and <c>%</c> inside strings are escaped. Packing a button over 64 bytes throws at once, where it is built.
+/// </summary>
+public abstract record CallbackData(string Prefix)
+{
+    public const int MaxBytes = 64;
+    const char Separator = ':';
+
+    static readonly ConcurrentDictionary<Type, Shape> Shapes = new();
+
+    /// <summary>The <c>callback_data</c> string; throws <see cref="CallbackDataTooLong"/> over 64 bytes (UTF-8).</summary>
+    public string Pack()
+    {
+        var shape = ShapeOf(GetType());
+        var builder = new StringBuilder(Prefix);
+        foreach (var property in shape.Properties)
+        {
+            builder.Append(Separator).Append(Format(property.GetValue(this)));
+        }
+        var data = builder.ToString();
+        var bytes = Encoding.UTF8.GetByteCount(data);
+        return bytes <= MaxBytes ? data : throw new CallbackDataTooLong(GetType().Name, bytes);
+    }
+
+    /// <summary>Reads <paramref name="data"/> as a <typeparamref name="T"/>: null when the prefix or the shape differ.</summary>
+    public static T? Unpack<T>(string? data) where T : CallbackData => (T?)Unpack(typeof(T), data);
+
+    /// <summary>The prefix a callback data type packs with (<c>tk</c> for <c>TicketButton</c>).</summary>
+    public static string PrefixOf<T>() where T : CallbackData => ShapeOf(typeof(T)).Prefix;
+
+    static object? Unpack(Type type, string? data)
+    {
+        if (string.IsNullOrEmpty(data))
+        {
+            return null;
+        }
+        var shape = ShapeOf(type);
+        var fields = data.Split(Separator);
+        if (fields[0] != shape.Prefix || fields.Length != shape.Properties.Length + 1)
+        {
+            return null;
+        }
+        var values = new object?[shape.Properties.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!TryParse(fields[i + 1], shape.Properties[i].PropertyType, out values[i]))
+            {
+                return null;
+            }
+        }
+        return shape.Constructor.Invoke(values);
+    }
+
+    static string Format(object? value) => value switch
+    {
+        null => "",
+        string s => s.Replace("%", "%25", StringComparison.Ordinal).Replace(":", "%3A", StringComparison.Ordinal),
+        bool b => b ? "1" : "0",
+        Enum e => Convert.ToInt64(e, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => throw new NotSupportedException($"Callback data cannot hold a {value.GetType().Name}."),
+    };
+
+    static bool TryParse(string text, Type type, out object? value)
+    {
+        value = null;
+        var target = Nullable.GetUnderlyingType(type) ?? type;
+        if (target != type && text.Length == 0)
+        {
+            return true;
+        }
+        if (target == typeof(string))
+        {
+            value = text.Replace("%3A", ":", StringComparison.Ordinal).Replace("%25", "%", StringComparison.Ordinal);
+            return true;
+        }
+        if (target == typeof(bool))
+        {
+            value = text == "1";
+            return text is "0" or "1";
+        }
+        if (target.IsEnum)
+        {
+            if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && Enum.IsDefined(target, Enum.ToObject(target, number)))
+            {
+                value = Enum.ToObject(target, number);
+                return true;
+            }
+            return false;
+        }
+        try
+        {
+            value = Convert.ChangeType(text, target, CultureInfo.InvariantCulture);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException)
+        {
+            return false;
+        }
+    }
+
+    static Shape ShapeOf(Type type) => Shapes.GetOrAdd(type, static t =>
+    {
+        // The record's primary constructor: the public one with the most parameters; its parameters, in order, are the fields.
+        var constructor = t.GetConstructors().MaxBy(c => c.GetParameters().Length)
+            ?? throw new InvalidOperationException($"{t.Name} has no public constructor.");
+        var properties = constructor.GetParameters()
+            .Select(p => t.GetProperty(p.Name!, BindingFlags.Public | BindingFlags.Instance)
+                ?? throw new InvalidOperationException($"{t.Name}: constructor parameter {p.Name} has no property of the same name."))
+            .ToArray();
+        var defaults = properties.Select(p => p.PropertyType.IsValueType ? Activator.CreateInstance(p.PropertyType) : null).ToArray();
+        var prefix = ((CallbackData)constructor.Invoke(defaults)).Prefix;
+        if (prefix.Length == 0 || prefix.Contains(Separator, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{t.Name}: the prefix must be non-empty and without '{Separator}'.");
+        }
+        return new Shape(prefix, constructor, properties);
+    });
+
+    sealed record Shape(string Prefix, ConstructorInfo Constructor, PropertyInfo[] Properties);
+}
+
+/// <summary>A button's callback data would be over Telegram's 64 bytes.</summary>
+public sealed class CallbackDataTooLong(string type, int bytes)
+    : InvalidOperationException($"Callback data of {type} is {bytes} bytes; Telegram allows {CallbackData.MaxBytes}.")
+{
+    public int Bytes { get; } = bytes;
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace Mesh.Bot.Conversations;
+
+/// <summary>
+/// <c>ctx.Flow</c>: where this user is in this chat — the <see cref="Step"/> and its data — read from Redis when the
+/// update arrives. Moves are compare-and-set on the version read: if another update (on any replica) moved the
+/// conversation meanwhile, <see cref="MoveToAsync"/> throws <see cref="ConversationConflict"/> and the update is tried again.
+/// </summary>
+public sealed class ConversationFlow(ConversationStore store, long chatId, long userId, ConversationState state)
+{
+    static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+
+    ConversationState state = state;
+
+    /// <summary>The current step, or null outside any flow.</summary>
+    public Step? Step => state.Step;
+
+    public long Version => state.Version;
+
+    public bool IsAt(Step step) => state.Step == step;
+
+    /// <summary>The data saved with the current step, or default when there is none (or it is of another shape).</summary>
+    public T? Data<T>()
+    {
+        if (string.IsNullOrEmpty(state.Data))
+        {
+            return default;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<T>(state.Data, Json);
+        }
+        catch (JsonException)
+        {
+            return default;
+        }
+    }
+
+    /// <summary>Moves the conversation to <paramref name="step"/> with <paramref name="data"/> (kept as JSON).</summary>
+    public async Task MoveToAsync<T>(Step step, T data) =>
+        state = await store.SetAsync(chatId, userId, state.Version, step, JsonSerializer.Serialize(data, Json));
+
+    public async Task MoveToAsync(Step step) =>
+        state = await store.SetAsync(chatId, userId, state.Version, step, null);
+
+    /// <summary>Leaves the flow (whatever its version).</summary>
+    public async Task ResetAsync() => state = await store.ResetAsync(chatId, userId);
+}

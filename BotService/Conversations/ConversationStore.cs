@@ -1,0 +1,104 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Mesh.Bot.Conversations;
+
+/// <summary>
+/// Conversation state in Redis, one hash per chat and user (<c>{prefix}conv:{chat}:{user}</c>: step, data, version,
+/// updated-at), with a TTL (<see cref="ConversationOptions.ConversationTtl"/>) renewed on each write so stuck states
+/// expire. Writes are compare-and-set on the version (a Lua script), so of two writers that read the same version
+/// only one wins, whichever replica they run on. <see cref="ClearAsync"/> is the operators' "clear stuck conversations".
+/// </summary>
+public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOptions<BotOptions> bot, IOptions<ConversationOptions> options, TimeProvider clock, ILogger<ConversationStore> logger)
+{
+    // KEYS[1] the hash; ARGV: expected version ('' = any), step, data, now (ms), ttl (ms). Returns the new version or -1.
+    const string CompareAndSet = """
+        local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+        if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= current then return -1 end
+        local next = current + 1
+        redis.call('HSET', KEYS[1], 'v', next, 's', ARGV[2], 'd', ARGV[3], 't', ARGV[4])
+        redis.call('PEXPIRE', KEYS[1], ARGV[5])
+        return next
+        """;
+
+    readonly string prefix = bot.Value.RedisKeyPrefix + "conv:";
+
+    public TimeSpan Ttl => options.Value.ConversationTtl;
+
+    public string KeyOf(long chatId, long userId) => prefix + chatId.ToString(CultureInfo.InvariantCulture) + ":" + userId.ToString(CultureInfo.InvariantCulture);
+
+    public async Task<ConversationState> GetAsync(long chatId, long userId)
+    {
+        var fields = await redis.GetDatabase().HashGetAsync(KeyOf(chatId, userId), ["v", "s", "d", "t"]);
+        if (fields[0].IsNull)
+        {
+            return ConversationState.None;
+        }
+        var step = fields[1].IsNullOrEmpty ? null : new Step(fields[1]!);
+        var data = fields[2].IsNullOrEmpty ? null : (string?)fields[2];
+        DateTimeOffset? at = fields[3].TryParse(out long ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        return new ConversationState(step, data, (long)fields[0], at);
+    }
+
+    /// <summary>Moves to <paramref name="step"/> (null: out of any flow) with <paramref name="data"/> if the state is still at <paramref name="expectedVersion"/>; throws <see cref="ConversationConflict"/> if not.</summary>
+    public async Task<ConversationState> SetAsync(long chatId, long userId, long expectedVersion, Step? step, string? data)
+    {
+        var version = await WriteAsync(chatId, userId, expectedVersion.ToString(CultureInfo.InvariantCulture), step, data);
+        return version < 0 ? throw new ConversationConflict(chatId, userId, expectedVersion) : new ConversationState(step, data, version, clock.GetUtcNow());
+    }
+
+    /// <summary>Leaves any flow, whatever the version (<c>/start</c>, <c>/cancel</c>): always wins, and moves the version on so stale writers lose.</summary>
+    public async Task<ConversationState> ResetAsync(long chatId, long userId)
+    {
+        var version = await WriteAsync(chatId, userId, "", null, null);
+        return new ConversationState(null, null, version, clock.GetUtcNow());
+    }
+
+    async Task<long> WriteAsync(long chatId, long userId, string expected, Step? step, string? data)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var result = await redis.GetDatabase().ScriptEvaluateAsync(CompareAndSet, [KeyOf(chatId, userId)],
+            [expected, step?.Name ?? "", data ?? "", now, (long)Ttl.TotalMilliseconds]);
+        return (long)result;
+    }
+
+    /// <summary>
+    /// Deletes conversation states — all of them, or those not written for <paramref name="olderThan"/> — and returns how
+    /// many. Users in a cleared state start from the main menu again. For operators (API, command line, dashboard).
+    /// </summary>
+    public async Task<long> ClearAsync(TimeSpan? olderThan, CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var cutoff = olderThan is { } age ? clock.GetUtcNow().Add(-age).ToUnixTimeMilliseconds() : long.MaxValue;
+        long cleared = 0;
+        foreach (var endpoint in redis.GetEndPoints())
+        {
+            var server = redis.GetServer(endpoint);
+            if (!server.IsConnected || server.IsReplica)
+            {
+                continue;
+            }
+            await foreach (var key in server.KeysAsync(db.Database, prefix + "*", pageSize: 500).WithCancellation(cancellationToken))
+            {
+                if (olderThan is not null)
+                {
+                    var written = await db.HashGetAsync(key, "t");
+                    if (written.TryParse(out long ms) && ms > cutoff)
+                    {
+                        continue;
+                    }
+                }
+                if (await db.KeyDeleteAsync(key))
+                {
+                    cleared++;
+                }
+            }
+        }
+        LogCleared(logger, cleared, olderThan);
+        return cleared;
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Cleared {Count} conversation states (older than {OlderThan})")]
+    static partial void LogCleared(ILogger logger, long count, TimeSpan? olderThan);
+}

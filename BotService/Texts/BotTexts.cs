@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Net;
+using Mesh.Bot.Conversations;
+
+namespace Mesh.Bot.Texts;
+
+/// <summary>
+/// Everything the bot says, in one language: <see cref="English"/>, <see cref="Russian"/>, <see cref="Ukrainian"/>.
+/// Templates are HTML (the bot sends with HTML parse mode); values go in only through <see cref="Format"/>, which
+/// escapes them, so user-supplied text can never become markup.
+/// </summary>
+public sealed record BotTexts
+{
+    public required BotLanguage Language { get; init; }
+    public required string LanguageName { get; init; }
+
+    // Commands, as setMyCommands shows them.
+    public required string CommandStart { get; init; }
+    public required string CommandProfile { get; init; }
+    public required string CommandLanguage { get; init; }
+    public required string CommandCancel { get; init; }
+    public required string CommandHelp { get; init; }
+
+    // Start, help and fallbacks.
+    /// <summary>{0}: the user's first name.</summary>
+    public required string Greeting { get; init; }
+    public required string MainMenu { get; init; }
+    public required string Help { get; init; }
+    public required string Cancelled { get; init; }
+    public required string UnknownCommand { get; init; }
+    public required string UseTheButtons { get; init; }
+    public required string ComingSoon { get; init; }
+    public required string MenuOutdated { get; init; }
+    public required string ButtonOutdated { get; init; }
+    public required string SomethingWentWrong { get; init; }
+
+    // Buttons.
+    public required string ButtonBuyTokens { get; init; }
+    public required string ButtonSubscription { get; init; }
+    public required string ButtonSupport { get; init; }
+    public required string ButtonProfile { get; init; }
+    public required string ButtonLanguage { get; init; }
+    public required string ButtonHelp { get; init; }
+    public required string ButtonBack { get; init; }
+    public required string ButtonOpenApp { get; init; }
+
+    // Profile: a four-step dialog.
+    public required string ProfileEmpty { get; init; }
+    /// <summary>{0} name, {1} city, {2} about.</summary>
+    public required string ProfileCard { get; init; }
+    public required string ButtonFillProfile { get; init; }
+    public required string ButtonEditProfile { get; init; }
+    public required string AskName { get; init; }
+    public required string AskCity { get; init; }
+    public required string AskAbout { get; init; }
+    /// <summary>{0} name, {1} city, {2} about.</summary>
+    public required string ConfirmProfile { get; init; }
+    public required string ButtonSave { get; init; }
+    public required string ButtonStartOver { get; init; }
+    public required string ProfileSaved { get; init; }
+    /// <summary>{0}: the most characters allowed.</summary>
+    public required string TooLong { get; init; }
+    public required string TextExpected { get; init; }
+
+    // Language.
+    public required string ChooseLanguage { get; init; }
+    public required string LanguageChanged { get; init; }
+
+    public static BotTexts For(BotLanguage language) => language switch
+    {
+        BotLanguage.Ru => Russian,
+        BotLanguage.Uk => Ukrainian,
+        _ => English,
+    };
+
+    /// <summary>Fills a template's <c>{0}</c>, <c>{1}</c>… with the values HTML-escaped.</summary>
+    public string Format(string template, params object?[] values) =>
+        string.Format(CultureInfo.InvariantCulture, template,
+            values.Select(v => (object)WebUtility.HtmlEncode(Convert.ToString(v, CultureInfo.InvariantCulture) ?? "")).ToArray());
+}

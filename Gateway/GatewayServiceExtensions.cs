@@ -1,0 +1,52 @@
+using Mesh.Bot.Grpc;
+using Mesh.Gateway.Webhook;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Gateway;
+
+public static class GatewayServiceExtensions
+{
+    /// <summary>All of the gateway's wiring: options validated at start, the bot service's gRPC client and health, the webhook.</summary>
+    public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+
+        services.AddOptions<TelegramWebhookOptions>().BindConfiguration(TelegramWebhookOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TelegramWebhookOptions>, TelegramWebhookOptionsValidator>();
+        services.AddOptions<BotServiceLocation>().BindConfiguration(BotServiceLocation.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BotServiceLocation>, BotServiceLocationValidator>();
+
+        services.AddSingleton<WebhookSecret>();
+        services.AddHostedService<WebhookSecretWarning>();
+        services.AddSingleton<TelegramWebhookEndpoint>();
+
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
+        // http://_grpc.bot through service discovery (services:bot:grpc:0). No HTTP resilience handler: a down bot must
+        // turn into a quick 503 (Telegram retries), and Accept is idempotent anyway. Several HTTP/2 connections under load.
+        services.AddMeshGrpcClient<TelegramUpdates.TelegramUpdatesClient>("bot", TimeSpan.FromSeconds(5))
+            .RemoveAllResilienceHandlers()
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                ConnectTimeout = TimeSpan.FromSeconds(2),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            });
+
+        services.AddHttpClient(BotServiceHealthCheck.HttpClientName, http =>
+            {
+                http.BaseAddress = new Uri("http://_http.bot");
+                http.Timeout = TimeSpan.FromSeconds(3);
+            })
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        services.AddHealthChecks().AddCheck<BotServiceHealthCheck>("bot");
+
+        return builder;
+    }
+
+    public static WebApplication MapTelegramWebhook(this WebApplication app)
+    {
+        app.MapPost(TelegramWebhookEndpoint.Route, (HttpContext context, TelegramWebhookEndpoint endpoint) => endpoint.HandleAsync(context));
+        return app;
+    }
+}

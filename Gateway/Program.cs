@@ -1,0 +1,16 @@
+using Mesh.Gateway;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddGatewayServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapTelegramWebhook();
+
+app.Run();
+
+/// <summary>Entry point, visible to tests.</summary>
+public partial class Program;

@@ -1,0 +1,36 @@
+using Mesh.Testing;
+using Mesh.Testing.Services;
+
+namespace Mesh.Bot.Tests.Integration;
+
+public sealed class ConfigurationTests(RedisServerFixture redis)
+{
+    [Fact]
+    public async Task Missing_bot_token_stops_the_start_naming_the_key()
+    {
+        await using var bot = ServiceHost.Start("BotService", new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = redis.ConnectionString,
+        }, grpc: true, environment: "Production");
+
+        var exitCode = await bot.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Telegram:BotToken", bot.Output);
+    }
+
+    [Fact]
+    public async Task Missing_redis_connection_string_stops_the_start_naming_the_key()
+    {
+        await using var bot = ServiceHost.Start("BotService", new Dictionary<string, string?>
+        {
+            ["Telegram:BotToken"] = UpdatePathHost.BotToken,
+        }, grpc: true, environment: "Production");
+
+        var exitCode = await bot.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("ConnectionStrings:redis", bot.Output);
+        Assert.DoesNotContain(UpdatePathHost.BotToken, bot.Output);
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text;
+using Mesh.Bot.Updates;
+
+namespace Mesh.Bot.Tests.Unit;
+
+public sealed class QueuedEntryTests
+{
+    [Fact]
+    public void Entry_keeps_its_header_and_payload_apart()
+    {
+        const string payload = "{\"update_id\":7,\"message\":{\"text\":\"a\\nb\"}}\n";
+        var raw = Encoding.UTF8.GetBytes(QueuedEntry.HeaderPrefix(EntryKind.Update, "7", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01") + " 1700000000123\n" + payload);
+
+        var entry = QueuedEntry.Parse(raw);
+
+        Assert.Equal(EntryKind.Update, entry.Kind);
+        Assert.Equal("7", entry.Id);
+        Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", entry.TraceParent);
+        Assert.Equal(1700000000123, entry.EnqueuedAtMs);
+        Assert.Equal(payload, Encoding.UTF8.GetString(entry.Payload.Span));
+    }
+
+    [Fact]
+    public void Entry_without_trace_context_has_none()
+    {
+        var entry = QueuedEntry.Parse(Encoding.UTF8.GetBytes(QueuedEntry.HeaderPrefix(EntryKind.Notification, "n1", null) + " 5\nx"));
+
+        Assert.Equal(EntryKind.Notification, entry.Kind);
+        Assert.Null(entry.TraceParent);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Mesh.Testing.Services;
+
+/// <summary>
+/// The update path for tests, every part real and separate: a Bot API stand-in, one or more BotService processes and a
+/// Gateway process, over a Redis given by the caller with a key prefix of their own. Post updates as Telegram does with
+/// <see cref="PostUpdateAsync"/>; read what the bot sent on <see cref="Telegram"/>.
+/// </summary>
+public sealed class UpdatePathHost : IAsyncDisposable
+{
+    public const string Secret = "test-webhook-secret";
+    public const string BotToken = "123456:TEST-token-for-the-stand-in";
+
+    readonly List<ServiceHost> bots = [];
+    readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    UpdatePathHost(BotApiStandIn telegram, string redis, string keyPrefix, IReadOnlyDictionary<string, string?> botSettings)
+    {
+        Telegram = telegram;
+        Redis = redis;
+        KeyPrefix = keyPrefix;
+        BotSettings = botSettings;
+    }
+
+    public BotApiStandIn Telegram { get; }
+
+    public string Redis { get; }
+
+    public string KeyPrefix { get; }
+
+    IReadOnlyDictionary<string, string?> BotSettings { get; }
+
+    public ServiceHost Gateway { get; private set; } = null!;
+
+    public IReadOnlyList<ServiceHost> Bots => bots;
+
+    public string WebhookUrl => Gateway.HttpUrl + "/telegram/webhook";
+
+    /// <summary>Starts the stand-in, one bot and the gateway. <paramref name="botSettings"/> override the test defaults (no rate limits, 2 s lease).</summary>
+    public static async Task<UpdatePathHost> StartAsync(string redisConnectionString, string keyPrefix,
+        IReadOnlyDictionary<string, string?>? botSettings = null, bool sink = false, int bots = 1)
+    {
+        var telegram = await BotApiStandIn.StartAsync(sink);
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = redisConnectionString,
+            ["Telegram:BotToken"] = BotToken,
+            ["Telegram:ApiBaseUrl"] = telegram.BaseUrl,
+            ["Telegram:PerChatPerSecond"] = "0",
+            ["Telegram:GlobalPerSecond"] = "0",
+            ["Telegram:SendRetryDelay"] = "00:00:00.100",
+            ["Bot:RedisKeyPrefix"] = keyPrefix,
+            ["Bot:LeaseDuration"] = "00:00:02",
+            ["Bot:RetryDelay"] = "00:00:00.100",
+            ["Bot:MaxAttempts"] = "3",
+            ["Bot:IdlePollInterval"] = "00:00:00.500",
+        };
+        foreach (var (key, value) in botSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        var host = new UpdatePathHost(telegram, redisConnectionString, keyPrefix, settings);
+        try
+        {
+            for (var i = 0; i < bots; i++)
+            {
+                await host.StartBotAsync();
+            }
+            await host.StartGatewayAsync(host.bots[0]);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Another BotService replica on the same Redis and prefix (optionally with other settings).</summary>
+    public async Task<ServiceHost> StartBotAsync(IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>(BotSettings);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        var bot = await ServiceHost.StartAsync("BotService", settings, grpc: true);
+        bots.Add(bot);
+        return bot;
+    }
+
+    async Task StartGatewayAsync(ServiceHost bot)
+    {
+        Gateway = await ServiceHost.StartAsync("Gateway", new Dictionary<string, string?>
+        {
+            ["Telegram:WebhookSecret"] = Secret,
+            ["services:bot:grpc:0"] = bot.GrpcUrl,
+            ["services:bot:http:0"] = bot.HttpUrl,
+        });
+    }
+
+    /// <summary>A Telegram text message update from a private chat whose id is the user's id.</summary>
+    public static string TextUpdate(long updateId, long userId, string text, string firstName = "Ada") =>
+        JsonSerializer.Serialize(new
+        {
+            update_id = updateId,
+            message = new
+            {
+                message_id = updateId,
+                from = new { id = userId, is_bot = false, first_name = firstName, language_code = "en" },
+                chat = new { id = userId, type = "private", first_name = firstName },
+                date = 1700000000,
+                text,
+            },
+        });
+
+    public async Task<HttpStatusCode> PostUpdateAsync(string json, string? secret = Secret)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, WebhookUrl) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        if (secret is not null)
+        {
+            request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    public async Task<HttpStatusCode> PostAsync(HttpContent content, string? secret = Secret)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, WebhookUrl) { Content = content };
+        if (secret is not null)
+        {
+            request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Gateway is not null)
+        {
+            await Gateway.DisposeAsync();
+        }
+        foreach (var bot in bots)
+        {
+            await bot.DisposeAsync();
+        }
+        await Telegram.DisposeAsync();
+        http.Dispose();
+    }
+}
