@@ -40,8 +40,10 @@ public static class TelegramSandboxExtensions
 
     public static IEndpointRouteBuilder MapTelegramSandbox(this IEndpointRouteBuilder app)
     {
-        app.MapMethods(BotApiEndpoint.Route, ["GET", "POST"], (HttpContext context, string token, string method, BotApiEndpoint endpoint) =>
-            endpoint.HandleAsync(context, token, method));
+        app.MapMethods(BotApiEndpoint.Route, ["GET", "POST"], (HttpContext context, string botToken, string method, BotApiEndpoint endpoint) =>
+            botToken.StartsWith("bot", StringComparison.Ordinal)
+                ? endpoint.HandleAsync(context, botToken[3..], method)
+                : Results.NotFound().ExecuteAsync(context));
         app.MapControlApi();
         app.MapChatPage();
         if (app is WebApplication web) ChatPage.LogUrlsOnStart(web);

@@ -17,7 +17,11 @@ public sealed partial class BotApiEndpoint(
     IOptions<SandboxOptions> options,
     ILogger<BotApiEndpoint> logger)
 {
-    public const string Route = "/bot{token}/{method}";
+    /// <summary>
+    /// <c>/bot&lt;token&gt;/&lt;method&gt;</c>. Not the route pattern <c>/bot{token}/…</c>: routing matches a literal
+    /// prefix case-insensitively from the right, so a token containing "bot" (tokens are random) would not match.
+    /// </summary>
+    public const string Route = "/{botToken:regex(^bot)}/{method}";
 
     private static readonly byte[] NotFound = """{"ok":false,"error_code":404,"description":"Not Found"}"""u8.ToArray();
     private static readonly byte[] Unauthorized = """{"ok":false,"error_code":401,"description":"Unauthorized"}"""u8.ToArray();

@@ -21,6 +21,25 @@ public sealed class BotApiTests(SandboxHost sandbox) : SandboxTest(sandbox)
         Assert.False(string.IsNullOrEmpty(me.Username));
     }
 
+    [Theory]
+    [InlineData("4200000001:ThisTokenHasBotInsideItAndBOTtoo_00")]
+    [InlineData("4200000002:botbotbotbotbotbotbotbotbotbotbotbo")]
+    public async Task Token_containing_bot_is_served_like_any_other(string token)
+    {
+        using var response = await Sandbox.Client.Http.GetAsync($"/bot{token}/getMe", Ct);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(long.Parse(token.Split(':')[0]), (long)body["result"]!["id"]!);
+    }
+
+    [Fact]
+    public async Task Path_without_the_bot_prefix_is_not_found()
+    {
+        using var response = await Sandbox.Client.Http.GetAsync($"/Bot{Token}/getMe", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     [Fact]
     public async Task Malformed_token_gets_404_not_found()
     {
