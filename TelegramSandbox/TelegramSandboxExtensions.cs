@@ -24,6 +24,7 @@ public static class TelegramSandboxExtensions
         builder.Services.AddSingleton<BotRegistry>();
         builder.Services.AddSingleton<FaultSwitch>();
         builder.Services.AddSingleton<SinkCounter>();
+        builder.Services.AddSingleton<CallCounter>();
         builder.Services.AddSingleton<SendRateLimiter>();
         builder.Services.AddSingleton<WebhookDelivery>();
         builder.Services.AddSingleton<UserActions>();

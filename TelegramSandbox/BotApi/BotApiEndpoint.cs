@@ -13,6 +13,7 @@ public sealed partial class BotApiEndpoint(
     BotApiRouter router,
     FaultSwitch faults,
     SinkCounter sink,
+    CallCounter calls,
     TimeProvider clock,
     IOptions<SandboxOptions> options,
     ILogger<BotApiEndpoint> logger)
@@ -64,6 +65,7 @@ public sealed partial class BotApiEndpoint(
             return;
         }
 
+        calls.Count(bot!.Id, method);
         try
         {
             var args = await ApiArgs.ReadAsync(context.Request, ct);
@@ -75,6 +77,7 @@ public sealed partial class BotApiEndpoint(
         }
         catch (BotApiException error)
         {
+            if (error.ErrorCode == 409) calls.CountConflict(bot!.Id);
             LogRefused(logger, bot!.Id, method, error.ErrorCode);
             await WriteErrorAsync(response, error, ct);
         }

@@ -97,6 +97,10 @@ public sealed class SandboxClient(HttpClient http)
         await EnsureSuccessAsync(response, ct);
     }
 
+    /// <summary>The bot's Bot API calls so far, per method, and the 409 Conflicts among them.</summary>
+    public async Task<BotCalls> GetCallsAsync(string botToken, CancellationToken ct = default) =>
+        (await Http.GetFromJsonAsync<BotCalls>($"{Bot(botToken)}/calls", ct))!;
+
     /// <summary>Messages answered in sink mode since start or the last reset.</summary>
     public async Task<long> GetSinkCountAsync(CancellationToken ct = default) =>
         (await Http.GetFromJsonAsync<SinkCount>($"{Api}/sink", ct))!.Count;

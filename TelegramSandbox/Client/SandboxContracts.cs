@@ -66,3 +66,9 @@ public sealed record PreCheckoutState(string Id, bool? Ok, string? ErrorMessage,
 public sealed record SetFaultRequest(int StatusCode, double Seconds, int RetryAfter = 1);
 
 public sealed record SinkCount(long Count);
+
+/// <summary>Bot API calls the bot made, per method (only methods the sandbox knows), and how many were answered 409 Conflict.</summary>
+public sealed record BotCalls(IReadOnlyDictionary<string, long> Calls, long Conflicts)
+{
+    public long Of(string method) => Calls.FirstOrDefault(c => string.Equals(c.Key, method, StringComparison.OrdinalIgnoreCase)).Value;
+}

@@ -29,6 +29,11 @@ public static class ControlApi
 
         api.MapGet("/bots", (BotRegistry registry) => registry.All.Select(ChatSnapshot.Bot).ToList());
         api.MapPost("/bots", (RegisterBotRequest request, BotRegistry registry) => ChatSnapshot.Bot(Resolve(registry, request.Token)));
+        api.MapGet("/bots/{bot}/calls", (string bot, BotRegistry registry, CallCounter calls) =>
+        {
+            var found = Resolve(registry, bot);
+            return new BotCalls(calls.Calls(found.Id), calls.Conflicts(found.Id));
+        });
         api.MapGet("/bots/{bot}/chats", (string bot, BotRegistry registry) =>
         {
             var found = Resolve(registry, bot);
