@@ -1,0 +1,3 @@
+using Mesh.Testing;
+
+[assembly: AssemblyFixture(typeof(RedisServerFixture))]

@@ -1,0 +1,39 @@
+using Mesh.Testing;
+using Mesh.Testing.Services;
+
+namespace Mesh.Gateway.Tests.Integration;
+
+public sealed class ConfigurationTests
+{
+    static readonly Dictionary<string, string?> BotLocation = new()
+    {
+        ["services:bot:grpc:0"] = "http://127.0.0.1:1",
+        ["services:bot:http:0"] = "http://127.0.0.1:1",
+    };
+
+    [Fact]
+    public async Task Empty_webhook_secret_outside_development_stops_the_start_naming_the_key()
+    {
+        await using var gateway = ServiceHost.Start("Gateway", BotLocation, environment: "Production");
+
+        Assert.NotEqual(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Telegram:WebhookSecret", gateway.Output);
+    }
+
+    [Fact]
+    public async Task Empty_webhook_secret_in_development_starts_with_a_warning()
+    {
+        await using var gateway = await ServiceHost.StartAsync("Gateway", BotLocation, environment: "Development");
+
+        Assert.Contains("Telegram:WebhookSecret is empty", gateway.Output);
+    }
+
+    [Fact]
+    public async Task Missing_bot_location_stops_the_start_naming_the_key()
+    {
+        await using var gateway = ServiceHost.Start("Gateway", new Dictionary<string, string?> { ["Telegram:WebhookSecret"] = "s" }, environment: "Production");
+
+        Assert.NotEqual(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("services:bot:grpc:0", gateway.Output);
+    }
+}
