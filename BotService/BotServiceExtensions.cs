@@ -1,4 +1,4 @@
-using Mesh.Bot.Features.Start;
+using Mesh.Bot.Conversations;
 using Mesh.Bot.Grpc;
 using Mesh.Bot.Telegram;
 using Mesh.Bot.Updates;
@@ -40,10 +40,9 @@ public static class BotServiceExtensions
         services.AddHostedService<UpdateWorkers>();
         services.AddHostedService<QueueSampler>();
 
-        // The handler pipeline, in order. The router and conversation state (issue 10) go before the features.
+        // The handler pipeline, in order: tracing, user context, language, the router and its features.
         services.AddScoped<UpdatePipeline>();
-        services.AddBotMiddleware<StartFeature>();
-        services.AddBotMiddleware<UnknownInput>();
+        services.AddConversations();
 
         return builder;
     }

@@ -9,7 +9,7 @@ namespace Mesh.Bot.Texts;
 /// Templates are HTML (the bot sends with HTML parse mode); values go in only through <see cref="Format"/>, which
 /// escapes them, so user-supplied text can never become markup.
 /// </summary>
-public sealed record BotTexts
+public sealed partial record BotTexts
 {
     public required BotLanguage Language { get; init; }
     public required string LanguageName { get; init; }

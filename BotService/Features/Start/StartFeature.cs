@@ -1,44 +1,70 @@
-using System.Net;
+using Mesh.Bot.Conversations;
+using Mesh.Bot.Features.Language;
+using Mesh.Bot.Features.Profile;
 using Mesh.Bot.Telegram;
 using Mesh.Bot.Updates;
 using Microsoft.Extensions.Options;
-using Telegram.Bot.Types;
-using Telegram.Bot.Types.ReplyMarkups;
 
 namespace Mesh.Bot.Features.Start;
 
-/// <summary><c>/start</c>: a greeting by first name with the main menu; <c>/help</c>: what the bot does.</summary>
-public sealed class StartFeature(IOptions<TelegramOptions> options) : IBotMiddleware
+/// <summary>
+/// The first router: <c>/start</c> and <c>/cancel</c> (always win, at any step, and leave any flow), <c>/help</c>, the
+/// main menu and the menu buttons of what comes later (billing, support), which answer "coming soon".
+/// </summary>
+public sealed class StartFeature(IOptions<TelegramOptions> options) : IBotFeature
 {
-    public async Task InvokeAsync(BotContext ctx, Func<Task> next)
+    public const string MainScreen = "main";
+    public const string HelpScreen = "help";
+
+    public int Order => int.MinValue;
+
+    public void Map(BotRouter r)
     {
-        switch (BotCommand.Of(ctx.Text))
-        {
-            case "start":
-                var name = WebUtility.HtmlEncode(ctx.From?.FirstName ?? "there");
-                await ctx.ReplyAsync($"Hello, {name}! 👋\nWhat would you like to do?", MainMenu(options.Value.WebAppUrl));
-                break;
-            case "help":
-                await ctx.ReplyAsync("I sell token packs and subscriptions and put you in touch with support.\n\n/start — the main menu\n/help — this message");
-                break;
-            default:
-                await next();
-                break;
-        }
+        r.Command("start", StartAsync);
+        r.Command("cancel", CancelAsync);
+        r.Command("help", HelpAsync);
+        r.Screen(MainScreen, MainMenu);
+        r.Screen(HelpScreen, HelpMenu);
+        r.Callback<MenuButton>(b => b.Screen == MainScreen && b.Action is "billing" or "subscription" or "support", ComingSoonAsync);
     }
 
-    public static InlineKeyboardMarkup MainMenu(string webAppUrl)
+    static async Task StartAsync(BotContext ctx)
     {
-        var rows = new List<InlineKeyboardButton[]>
+        await ctx.Flow.ResetAsync();
+        var t = ctx.Texts;
+        await ctx.OpenMenuAsync(MainScreen, t.Format(t.Greeting, ctx.From?.FirstName ?? ""));
+    }
+
+    static async Task CancelAsync(BotContext ctx)
+    {
+        await ctx.Flow.ResetAsync();
+        await ctx.OpenMenuAsync(MainScreen, ctx.Texts.Cancelled);
+    }
+
+    static Task HelpAsync(BotContext ctx) => ctx.ReplyAsync(ctx.Texts.Help);
+
+    static Task ComingSoonAsync(BotContext ctx, MenuButton button) => ctx.AnswerAsync(ctx.Texts.ComingSoon);
+
+    Task MainMenu(BotContext ctx, MenuBuilder menu)
+    {
+        var t = ctx.Texts;
+        menu.Text = t.MainMenu;
+        menu.Row(menu.Action(t.ButtonBuyTokens, "billing"), menu.Action(t.ButtonSubscription, "subscription"))
+            .Row(menu.Action(t.ButtonSupport, "support"), menu.Go(t.ButtonProfile, ProfileFeature.Screen))
+            .Row(menu.Go(t.ButtonLanguage, LanguageFeature.Screen), menu.Go(t.ButtonHelp, HelpScreen));
+        var webApp = options.Value.WebAppUrl;
+        if (Uri.TryCreate(webApp, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttps)
         {
-            new[] { InlineKeyboardButton.WithCallbackData("🪙 Buy tokens", "menu:billing"), InlineKeyboardButton.WithCallbackData("⭐ Subscription", "menu:subscription") },
-            new[] { InlineKeyboardButton.WithCallbackData("🆘 Support", "menu:support"), InlineKeyboardButton.WithCallbackData("❓ Help", "menu:help") },
-        };
-        if (Uri.TryCreate(webAppUrl, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttps)
-        {
-            rows.Add([InlineKeyboardButton.WithWebApp("📱 Open app", new WebAppInfo(webAppUrl))]);
+            menu.Row(menu.WebApp(t.ButtonOpenApp, webApp));
         }
-        return new InlineKeyboardMarkup(rows);
+        return Task.CompletedTask;
+    }
+
+    static Task HelpMenu(BotContext ctx, MenuBuilder menu)
+    {
+        menu.Text = ctx.Texts.Help;
+        menu.Row(menu.Go(ctx.Texts.ButtonBack, MainScreen));
+        return Task.CompletedTask;
     }
 }
 

@@ -1,0 +1,78 @@
+using Mesh.Bot.Features.Start;
+using Mesh.Bot.Updates;
+
+namespace Mesh.Bot.Conversations;
+
+/// <summary>
+/// The router's middleware: gives the update to its route, answers what no route takes (an unknown command, text
+/// where buttons are expected, an outdated button) and answers every button press — with an error notice when the
+/// handler fails (the failure is rethrown, so the update is tried again), with nothing when the handler did not.
+/// </summary>
+public sealed class BotDispatcher(BotRouter router, BotMenus menus) : IBotMiddleware
+{
+    public async Task InvokeAsync(BotContext ctx, Func<Task> next)
+    {
+        if (ctx.Update.CallbackQuery is not null)
+        {
+            await DispatchCallbackAsync(ctx);
+        }
+        else if (ctx.Update.Message is not null)
+        {
+            await DispatchMessageAsync(ctx);
+        }
+        else
+        {
+            await next();
+        }
+    }
+
+    async Task DispatchMessageAsync(BotContext ctx)
+    {
+        if (router.Match(ctx) is { } route)
+        {
+            ctx.RouteName = route.Name;
+            await route.Handler(ctx);
+            ctx.Handled = true;
+            return;
+        }
+        var t = ctx.Texts;
+        ctx.RouteName = "fallback";
+        if (BotCommand.Of(ctx.Text) is null && ctx.Flow.Step is { } step)
+        {
+            // In a flow, but this step has no route for this message: it wants buttons, or text and got something else.
+            await ctx.ReplyAsync(router.TakesText(step) ? t.TextExpected : t.UseTheButtons);
+        }
+        else
+        {
+            await ctx.ReplyAsync(t.UnknownCommand);
+        }
+    }
+
+    async Task DispatchCallbackAsync(BotContext ctx)
+    {
+        try
+        {
+            if (CallbackData.Unpack<MenuButton>(ctx.Update.CallbackQuery!.Data) is { } button && await menus.TryHandleAsync(ctx, button))
+            {
+                ctx.RouteName = "menu";
+            }
+            else if (router.Match(ctx) is { } route)
+            {
+                ctx.RouteName = route.Name;
+                await route.Handler(ctx);
+            }
+            else
+            {
+                ctx.RouteName = "outdated button";
+                await ctx.AnswerAsync(ctx.Texts.ButtonOutdated);
+            }
+        }
+        catch (Exception) when (!ctx.CancellationToken.IsCancellationRequested && !ctx.CallbackAnswered)
+        {
+            await ctx.AnswerAsync(ctx.Texts.SomethingWentWrong);
+            throw;
+        }
+        await ctx.AnswerAsync();
+        ctx.Handled = true;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+using Mesh.Bot.Features.Start;
+using Mesh.Bot.Updates;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace Mesh.Bot.Conversations;
+
+/// <summary>A menu button: go to <see cref="Screen"/> (no action) or do <see cref="Action"/> on it; <see cref="Version"/> is the keyboard's.</summary>
+public sealed record MenuButton(string Screen, long Version, string Action) : CallbackData("mn");
+
+/// <summary>The text and buttons of one menu screen, drawn for one keyboard version.</summary>
+public sealed class MenuBuilder(string screen, long version)
+{
+    readonly List<InlineKeyboardButton[]> rows = [];
+
+    public string Screen { get; } = screen;
+
+    public long Version { get; } = version;
+
+    /// <summary>The screen's text (HTML; escape values with <c>Texts.Format</c>).</summary>
+    public string Text { get; set; } = "";
+
+    public MenuBuilder Row(params InlineKeyboardButton[] buttons)
+    {
+        rows.Add(buttons);
+        return this;
+    }
+
+    /// <summary>A button that opens another screen in place.</summary>
+    public InlineKeyboardButton Go(string label, string screen) =>
+        InlineKeyboardButton.WithCallbackData(label, new MenuButton(screen, Version, "").Pack());
+
+    /// <summary>A button whose press goes to the feature's <c>r.Callback&lt;MenuButton&gt;(b =&gt; b.Action == action, …)</c>.</summary>
+    public InlineKeyboardButton Action(string label, string action) =>
+        InlineKeyboardButton.WithCallbackData(label, new MenuButton(Screen, Version, action).Pack());
+
+    public InlineKeyboardButton WebApp(string label, string url) => InlineKeyboardButton.WithWebApp(label, new WebAppInfo(url));
+
+    public InlineKeyboardMarkup Keyboard => new(rows);
+}
+
+/// <summary>
+/// Menus edited in place. Each user's menu in a chat has a version in Redis (<c>{prefix}menu:{chat}:{user}</c>: version,
+/// message, screen); every draw moves it on and puts it in every button. A press carrying an older version answers
+/// "this menu is outdated" and redraws the current screen on the pressed message, which becomes the current menu.
+/// </summary>
+public sealed class BotMenus(BotRouter router, IConnectionMultiplexer redis, IOptions<BotOptions> bot, IOptions<ConversationOptions> options)
+{
+    readonly string prefix = bot.Value.RedisKeyPrefix + "menu:";
+
+    string KeyOf(long chatId, long userId) => prefix + chatId.ToString(CultureInfo.InvariantCulture) + ":" + userId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Draws <paramref name="screen"/> with a new version: in place of the pressed message, or as a new message.</summary>
+    public async Task ShowAsync(BotContext ctx, string screen, string? header, bool inPlace)
+    {
+        var render = router.FindScreen(screen);
+        if (render is null)
+        {
+            (screen, render) = (StartFeature.MainScreen, router.FindScreen(StartFeature.MainScreen)
+                ?? throw new InvalidOperationException("No main menu screen is declared."));
+        }
+        var db = redis.GetDatabase();
+        var key = KeyOf(ctx.ChatId, ctx.UserId);
+        var version = await db.HashIncrementAsync(key, "v");
+        var menu = new MenuBuilder(screen, version);
+        await render(ctx, menu);
+        var text = string.IsNullOrEmpty(header) ? menu.Text : header + "\n" + menu.Text;
+
+        var messageId = inPlace ? await ctx.EditAsync(text, menu.Keyboard) : await ctx.SendAsync(text, menu.Keyboard);
+        await db.HashSetAsync(key, [new("s", screen), new("m", messageId ?? 0)]);
+        await db.KeyExpireAsync(key, options.Value.ConversationTtl);
+    }
+
+    /// <summary>
+    /// Checks a menu press: an outdated one is answered and the current screen shown; a navigation button shows its
+    /// screen. True when the press is dealt with; false for an action, which the feature's route handles.
+    /// </summary>
+    public async Task<bool> TryHandleAsync(BotContext ctx, MenuButton button)
+    {
+        var current = await redis.GetDatabase().HashGetAsync(KeyOf(ctx.ChatId, ctx.UserId), ["v", "s"]);
+        var version = current[0].TryParse(out long v) ? v : 0;
+        if (button.Version != version)
+        {
+            await ctx.AnswerAsync(ctx.Texts.MenuOutdated);
+            await ShowAsync(ctx, current[1].IsNullOrEmpty ? StartFeature.MainScreen : current[1]!, null, inPlace: true);
+            return true;
+        }
+        if (button.Action.Length == 0)
+        {
+            await ShowAsync(ctx, button.Screen, null, inPlace: true);
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,37 @@
+using Mesh.Bot.Updates;
+
+namespace Mesh.Bot.Conversations;
+
+public static class ConversationRegistration
+{
+    /// <summary>
+    /// The conversation engine: conversation and language stores, menus, every <see cref="IBotFeature"/> of this
+    /// assembly (a feature registers itself by existing), the router, and the middlewares in order — tracing and
+    /// logging, user context (<c>ctx.Flow</c>), language, router — plus <c>setMyCommands</c> at start.
+    /// </summary>
+    public static IServiceCollection AddConversations(this IServiceCollection services)
+    {
+        services.AddOptions<ConversationOptions>().BindConfiguration(BotOptions.Section)
+            .Validate(o => o.ConversationTtl > TimeSpan.Zero, "Bot:ConversationTtl must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<ConversationStore>();
+        services.AddSingleton<LanguageStore>();
+        services.AddSingleton<BotMenus>();
+
+        var features = typeof(ConversationRegistration).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IBotFeature).IsAssignableFrom(t));
+        foreach (var feature in features)
+        {
+            services.AddSingleton(typeof(IBotFeature), feature);
+        }
+        services.AddSingleton(sp => BotRouter.Build(sp.GetServices<IBotFeature>()));
+
+        services.AddBotMiddleware<UpdateTracing>();
+        services.AddBotMiddleware<UserContext>();
+        services.AddBotMiddleware<LanguageSelection>();
+        services.AddBotMiddleware<BotDispatcher>();
+
+        services.AddHostedService<BotCommandsPublisher>();
+        return services;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using Mesh.Bot.Conversations;
+using Mesh.Bot.Features.Start;
+using Mesh.Bot.Updates;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace Mesh.Bot.Features.Profile;
+
+/// <summary>The steps of filling in the profile: name → city → about → confirm.</summary>
+public static class ProfileFlow
+{
+    public static readonly Step Name = new("profile.name");
+    public static readonly Step City = new("profile.city");
+    public static readonly Step About = new("profile.about");
+    public static readonly Step Confirm = new("profile.confirm");
+}
+
+/// <summary>What the user has answered so far, kept with the step.</summary>
+public sealed record ProfileDraft(string? Name = null, string? City = null, string? About = null);
+
+/// <summary>The buttons under the profile's summary.</summary>
+public sealed record ProfileButton(string Action) : CallbackData("pf");
+
+/// <summary>
+/// The user's profile: a menu screen that shows it, and a four-step dialog that fills it in (<c>/profile</c> or the
+/// menu's button). The dialog's state is in Redis, so it goes on on any replica and after a restart.
+/// </summary>
+public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOptions> options) : IBotFeature
+{
+    public const string Screen = "profile";
+    const int MaxName = 64;
+    const int MaxCity = 64;
+    const int MaxAbout = 500;
+
+    readonly string prefix = options.Value.RedisKeyPrefix + "profile:";
+
+    public void Map(BotRouter r)
+    {
+        r.Command("profile", ctx => ctx.OpenMenuAsync(Screen));
+        r.Screen(Screen, ProfileMenuAsync);
+        r.Callback<MenuButton>(b => b.Screen == Screen && b.Action == "edit", EditAsync);
+        r.Text(ProfileFlow.Name, NameAsync);
+        r.Text(ProfileFlow.City, CityAsync);
+        r.Text(ProfileFlow.About, AboutAsync);
+        r.Callback<ProfileButton>(b => b.Action == "save", SaveAsync).At(ProfileFlow.Confirm);
+        r.Callback<ProfileButton>(b => b.Action == "again", StartOverAsync).At(ProfileFlow.Confirm);
+    }
+
+    async Task ProfileMenuAsync(BotContext ctx, MenuBuilder menu)
+    {
+        var t = ctx.Texts;
+        var profile = await LoadAsync(ctx.UserId);
+        menu.Text = profile is null ? t.ProfileEmpty : t.Format(t.ProfileCard, profile.Name, profile.City, profile.About);
+        menu.Row(menu.Action(profile is null ? t.ButtonFillProfile : t.ButtonEditProfile, "edit"))
+            .Row(menu.Go(t.ButtonBack, StartFeature.MainScreen));
+    }
+
+    static async Task EditAsync(BotContext ctx, MenuButton button)
+    {
+        await ctx.Flow.MoveToAsync(ProfileFlow.Name, new ProfileDraft());
+        await ctx.AnswerAsync();
+        await ctx.ReplyAsync(ctx.Texts.AskName);
+    }
+
+    static async Task NameAsync(BotContext ctx)
+    {
+        if (await TooLongAsync(ctx, MaxName))
+        {
+            return;
+        }
+        var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
+        await ctx.Flow.MoveToAsync(ProfileFlow.City, draft with { Name = ctx.Text!.Trim() });
+        await ctx.ReplyAsync(ctx.Texts.AskCity);
+    }
+
+    static async Task CityAsync(BotContext ctx)
+    {
+        if (await TooLongAsync(ctx, MaxCity))
+        {
+            return;
+        }
+        var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
+        await ctx.Flow.MoveToAsync(ProfileFlow.About, draft with { City = ctx.Text!.Trim() });
+        await ctx.ReplyAsync(ctx.Texts.AskAbout);
+    }
+
+    static async Task AboutAsync(BotContext ctx)
+    {
+        if (await TooLongAsync(ctx, MaxAbout))
+        {
+            return;
+        }
+        var draft = (ctx.Flow.Data<ProfileDraft>() ?? new()) with { About = ctx.Text!.Trim() };
+        await ctx.Flow.MoveToAsync(ProfileFlow.Confirm, draft);
+        var t = ctx.Texts;
+        await ctx.ReplyAsync(t.Format(t.ConfirmProfile, draft.Name, draft.City, draft.About), new InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton.WithCallbackData(t.ButtonSave, new ProfileButton("save").Pack()),
+                InlineKeyboardButton.WithCallbackData(t.ButtonStartOver, new ProfileButton("again").Pack()),
+            ],
+        ]));
+    }
+
+    async Task SaveAsync(BotContext ctx, ProfileButton button)
+    {
+        var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
+        await redis.GetDatabase().HashSetAsync(KeyOf(ctx.UserId),
+            [new("name", draft.Name ?? ""), new("city", draft.City ?? ""), new("about", draft.About ?? "")]);
+        await ctx.Flow.ResetAsync();
+        await ctx.AnswerAsync(ctx.Texts.ProfileSaved);
+        await ctx.ShowMenuAsync(Screen, ctx.Texts.ProfileSaved);
+    }
+
+    static async Task StartOverAsync(BotContext ctx, ProfileButton button)
+    {
+        await ctx.Flow.MoveToAsync(ProfileFlow.Name, new ProfileDraft());
+        await ctx.AnswerAsync();
+        await ctx.EditAsync(ctx.Texts.AskName);
+    }
+
+    static async Task<bool> TooLongAsync(BotContext ctx, int max)
+    {
+        if (ctx.Text!.Trim().Length <= max)
+        {
+            return false;
+        }
+        await ctx.ReplyAsync(ctx.Texts.Format(ctx.Texts.TooLong, max));
+        return true;
+    }
+
+    async Task<ProfileDraft?> LoadAsync(long userId)
+    {
+        var fields = await redis.GetDatabase().HashGetAsync(KeyOf(userId), ["name", "city", "about"]);
+        return fields[0].IsNull ? null : new ProfileDraft(fields[0], fields[1], fields[2]);
+    }
+
+    string KeyOf(long userId) => prefix + userId.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,51 @@
+using Mesh.Bot.Conversations;
+
+namespace Mesh.Bot.Texts;
+
+public sealed partial record BotTexts
+{
+    public static readonly BotTexts Russian = new()
+    {
+        Language = BotLanguage.Ru,
+        LanguageName = "🇷🇺 Русский",
+        CommandStart = "Главное меню",
+        CommandProfile = "Ваш профиль",
+        CommandLanguage = "Сменить язык",
+        CommandCancel = "Отменить текущее действие",
+        CommandHelp = "Что умеет бот",
+        Greeting = "Здравствуйте, {0}! 👋",
+        MainMenu = "Что вы хотите сделать?",
+        Help = "Я продаю пакеты токенов и подписки и связываю вас с поддержкой.\n\n"
+            + "/start — главное меню\n/profile — ваш профиль\n/language — сменить язык\n/cancel — отменить текущее действие\n/help — это сообщение",
+        Cancelled = "Отменено.",
+        UnknownCommand = "Извините, я не знаю такой команды. Попробуйте /help.",
+        UseTheButtons = "Пожалуйста, воспользуйтесь кнопками выше или /cancel.",
+        ComingSoon = "Скоро будет.",
+        MenuOutdated = "Это меню устарело; вот актуальное.",
+        ButtonOutdated = "Эта кнопка устарела.",
+        SomethingWentWrong = "Что-то пошло не так; попробуйте ещё раз.",
+        ButtonBuyTokens = "🪙 Купить токены",
+        ButtonSubscription = "⭐ Подписка",
+        ButtonSupport = "🆘 Поддержка",
+        ButtonProfile = "👤 Профиль",
+        ButtonLanguage = "🌐 Язык",
+        ButtonHelp = "❓ Помощь",
+        ButtonBack = "⬅️ Назад",
+        ButtonOpenApp = "📱 Открыть приложение",
+        ProfileEmpty = "<b>Ваш профиль</b>\nВы ещё не заполнили его.",
+        ProfileCard = "<b>Ваш профиль</b>\nИмя: {0}\nГород: {1}\nО себе: {2}",
+        ButtonFillProfile = "✏️ Заполнить",
+        ButtonEditProfile = "✏️ Изменить",
+        AskName = "Шаг 1 из 4. Как вас зовут?",
+        AskCity = "Шаг 2 из 4. В каком городе вы живёте?",
+        AskAbout = "Шаг 3 из 4. Пара слов о себе?",
+        ConfirmProfile = "Шаг 4 из 4. Всё верно?\n\nИмя: {0}\nГород: {1}\nО себе: {2}",
+        ButtonSave = "✅ Сохранить",
+        ButtonStartOver = "↩️ Начать заново",
+        ProfileSaved = "✅ Профиль сохранён.",
+        TooLong = "Слишком длинно: не больше {0} символов, пожалуйста.",
+        TextExpected = "Пожалуйста, ответьте текстом или /cancel.",
+        ChooseLanguage = "Выберите язык:",
+        LanguageChanged = "Язык: русский",
+    };
+}

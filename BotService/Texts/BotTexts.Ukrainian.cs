@@ -1,0 +1,51 @@
+using Mesh.Bot.Conversations;
+
+namespace Mesh.Bot.Texts;
+
+public sealed partial record BotTexts
+{
+    public static readonly BotTexts Ukrainian = new()
+    {
+        Language = BotLanguage.Uk,
+        LanguageName = "🇺🇦 Українська",
+        CommandStart = "Головне меню",
+        CommandProfile = "Ваш профіль",
+        CommandLanguage = "Змінити мову",
+        CommandCancel = "Скасувати поточну дію",
+        CommandHelp = "Що вміє бот",
+        Greeting = "Вітаю, {0}! 👋",
+        MainMenu = "Що ви бажаєте зробити?",
+        Help = "Я продаю пакети токенів і підписки та з'єдную вас із підтримкою.\n\n"
+            + "/start — головне меню\n/profile — ваш профіль\n/language — змінити мову\n/cancel — скасувати поточну дію\n/help — це повідомлення",
+        Cancelled = "Скасовано.",
+        UnknownCommand = "Вибачте, я не знаю такої команди. Спробуйте /help.",
+        UseTheButtons = "Будь ласка, скористайтеся кнопками вище або /cancel.",
+        ComingSoon = "Незабаром.",
+        MenuOutdated = "Це меню застаріло; ось актуальне.",
+        ButtonOutdated = "Ця кнопка застаріла.",
+        SomethingWentWrong = "Щось пішло не так; спробуйте ще раз.",
+        ButtonBuyTokens = "🪙 Купити токени",
+        ButtonSubscription = "⭐ Підписка",
+        ButtonSupport = "🆘 Підтримка",
+        ButtonProfile = "👤 Профіль",
+        ButtonLanguage = "🌐 Мова",
+        ButtonHelp = "❓ Допомога",
+        ButtonBack = "⬅️ Назад",
+        ButtonOpenApp = "📱 Відкрити застосунок",
+        ProfileEmpty = "<b>Ваш профіль</b>\nВи ще не заповнили його.",
+        ProfileCard = "<b>Ваш профіль</b>\nІм'я: {0}\nМісто: {1}\nПро себе: {2}",
+        ButtonFillProfile = "✏️ Заповнити",
+        ButtonEditProfile = "✏️ Змінити",
+        AskName = "Крок 1 з 4. Як вас звати?",
+        AskCity = "Крок 2 з 4. У якому місті ви живете?",
+        AskAbout = "Крок 3 з 4. Кілька слів про себе?",
+        ConfirmProfile = "Крок 4 з 4. Усе правильно?\n\nІм'я: {0}\nМісто: {1}\nПро себе: {2}",
+        ButtonSave = "✅ Зберегти",
+        ButtonStartOver = "↩️ Почати знову",
+        ProfileSaved = "✅ Профіль збережено.",
+        TooLong = "Задовго: не більше {0} символів, будь ласка.",
+        TextExpected = "Будь ласка, дайте відповідь текстом або /cancel.",
+        ChooseLanguage = "Оберіть мову:",
+        LanguageChanged = "Мова: українська",
+    };
+}
