@@ -32,6 +32,8 @@ public sealed class ServiceHost : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    public int ProcessId => process.Id;
+
     public int ExitCode => process.ExitCode;
 
     public string Output
