@@ -8,6 +8,19 @@ var supportDb = postgres.AddDatabase("supportdb");
 // The real Bot API when Telegram:BotToken is set; otherwise the local sandbox ("telegram") and its web chat.
 var telegram = builder.AddTelegram("telegram");
 
+var bot = builder.AddProject<Projects.BotService>("bot")
+    .WithReference(redis).WaitFor(redis)
+    .WithTelegramBotApi(telegram)
+    .WithHttpHealthCheck("/health");
+
+var gateway = builder.AddProject<Projects.Gateway>("gateway")
+    .WithReference(bot).WaitFor(bot)
+    .WithTelegramWebhookSecret(telegram)
+    .WithHttpHealthCheck("/health")
+    .WithExternalHttpEndpoints();
+
+bot.WithTelegramUpdatesVia(telegram, gateway);
+
 builder.AddReadinessReport();
 
 builder.Build().Run();

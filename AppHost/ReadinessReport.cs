@@ -21,6 +21,7 @@ public static class ReadinessReport
             {
                 builder.Eventing.Subscribe<ResourceReadyEvent>(resource, (ready, _) =>
                 {
+                    logger.LogDebug("{Resource} ready at {Seconds:F1} s", ready.Resource.Name, (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds);
                     lock (pending)
                     {
                         if (pending.Remove(ready.Resource.Name) && pending.Count == 0)

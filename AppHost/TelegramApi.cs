@@ -76,6 +76,22 @@ public static class TelegramApiBuilder
         return service;
     }
 
+    /// <summary>
+    /// Webhook mode for the bot (<c>Telegram:PublicUrl</c>): with the sandbox, the gateway's own endpoint; with the real
+    /// Bot API, the AppHost's <c>Telegram:PublicUrl</c> (a public HTTPS address of the gateway) when set. Without one,
+    /// the bot polls.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithTelegramUpdatesVia(this IResourceBuilder<ProjectResource> bot,
+        TelegramApi telegram, IResourceBuilder<ProjectResource> gateway)
+    {
+        if (telegram.Sandbox is not null)
+        {
+            return bot.WithEnvironment("Telegram__PublicUrl", gateway.GetEndpoint("http"));
+        }
+        var publicUrl = bot.ApplicationBuilder.Configuration["Telegram:PublicUrl"];
+        return string.IsNullOrWhiteSpace(publicUrl) ? bot : bot.WithEnvironment("Telegram__PublicUrl", publicUrl);
+    }
+
     /// <summary>Gives the gateway the secret Telegram sends in <c>X-Telegram-Bot-Api-Secret-Token</c>.</summary>
     public static IResourceBuilder<ProjectResource> WithTelegramWebhookSecret(this IResourceBuilder<ProjectResource> gateway, TelegramApi telegram) =>
         gateway.WithEnvironment("Telegram__WebhookSecret", telegram.WebhookSecret);

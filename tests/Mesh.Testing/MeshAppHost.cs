@@ -64,6 +64,15 @@ public sealed class MeshAppHost : IAsyncDisposable
         await Task.WhenAll(resources.Select(r => App.ResourceNotifications.WaitForResourceHealthyAsync(r, timeout.Token)));
     }
 
+    /// <summary>Every declared resource (not parameters, not Aspire's hidden helpers).</summary>
+    public IReadOnlyList<string> DeclaredResources =>
+        App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Where(r => r is not ParameterResource && r is not IResourceWithoutLifetime && !r.Name.EndsWith("-rebuilder", StringComparison.Ordinal))
+            .Select(r => r.Name)
+            .ToList();
+
+    public Task WaitForAllHealthyAsync(TimeSpan deadline) => WaitForHealthyAsync(deadline, [.. DeclaredResources]);
+
     public async Task<string> GetConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string");
 

@@ -1,0 +1,59 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Mesh.TelegramSandbox.Client;
+using Xunit;
+
+namespace Mesh.Testing.EndToEnd;
+
+/// <summary>
+/// The whole mesh as a developer runs it — the AppHost's own declaration, the sandbox playing Telegram, the Aspire
+/// dashboard with anonymous access — started once for a test collection. Users are driven through <see cref="Sandbox"/>.
+/// </summary>
+public class MeshFixture : IAsyncLifetime
+{
+    MeshAppHost? mesh;
+
+    public MeshAppHost Mesh => mesh ?? throw new InvalidOperationException("The mesh is not started");
+
+    /// <summary>The sandbox's control API: act as users, read what the bot sent.</summary>
+    public SandboxClient Sandbox { get; private set; } = null!;
+
+    public string BotToken => TelegramApi.SandboxBotToken;
+
+    /// <summary>The dashboard's origin (no login: anonymous access is on for tests).</summary>
+    public string DashboardUrl { get; private set; } = "";
+
+    /// <summary>Extra AppHost configuration a derived fixture wants.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
+
+    public async ValueTask InitializeAsync()
+    {
+        DashboardUrl = $"http://localhost:{ServerProcess.FreePort()}";
+        var settings = new Dictionary<string, string>(Settings)
+        {
+            ["Test:Dashboard"] = "true",
+            ["ASPNETCORE_URLS"] = DashboardUrl,
+            ["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = $"http://localhost:{ServerProcess.FreePort()}",
+            ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{ServerProcess.FreePort()}",
+            ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
+            ["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true",
+        };
+        mesh = await MeshAppHost.StartAsync(MeshAppHost.NewDataPath(), settings);
+        await mesh.WaitForAllHealthyAsync(TimeSpan.FromMinutes(3));
+        var http = mesh.App.CreateHttpClient("telegram", "http");
+        http.Timeout = TimeSpan.FromSeconds(60);
+        Sandbox = new SandboxClient(http);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (mesh is not null)
+        {
+            await mesh.DisposeAsync();
+            if (Directory.Exists(mesh.DataPath))
+            {
+                Directory.Delete(mesh.DataPath, recursive: true);
+            }
+        }
+    }
+}
