@@ -1,5 +1,6 @@
 using Mesh.Bot.Conversations;
 using Mesh.Bot.Grpc;
+using Mesh.Bot.Operations;
 using Mesh.Bot.Telegram;
 using Mesh.Bot.Updates;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,9 @@ public static class BotServiceExtensions
         // The handler pipeline, in order: tracing, user context, language, the router and its features.
         services.AddScoped<UpdatePipeline>();
         services.AddConversations();
+
+        // Webhook or polling mode, and the operator actions (issue 10).
+        builder.AddBotOperations();
 
         return builder;
     }

@@ -1,0 +1,142 @@
+using System.Globalization;
+using Mesh.Bot.Telegram;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Telegram.Bot.Exceptions;
+
+namespace Mesh.Bot.Operations;
+
+/// <summary>
+/// <c>dotnet run --project BotService -- webhook setup|delete|check</c> and <c>conversations clear [--older-than 1h]</c>:
+/// runs one operator action against the configured Redis and Telegram (same configuration as the service: appsettings,
+/// environment, <c>--Key=value</c>), prints the result and exits, without starting the web host or any worker.
+/// Exit codes: 0 done, 1 the action failed (Telegram or Redis unreachable, refused), 2 usage or configuration error.
+/// </summary>
+public static class BotCommandLine
+{
+    public const string Usage = """
+        Usage:
+          BotService webhook check                        show Telegram's webhook and whether it matches the configuration
+          BotService webhook setup                        set the configured webhook (Telegram:PublicUrl + /telegram/webhook)
+          BotService webhook delete                       delete the webhook (pending updates are kept)
+          BotService conversations clear [--older-than 1h]  clear conversation states (all, or those idle that long)
+        Configuration as for the service, e.g. --Telegram:BotToken=... --ConnectionStrings:redis=...
+        """;
+
+    public static bool IsCommand(string[] args) => args is ["webhook", ..] or ["conversations", ..];
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var words = args.TakeWhile(a => !a.StartsWith('-')).ToArray();
+        var rest = args.Skip(words.Length).ToList();
+        TimeSpan? olderThan = null;
+        var index = rest.FindIndex(a => a == "--older-than" || a.StartsWith("--older-than=", StringComparison.Ordinal));
+        if (index >= 0)
+        {
+            var value = rest[index].Contains('=') ? rest[index][(rest[index].IndexOf('=') + 1)..] : rest.ElementAtOrDefault(index + 1);
+            rest.RemoveRange(index, rest[index].Contains('=') || index + 1 >= rest.Count ? 1 : 2);
+            if (!Age.TryParse(value, out var age))
+            {
+                await error.WriteLineAsync("--older-than needs an age such as 90s, 30m, 1h or 2d.");
+                return 2;
+            }
+            olderThan = age;
+        }
+        if (words is not (["webhook", "check" or "setup" or "delete"] or ["conversations", "clear"]) || olderThan is not null && words[0] != "conversations")
+        {
+            await error.WriteLineAsync(Usage);
+            return 2;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [.. rest],
+            ApplicationName = typeof(BotCommandLine).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production,
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddBotServices();
+        using var host = builder.Build();
+
+        BotOperations operations;
+        try
+        {
+            _ = host.Services.GetRequiredService<IOptions<TelegramOptions>>().Value;
+            _ = host.Services.GetRequiredService<IOptions<BotOptions>>().Value;
+            operations = host.Services.GetRequiredService<BotOperations>();
+        }
+        catch (OptionsValidationException e)
+        {
+            await error.WriteLineAsync(string.Join(Environment.NewLine, e.Failures));
+            return 2;
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("ConnectionStrings", StringComparison.Ordinal))
+        {
+            await error.WriteLineAsync("ConnectionStrings:redis is required (the Redis the bot service uses).");
+            return 2;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            switch (words)
+            {
+                case ["webhook", "check"]:
+                    await output.WriteLineAsync($"mode: {operations.Mode}");
+                    Write(output, await operations.CheckWebhookAsync(timeout.Token), operations.Mode);
+                    break;
+                case ["webhook", "setup"]:
+                    var set = await operations.SetupWebhookAsync(timeout.Token);
+                    await output.WriteLineAsync($"webhook set: {set.Url}");
+                    break;
+                case ["webhook", "delete"]:
+                    await operations.DeleteWebhookAsync(timeout.Token);
+                    await output.WriteLineAsync("webhook deleted");
+                    break;
+                default:
+                    var cleared = await operations.ClearConversationsAsync(olderThan, timeout.Token);
+                    await output.WriteLineAsync($"conversations cleared: {cleared.ToString(CultureInfo.InvariantCulture)}");
+                    break;
+            }
+            return 0;
+        }
+        catch (WebhookNotConfiguredException e)
+        {
+            await error.WriteLineAsync(e.Message);
+            return 2;
+        }
+        catch (ApiRequestException e)
+        {
+            await error.WriteLineAsync($"The Bot API refused the call: {e.ErrorCode} {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is RequestException or HttpRequestException or TaskCanceledException)
+        {
+            await error.WriteLineAsync("The Bot API is unreachable (Telegram:ApiBaseUrl).");
+            return 1;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            await error.WriteLineAsync("Redis is unreachable (ConnectionStrings:redis).");
+            return 1;
+        }
+    }
+
+    static void Write(TextWriter output, WebhookView view, string mode)
+    {
+        output.WriteLine($"url: {(view.Url.Length == 0 ? "(none)" : view.Url)}");
+        output.WriteLine($"pending_update_count: {view.PendingUpdateCount.ToString(CultureInfo.InvariantCulture)}");
+        output.WriteLine($"max_connections: {view.MaxConnections?.ToString(CultureInfo.InvariantCulture) ?? "-"}");
+        output.WriteLine($"allowed_updates: {(view.AllowedUpdates.Count == 0 ? "-" : string.Join(", ", view.AllowedUpdates))}");
+        output.WriteLine(view.LastErrorDate is { } date
+            ? $"last_error: {date.ToString("u", CultureInfo.InvariantCulture)} {view.LastErrorMessage}"
+            : "last_error: none");
+        if (mode == "webhook")
+        {
+            output.WriteLine(view.Differences.Count == 0
+                ? "matches configuration: yes"
+                : $"matches configuration: no (differs: {string.Join(", ", view.Differences)})");
+        }
+    }
+}

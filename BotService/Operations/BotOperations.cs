@@ -1,0 +1,102 @@
+using Mesh.Bot.Telegram;
+using Mesh.Bot.Updates;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Telegram.Bot.Exceptions;
+
+namespace Mesh.Bot.Operations;
+
+/// <summary>The bot's health as an operator sees it.</summary>
+public sealed record BotStatus(
+    string Mode,
+    string WebhookUrl,
+    int PendingUpdateCount,
+    DateTimeOffset? LastErrorDate,
+    string? LastErrorMessage,
+    string? TelegramError,
+    IReadOnlyList<string> WebhookDifferences,
+    long QueueDepth,
+    TimeSpan? OldestQueuedUpdateAge,
+    long LeasesHeld,
+    string? PollingLeader,
+    long DeadLettered);
+
+/// <summary>
+/// The operator actions, implemented once: the gRPC <c>BotOperations</c> service (the gateway's operator API), the
+/// command line (<c>webhook setup|delete|check</c>, <c>conversations clear</c>) and the HTTP endpoints behind the
+/// dashboard's commands all call this. Failures to reach Telegram or Redis surface as their exceptions, translated at
+/// each edge; nothing here ever includes the token or the webhook secret.
+/// </summary>
+public sealed class BotOperations(
+    WebhookReconciler webhook,
+    PollingLease pollingLease,
+    ChatQueue queue,
+    IConnectionMultiplexer redis,
+    IOptions<TelegramOptions> telegram,
+    IOptions<BotOptions> bot,
+    IConversationCleaner conversations)
+{
+    readonly RedisKey leases = bot.Value.RedisKeyPrefix + "leases";
+
+    public string Mode => telegram.Value.IsWebhookMode ? "webhook" : "polling";
+
+    public async Task<BotStatus> GetStatusAsync(CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var sample = queue.SampleAsync();
+        var leasesHeld = db.HashLengthAsync(leases);
+        var deadLettered = db.ListLengthAsync(queue.DeadLetterKey);
+        var leader = pollingLease.CurrentHolderAsync();
+
+        WebhookView? view = null;
+        string? telegramError = null;
+        try
+        {
+            view = await webhook.InspectAsync(cancellationToken);
+        }
+        catch (ApiRequestException e)
+        {
+            telegramError = $"Bot API error {e.ErrorCode}";
+        }
+        catch (Exception e) when (e is RequestException or HttpRequestException || e is TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            telegramError = "unreachable";
+        }
+
+        var (depth, oldest) = await sample;
+        return new BotStatus(
+            Mode,
+            view?.Url ?? "",
+            view?.PendingUpdateCount ?? 0,
+            view?.LastErrorDate,
+            view?.LastErrorMessage,
+            telegramError,
+            view?.Differences ?? [],
+            depth,
+            oldest,
+            await leasesHeld,
+            await leader,
+            await deadLettered);
+    }
+
+    /// <summary>getWebhookInfo and what differs from the configuration.</summary>
+    public Task<WebhookView> CheckWebhookAsync(CancellationToken cancellationToken) => webhook.InspectAsync(cancellationToken);
+
+    /// <summary>Sets the configured webhook now, whatever Telegram has (webhook mode only).</summary>
+    public Task<WebhookChange> SetupWebhookAsync(CancellationToken cancellationToken) => webhook.ReconcileAsync(force: true, cancellationToken);
+
+    public async Task<WebhookChange> DeleteWebhookAsync(CancellationToken cancellationToken)
+    {
+        await webhook.DeleteAsync(cancellationToken);
+        return new WebhookChange(true, "", []);
+    }
+
+    public Task<long> ClearConversationsAsync(TimeSpan? olderThan, CancellationToken cancellationToken)
+    {
+        if (olderThan is { } age && age <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(olderThan), "older_than must be positive");
+        }
+        return conversations.ClearAsync(olderThan, cancellationToken);
+    }
+}
