@@ -1,4 +1,5 @@
 using Mesh.Bot.Grpc;
+using Mesh.Gateway.Operator;
 using Mesh.Gateway.Webhook;
 using Microsoft.Extensions.Options;
 
@@ -40,6 +41,9 @@ public static class GatewayServiceExtensions
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         services.AddHealthChecks().AddCheck<BotServiceHealthCheck>("bot");
+
+        // The operator API: bearer tokens, rate limit, /api/telegram/status (issue 10).
+        builder.AddOperatorApi();
 
         return builder;
     }

@@ -1,4 +1,5 @@
 using Mesh.Gateway;
+using Mesh.Gateway.Operator;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,6 +10,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapTelegramWebhook();
+app.MapOperatorApi();
 
 app.Run();
 

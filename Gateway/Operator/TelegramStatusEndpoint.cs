@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Grpc.Core;
+using Mesh.Bot.Grpc;
+
+namespace Mesh.Gateway.Operator;
+
+/// <summary>The bot's Telegram status as operators read it (snake_case JSON).</summary>
+public sealed record TelegramStatus(
+    string Mode,
+    string WebhookUrl,
+    int PendingUpdateCount,
+    DateTimeOffset? LastErrorDate,
+    string? LastErrorMessage,
+    string? TelegramError,
+    IReadOnlyList<string> WebhookDifferences,
+    long QueueDepth,
+    double? OldestQueuedUpdateAgeSeconds,
+    long LeasesHeld,
+    string? PollingLeader,
+    long DeadLettered);
+
+/// <summary><c>GET /api/telegram/status</c>: the bot's <c>BotOperations.GetStatus</c>, mapped; 503 when the bot cannot answer.</summary>
+public sealed partial class TelegramStatusEndpoint(BotOperations.BotOperationsClient bot, ILogger<TelegramStatusEndpoint> logger)
+{
+    public const string Route = "/telegram/status";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public async Task<IResult> GetAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var status = await bot.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancellationToken);
+            return Results.Json(new TelegramStatus(
+                status.Mode,
+                status.WebhookUrl,
+                status.PendingUpdateCount,
+                status.LastErrorDate?.ToDateTimeOffset(),
+                Empty(status.LastErrorMessage),
+                Empty(status.TelegramError),
+                [.. status.WebhookDifferences],
+                status.QueueDepth,
+                status.OldestQueuedUpdateAge?.ToTimeSpan().TotalSeconds,
+                status.LeasesHeld,
+                Empty(status.PollingLeader),
+                status.DeadLettered), Json);
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogBotUnavailable(logger, e.StatusCode);
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The bot service did not answer.",
+                detail: e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded ? "Try again shortly." : null);
+        }
+    }
+
+    static string? Empty(string value) => value.Length == 0 ? null : value;
+
+    [LoggerMessage(1, LogLevel.Warning, "Telegram status unavailable: bot service answered {GrpcStatus}")]
+    static partial void LogBotUnavailable(ILogger logger, StatusCode grpcStatus);
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Mesh.Testing;
+using Mesh.Testing.Sandbox;
+using Mesh.Testing.Services;
+
+namespace Mesh.Gateway.Tests.Operator;
+
+/// <summary>
+/// The operator API on real processes: the sandbox as Telegram, a BotService in webhook mode, and gateways with
+/// operator tokens. One bot for the class; the rate-limit test has a gateway of its own with a low limit.
+/// </summary>
+public sealed class OperatorApiTests(RedisServerFixture redis) : IAsyncLifetime
+{
+    const string Token = "operator-token-for-tests-0123456789";
+    const string Status = "/api/telegram/status";
+
+    readonly SandboxProcess sandbox = new();
+    readonly List<ServiceHost> hosts = [];
+    readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    ServiceHost bot = null!;
+
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        await sandbox.InitializeAsync();
+        bot = await StartAsync("BotService", new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = redis.ConnectionString,
+            ["Telegram:BotToken"] = SandboxHost.NewBotToken(),
+            ["Telegram:ApiBaseUrl"] = sandbox.BaseUrl,
+            ["Telegram:PublicUrl"] = "http://127.0.0.1:9",
+            ["Telegram:WebhookSecret"] = "operator-tests-secret",
+            ["Bot:RedisKeyPrefix"] = RedisServerFixture.NewKeyPrefix("operator"),
+        }, grpc: true);
+    }
+
+    async Task<ServiceHost> StartAsync(string project, Dictionary<string, string?> settings, bool grpc = false)
+    {
+        var host = await ServiceHost.StartAsync(project, settings, grpc);
+        hosts.Add(host);
+        return host;
+    }
+
+    Task<ServiceHost> StartGatewayAsync(int rateLimit) => StartAsync("Gateway", new Dictionary<string, string?>
+    {
+        ["Telegram:WebhookSecret"] = "operator-tests-secret",
+        ["services:bot:grpc:0"] = bot.GrpcUrl,
+        ["services:bot:http:0"] = bot.HttpUrl,
+        ["Gateway:OperatorTokens:0"] = "another-operator-token-abcdefgh",
+        ["Gateway:OperatorTokens:1"] = Token,
+        ["Gateway:OperatorRateLimit"] = rateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Gateway:OperatorRateWindow"] = "00:05:00",
+    });
+
+    async Task<HttpResponseMessage> GetStatusAsync(ServiceHost gateway, string? authorization)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, gateway.HttpUrl + Status);
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+        return await http.SendAsync(request, Ct);
+    }
+
+    [Fact]
+    public async Task Status_needs_an_operator_token_401_without_or_malformed_403_when_wrong_200_with_the_fields_when_right()
+    {
+        var gateway = await StartGatewayAsync(rateLimit: 1000);
+
+        using var without = await GetStatusAsync(gateway, null);
+        using var malformed = await GetStatusAsync(gateway, "Token " + Token);
+        using var wrong = await GetStatusAsync(gateway, "Bearer not-the-operator-token-000000");
+        using var right = await GetStatusAsync(gateway, "Bearer " + Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
+        Assert.Contains(without.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
+        Assert.Equal(HttpStatusCode.Unauthorized, malformed.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        var status = JsonNode.Parse(await right.Content.ReadAsStringAsync(Ct))!.AsObject();
+        Assert.Equal("webhook", (string?)status["mode"]);
+        Assert.Equal("http://127.0.0.1:9/telegram/webhook", (string?)status["webhook_url"]);
+        foreach (var field in new[] { "pending_update_count", "last_error_date", "last_error_message", "queue_depth",
+            "oldest_queued_update_age_seconds", "leases_held", "polling_leader", "dead_lettered" })
+        {
+            Assert.True(status.ContainsKey(field), field);
+        }
+        Assert.DoesNotContain("operator-tests-secret", status.ToJsonString());
+        Assert.DoesNotContain(Token, gateway.Output);
+    }
+
+    [Fact]
+    public async Task Too_many_requests_get_429_whether_or_not_they_carry_a_token()
+    {
+        var gateway = await StartGatewayAsync(rateLimit: 3);
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var authorization in new[] { "Bearer " + Token, null, "Bearer wrong-operator-token-000000", "Bearer " + Token, null })
+        {
+            using var response = await GetStatusAsync(gateway, authorization);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        foreach (var host in Enumerable.Reverse(hosts))
+        {
+            await host.DisposeAsync();
+        }
+        await sandbox.DisposeAsync();
+    }
+}
