@@ -1,0 +1,182 @@
+using Telegram.Bot;
+using Mesh.Bot.Conversations;
+using Mesh.Testing;
+
+namespace Mesh.Bot.Tests.Conversations;
+
+/// <summary>Menus, buttons, /cancel, languages and escaping, as a user meets them in the sandbox. One bot for the class; each test its own user.</summary>
+public sealed class BotExperienceTests(RedisServerFixture redis) : IAsyncLifetime
+{
+    SandboxBotHost host = null!;
+
+    public async ValueTask InitializeAsync() =>
+        host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("experience"));
+
+    public async ValueTask DisposeAsync() => await host.DisposeAsync();
+
+    [Fact]
+    public async Task Menu_buttons_edit_the_menu_in_place()
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+
+        await host.PressAsync(user, menu, "❓ Help");
+        var help = await host.WaitForMessageAsync(user, menu.MessageId, m => m.Text.Contains("/language", StringComparison.Ordinal));
+        await host.PressAsync(user, help, "⬅️ Back");
+        var back = await host.WaitForMessageAsync(user, menu.MessageId, m => m.Text.Contains("What would you like to do?", StringComparison.Ordinal));
+
+        Assert.True(back.Edited);
+        Assert.True(SandboxBotHost.VersionOf(back) > SandboxBotHost.VersionOf(menu));
+        var chat = await host.Client.GetChatAsync(host.Token, user.Id, ct: TestContext.Current.CancellationToken);
+        Assert.Single(chat.Messages, m => m.FromBot); // one menu message, edited, never a new one
+    }
+
+    [Fact]
+    public async Task Press_on_an_outdated_menu_answers_outdated_and_shows_the_current_menu()
+    {
+        var user = SandboxBotHost.NewUser();
+        var first = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+        var second = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+        Assert.True(SandboxBotHost.VersionOf(second) > SandboxBotHost.VersionOf(first));
+
+        var answer = await host.PressAsync(user, first, "👤 Profile");
+
+        Assert.Equal("This menu is outdated; here is the current one.", answer.Text);
+        var current = await host.WaitForMessageAsync(user, first.MessageId, m => m.Edited);
+        Assert.Contains("What would you like to do?", current.Text); // the current screen, not the profile the old button asked for
+        Assert.True(SandboxBotHost.VersionOf(current) > SandboxBotHost.VersionOf(second));
+
+        // The redrawn menu is the current one: its buttons work.
+        answer = await host.PressAsync(user, current, "👤 Profile");
+        Assert.Null(answer.Text);
+        await host.WaitForMessageAsync(user, first.MessageId, m => m.Text.Contains("Your profile", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Every_button_press_is_answered()
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+
+        Assert.Equal("Coming soon.", (await host.PressAsync(user, menu, "🪙 Buy tokens")).Text);
+        Assert.Equal("Coming soon.", (await host.PressAsync(user, menu, "🆘 Support")).Text);
+        Assert.Null((await host.PressAsync(user, menu, "❓ Help")).Text);
+
+        // A dialog's button after the dialog was cancelled: no route takes it, it is still answered.
+        var confirm = await FillProfileUpToConfirmAsync(user, "Bob");
+        await host.WaitForAsync(user, "Cancelled.", await host.SendAsync(user, "/cancel"));
+        Assert.Equal("This button is outdated.", (await host.PressAsync(user, confirm, "✅ Save")).Text);
+
+        var chat = await host.Client.GetChatAsync(host.Token, user.Id, ct: TestContext.Current.CancellationToken);
+        Assert.Equal(5, chat.CallbackAnswers.Count);
+    }
+
+    [Fact]
+    public async Task Cancel_in_the_middle_of_a_dialog_resets_it()
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "Your profile", await host.SendAsync(user, "/profile"));
+        await host.PressAsync(user, menu, "✏️ Fill in");
+        await host.WaitForAsync(user, "Step 1 of 4", menu.MessageId);
+        var sent = await host.SendAsync(user, "Grace");
+        await host.WaitForAsync(user, "Step 2 of 4", sent);
+
+        sent = await host.SendAsync(user, "/cancel");
+        var cancelled = await host.WaitForAsync(user, "Cancelled.", sent);
+        Assert.NotNull(cancelled.InlineKeyboard); // back at the main menu
+
+        sent = await host.SendAsync(user, "Paris");
+        var reply = await host.WaitForAsync(user, "", sent);
+        Assert.Contains("don't know", reply.Text); // not taken as the city
+        Assert.Equal("", (string?)await redis.Connection.GetDatabase().HashGetAsync($"{host.KeyPrefix}conv:{user.Id}:{user.Id}", "s"));
+    }
+
+    [Fact]
+    public async Task Start_in_the_middle_of_a_dialog_resets_it()
+    {
+        var user = SandboxBotHost.NewUser();
+        await FillProfileUpToConfirmAsync(user, "Linus");
+
+        var sent = await host.SendAsync(user, "/start");
+        await host.WaitForAsync(user, "Hello, Ada!", sent);
+        sent = await host.SendAsync(user, "anything");
+
+        Assert.Contains("don't know", (await host.WaitForAsync(user, "", sent)).Text);
+    }
+
+    [Fact]
+    public async Task Ukrainian_speaking_user_is_greeted_in_Ukrainian()
+    {
+        var user = SandboxBotHost.NewUser("Оксана", "uk");
+
+        var greeting = await host.WaitForAsync(user, "", await host.SendAsync(user, "/start"));
+
+        Assert.StartsWith("Вітаю, Оксана! 👋\nЩо ви бажаєте зробити?", greeting.Text);
+        Assert.Contains(greeting.InlineKeyboard!.SelectMany(r => r), b => b.Text == "👤 Профіль");
+    }
+
+    [Fact]
+    public async Task Language_chosen_with_the_language_command_is_used_and_remembered()
+    {
+        var user = SandboxBotHost.NewUser("Ada", "en");
+        var picker = await host.WaitForAsync(user, "Choose your language:", await host.SendAsync(user, "/language"));
+
+        var answer = await host.PressAsync(user, picker, "🇷🇺 Русский");
+
+        Assert.Equal("Язык: русский", answer.Text);
+        await host.WaitForMessageAsync(user, picker.MessageId, m => m.Text.Contains("Что вы хотите сделать?", StringComparison.Ordinal));
+        var help = await host.WaitForAsync(user, "", await host.SendAsync(user, "/help"));
+        Assert.StartsWith("Я продаю", help.Text);
+        Assert.Equal("ru", (string?)await redis.Connection.GetDatabase().StringGetAsync($"{host.KeyPrefix}lang:{user.Id}"));
+    }
+
+    [Fact]
+    public async Task User_supplied_text_is_escaped_in_html_replies()
+    {
+        var user = SandboxBotHost.NewUser("<b>Eve</b>");
+
+        var greeting = await host.WaitForAsync(user, "", await host.SendAsync(user, "/start"));
+        var confirm = await FillProfileUpToConfirmAsync(user, "<b>Bob</b> & <i>co</i>");
+
+        Assert.StartsWith("Hello, <b>Eve</b>! 👋", greeting.Text);
+        Assert.Contains("Name: <b>Bob</b> & <i>co</i>", confirm.Text);
+        Assert.True(confirm.Entities is null || confirm.Entities.Count == 0);
+    }
+
+    [Fact]
+    public async Task Commands_are_registered_for_each_language()
+    {
+        using var http = new HttpClient();
+        foreach (var (code, description) in new[] { ("en", "Main menu"), ("ru", "Главное меню"), ("uk", "Головне меню") })
+        {
+            var commands = await WaitForCommandsAsync(http, code);
+            Assert.Equal(["start", "profile", "language", "cancel", "help"], commands.Select(c => c.Command));
+            Assert.Equal(description, commands[0].Description);
+        }
+    }
+
+    async Task<IReadOnlyList<global::Telegram.Bot.Types.BotCommand>> WaitForCommandsAsync(HttpClient http, string language)
+    {
+        var bot = new global::Telegram.Bot.TelegramBotClient(new global::Telegram.Bot.TelegramBotClientOptions(host.Token, host.Sandbox.BaseUrl), http);
+        var until = DateTime.UtcNow + SandboxBotHost.Deadline;
+        while (true)
+        {
+            var commands = await bot.GetMyCommands(languageCode: language, cancellationToken: TestContext.Current.CancellationToken);
+            if (commands.Length > 0 || DateTime.UtcNow > until)
+            {
+                return commands;
+            }
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
+    async Task<Mesh.TelegramSandbox.Client.SandboxChatMessage> FillProfileUpToConfirmAsync(Mesh.TelegramSandbox.Client.SandboxUser user, string name)
+    {
+        var menu = await host.WaitForAsync(user, "Your profile", await host.SendAsync(user, "/profile"));
+        await host.PressAsync(user, menu, "✏️");
+        await host.WaitForAsync(user, "Step 1 of 4", menu.MessageId);
+        await host.WaitForAsync(user, "Step 2 of 4", await host.SendAsync(user, name));
+        await host.WaitForAsync(user, "Step 3 of 4", await host.SendAsync(user, "Oslo"));
+        return await host.WaitForAsync(user, "Step 4 of 4", await host.SendAsync(user, "Hi"));
+    }
+}

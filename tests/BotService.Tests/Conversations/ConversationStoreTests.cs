@@ -1,0 +1,106 @@
+using Mesh.Bot.Conversations;
+using Mesh.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Bot.Tests.Conversations;
+
+/// <summary>The conversation store on real Redis: compare-and-set on the version, TTL, clearing.</summary>
+public sealed class ConversationStoreTests(RedisServerFixture redis)
+{
+    static readonly Step First = new("test.first");
+    static readonly Step Second = new("test.second");
+
+    readonly ManualClock clock = new(DateTimeOffset.UtcNow);
+    readonly string prefix = RedisServerFixture.NewKeyPrefix("conv");
+
+    ConversationStore NewStore(TimeSpan? ttl = null) => new(redis.Connection, Options.Create(new BotOptions { RedisKeyPrefix = prefix }),
+        Options.Create(new ConversationOptions { ConversationTtl = ttl ?? TimeSpan.FromHours(24) }), clock, NullLogger<ConversationStore>.Instance);
+
+    [Fact]
+    public async Task Of_two_moves_from_the_same_version_one_wins()
+    {
+        var store = NewStore();
+        var state = await store.GetAsync(1, 1);
+        var a = new ConversationFlow(store, 1, 1, state);
+        var b = new ConversationFlow(store, 1, 1, state);
+
+        var moves = new[] { a.MoveToAsync(First, new { Pick = "a" }), b.MoveToAsync(Second, new { Pick = "b" }) };
+        var outcomes = await Task.WhenAll(moves.Select(async m =>
+        {
+            try { await m; return "won"; }
+            catch (ConversationConflict) { return "lost"; }
+        }));
+
+        Assert.Equal(["lost", "won"], outcomes.Order());
+        var stored = await store.GetAsync(1, 1);
+        Assert.Equal(1, stored.Version);
+        var winner = outcomes[0] == "won" ? a : b;
+        Assert.Equal(winner.Step, stored.Step);
+    }
+
+    [Fact]
+    public async Task Flow_keeps_its_step_and_data_and_moves_on_from_its_new_version()
+    {
+        var store = NewStore();
+        var flow = new ConversationFlow(store, 2, 3, await store.GetAsync(2, 3));
+
+        await flow.MoveToAsync(First, new Draft("Ada", 36));
+        await flow.MoveToAsync(Second, flow.Data<Draft>()! with { Age = 37 });
+
+        var again = new ConversationFlow(store, 2, 3, await store.GetAsync(2, 3));
+        Assert.Equal(Second, again.Step);
+        Assert.Equal(new Draft("Ada", 37), again.Data<Draft>());
+        Assert.Equal(2, again.Version);
+    }
+
+    [Fact]
+    public async Task Reset_wins_over_any_version_and_makes_stale_writers_lose()
+    {
+        var store = NewStore();
+        var stale = new ConversationFlow(store, 4, 4, await store.GetAsync(4, 4));
+        await new ConversationFlow(store, 4, 4, await store.GetAsync(4, 4)).ResetAsync();
+
+        await Assert.ThrowsAsync<ConversationConflict>(() => stale.MoveToAsync(First));
+        Assert.Null((await store.GetAsync(4, 4)).Step);
+    }
+
+    [Fact]
+    public async Task State_expires_after_the_configured_ttl()
+    {
+        var store = NewStore(TimeSpan.FromMinutes(30));
+        await new ConversationFlow(store, 5, 5, ConversationState.None).MoveToAsync(First);
+
+        var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(store.KeyOf(5, 5));
+
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, TimeSpan.FromMinutes(29), TimeSpan.FromMinutes(30));
+    }
+
+    [Fact]
+    public async Task Clear_removes_states_older_than_asked_or_all_and_counts_them()
+    {
+        var store = NewStore();
+        await store.SetAsync(10, 1, 0, First, null);
+        await store.SetAsync(11, 1, 0, First, null);
+        clock.Advance(TimeSpan.FromHours(2));
+        await store.SetAsync(12, 1, 0, First, null);
+
+        Assert.Equal(2, await store.ClearAsync(TimeSpan.FromHours(1), TestContext.Current.CancellationToken));
+        Assert.Null((await store.GetAsync(10, 1)).Step);
+        Assert.Equal(First, (await store.GetAsync(12, 1)).Step);
+        Assert.Equal(1, await store.ClearAsync(null, TestContext.Current.CancellationToken));
+        Assert.Equal(0, await store.ClearAsync(null, TestContext.Current.CancellationToken));
+    }
+
+    sealed record Draft(string Name, int Age);
+
+    sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        DateTimeOffset now = now;
+
+        public void Advance(TimeSpan by) => now += by;
+
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
