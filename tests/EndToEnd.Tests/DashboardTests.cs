@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Mesh.TelegramSandbox.Client;
 using Mesh.Testing.EndToEnd;
@@ -13,12 +12,10 @@ public sealed class DashboardTests(MeshFixture mesh)
     [Fact]
     public async Task Every_resource_shows_running_and_healthy_on_the_dashboard()
     {
-        var (playwright, browser) = await Browser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
-        var page = await browser.NewPageAsync();
+        await using var session = await DashboardSession.SignInAsync(mesh);
+        var page = session.Page;
 
-        await page.GotoAsync(mesh.DashboardUrl);
+        await page.GotoAsync(mesh.DashboardOrigin + "/");
         foreach (var resource in mesh.Mesh.DeclaredResources)
         {
             await page.GetByText(resource, new() { Exact = true }).First.WaitForAsync(new() { Timeout = 60_000 });
@@ -30,6 +27,7 @@ public sealed class DashboardTests(MeshFixture mesh)
         Assert.DoesNotContain("Unhealthy", text);
         Assert.DoesNotContain("Failed to start", text);
         Assert.DoesNotContain("Waiting", text);
+        Assert.DoesNotContain("Finished", text);
     }
 
     [Fact]
@@ -38,31 +36,28 @@ public sealed class DashboardTests(MeshFixture mesh)
         var user = new SandboxUser(Random.Shared.NextInt64(100_000, 900_000_000), "Taras", LanguageCode: "uk");
         await mesh.Sandbox.SendTextAsync(mesh.BotToken, user, "/start", TestContext.Current.CancellationToken);
         await mesh.Sandbox.WaitForBotMessageAsync(mesh.BotToken, user.Id, timeout: TimeSpan.FromSeconds(30), ct: TestContext.Current.CancellationToken);
+        await using var session = await DashboardSession.SignInAsync(mesh);
 
-        var traceId = await WaitForTraceAcrossAsync(["gateway", "bot"], TimeSpan.FromSeconds(60));
+        var traceId = await WaitForTraceAcrossAsync(session.Page, ["gateway", "bot"], TimeSpan.FromSeconds(60));
 
-        var (playwright, browser) = await Browser.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync($"{mesh.DashboardUrl}/traces/detail/{traceId}");
-        await page.GetByText("gateway").First.WaitForAsync(new() { Timeout = 30_000 });
-        await page.GetByText("bot").First.WaitForAsync(new() { Timeout = 30_000 });
-        await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-start-trace.png"), FullPage = true });
+        await session.Page.GotoAsync($"{mesh.DashboardOrigin}/traces/detail/{traceId}");
+        await session.Page.GetByText("gateway").First.WaitForAsync(new() { Timeout = 30_000 });
+        await session.Page.GetByText("bot").First.WaitForAsync(new() { Timeout = 30_000 });
+        await session.Page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-start-trace.png"), FullPage = true });
     }
 
     /// <summary>Asks the dashboard's telemetry API for a trace with spans from every one of <paramref name="services"/>.</summary>
-    async Task<string> WaitForTraceAcrossAsync(string[] services, TimeSpan deadline)
+    async Task<string> WaitForTraceAcrossAsync(IPage page, string[] services, TimeSpan deadline)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(mesh.DashboardUrl) };
         var until = DateTime.UtcNow + deadline;
         var seen = "";
         while (DateTime.UtcNow < until)
         {
-            var traces = await http.GetFromJsonAsync<JsonNode>("/api/telemetry/spans");
-            seen = traces?.ToJsonString() ?? "";
+            var response = await page.Context.APIRequest.GetAsync($"{mesh.DashboardOrigin}/api/telemetry/spans");
+            seen = await response.TextAsync();
+            var spans = JsonNode.Parse(seen);
             var byTrace = new Dictionary<string, HashSet<string>>();
-            foreach (var resourceSpans in traces?["data"]?["resourceSpans"]?.AsArray() ?? [])
+            foreach (var resourceSpans in spans?["data"]?["resourceSpans"]?.AsArray() ?? [])
             {
                 var service = resourceSpans?["resource"]?["attributes"]?.AsArray()
                     .FirstOrDefault(a => (string?)a?["key"] == "service.name")?["value"]?["stringValue"]?.GetValue<string>() ?? "";
@@ -87,5 +82,35 @@ public sealed class DashboardTests(MeshFixture mesh)
             await Task.Delay(500);
         }
         throw new TimeoutException($"no trace spans {string.Join(" and ", services)} within {deadline}; the dashboard had: {seen[..Math.Min(seen.Length, 2000)]}");
+    }
+}
+
+/// <summary>A headless browser signed in to the dashboard (its login URL sets the cookie).</summary>
+sealed class DashboardSession : IAsyncDisposable
+{
+    readonly IPlaywright playwright;
+    readonly IBrowser browser;
+
+    DashboardSession(IPlaywright playwright, IBrowser browser, IPage page)
+    {
+        this.playwright = playwright;
+        this.browser = browser;
+        Page = page;
+    }
+
+    public IPage Page { get; }
+
+    public static async Task<DashboardSession> SignInAsync(MeshFixture mesh)
+    {
+        var (playwright, browser) = await Browser.LaunchAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(mesh.DashboardUrl);
+        return new(playwright, browser, page);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
     }
 }

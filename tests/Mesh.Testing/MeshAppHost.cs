@@ -26,9 +26,9 @@ public sealed class MeshAppHost : IAsyncDisposable
 
     /// <summary>Builds and starts the AppHost; <paramref name="settings"/> are configuration keys passed as its arguments.</summary>
     public static async Task<MeshAppHost> StartAsync(string dataPath, IReadOnlyDictionary<string, string>? settings = null,
-        TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        TimeSpan? timeout = null, CancellationToken cancellationToken = default, bool withDashboard = false)
     {
-        var builder = await CreateBuilderAsync(dataPath, settings, cancellationToken);
+        var builder = await CreateBuilderAsync(dataPath, settings, cancellationToken, withDashboard);
         var app = await builder.BuildAsync(cancellationToken);
         using var startTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         startTimeout.CancelAfter(timeout ?? TimeSpan.FromMinutes(3));
@@ -45,17 +45,24 @@ public sealed class MeshAppHost : IAsyncDisposable
     }
 
     public static Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(string dataPath,
-        IReadOnlyDictionary<string, string>? settings = null, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string>? settings = null, CancellationToken cancellationToken = default, bool withDashboard = false)
     {
         var arguments = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
             ["LocalStores:DataPath"] = dataPath,
         };
         return DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            [.. arguments.Select(a => $"--{a.Key}={a.Value}")],
-            (options, _) => options.DisableDashboard = !arguments.ContainsKey("Test:Dashboard"),
+            new DistributedApplicationTestingBuilderOptions { EnableDashboard = withDashboard },
+            [.. arguments.Select(a => $"--{a.Key}={a.Value}"), .. QuietLogs],
             cancellationToken);
     }
+
+    /// <summary>The AppHost forwards every resource's console to the test output: keep warnings and errors only.</summary>
+    static readonly string[] QuietLogs =
+    [
+        "--Logging:LogLevel:Default=Warning",
+        "--Logging:LogLevel:Aspire.Hosting.Dcp=Error",
+    ];
 
     /// <summary>Waits until each named resource reports healthy.</summary>
     public async Task WaitForHealthyAsync(TimeSpan deadline, params string[] resources)

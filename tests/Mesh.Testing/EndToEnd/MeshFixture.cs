@@ -20,25 +20,20 @@ public class MeshFixture : IAsyncLifetime
 
     public string BotToken => TelegramApi.SandboxBotToken;
 
-    /// <summary>The dashboard's origin (no login: anonymous access is on for tests).</summary>
+    /// <summary>The dashboard's URL; it signs the browser in.</summary>
     public string DashboardUrl { get; private set; } = "";
+
+    /// <summary>The dashboard's origin, for its pages and its telemetry API (after the browser signed in).</summary>
+    public string DashboardOrigin => new Uri(DashboardUrl).GetLeftPart(UriPartial.Authority);
 
     /// <summary>Extra AppHost configuration a derived fixture wants.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
     public async ValueTask InitializeAsync()
     {
-        DashboardUrl = $"http://localhost:{ServerProcess.FreePort()}";
-        var settings = new Dictionary<string, string>(Settings)
-        {
-            ["Test:Dashboard"] = "true",
-            ["ASPNETCORE_URLS"] = DashboardUrl,
-            ["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = $"http://localhost:{ServerProcess.FreePort()}",
-            ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{ServerProcess.FreePort()}",
-            ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
-            ["ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS"] = "true",
-        };
-        mesh = await MeshAppHost.StartAsync(MeshAppHost.NewDataPath(), settings);
+        mesh = await MeshAppHost.StartAsync(MeshAppHost.NewDataPath(), Settings, withDashboard: true);
+        using var dashboardTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        DashboardUrl = (await mesh.App.GetDashboardUrlAsync(dashboardTimeout.Token)).ToString();
         await mesh.WaitForAllHealthyAsync(TimeSpan.FromMinutes(3));
         var http = mesh.App.CreateHttpClient("telegram", "http");
         http.Timeout = TimeSpan.FromSeconds(60);
