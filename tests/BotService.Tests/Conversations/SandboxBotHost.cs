@@ -76,7 +76,7 @@ public sealed class SandboxBotHost : IAsyncDisposable
     public static Task<SandboxHost> StartSandboxAsync() => SandboxHost.StartAsync(new Dictionary<string, string?>
     {
         ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
-        ["Kestrel:Endpoints:grpc:Protocols"] = "Http1AndHttp2",
+        ["Kestrel:Endpoints:grpc:Protocols"] = "Http1",
     }, TestContext.Current.CancellationToken);
 
     async Task StartBotAsync() => Bot = await ServiceHost.StartAsync("BotService", settings, grpc: true);
