@@ -55,6 +55,8 @@ public static class BotCommandLine
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production,
         });
+        // Only warnings and errors, whatever appsettings say: the output is the command's.
+        builder.Configuration["Logging:LogLevel:Default"] = "Warning";
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddBotServices();
         using var host = builder.Build();

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Mesh.Testing;
+using Mesh.Testing.Sandbox;
+using Mesh.Testing.Services;
+
+namespace Mesh.Bot.Tests.Operations;
+
+/// <summary>
+/// Webhook mode (<c>Telegram:PublicUrl</c> set) with a real BotService process, real Redis and the sandbox as Telegram:
+/// setWebhook only when something differs, the operator HTTP endpoints and the command line.
+/// </summary>
+public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sandbox) : IClassFixture<SandboxProcess>
+{
+    const string PublicUrl = "http://127.0.0.1:9/";
+    const string WebhookUrl = "http://127.0.0.1:9/telegram/webhook";
+    static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    readonly string token = SandboxHost.NewBotToken();
+    readonly string prefix = RedisServerFixture.NewKeyPrefix("webhook");
+
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    Dictionary<string, string?> Settings(string secret) => new()
+    {
+        ["ConnectionStrings:redis"] = redis.ConnectionString,
+        ["Telegram:BotToken"] = token,
+        ["Telegram:ApiBaseUrl"] = sandbox.BaseUrl,
+        ["Telegram:PublicUrl"] = PublicUrl,
+        ["Telegram:WebhookSecret"] = secret,
+        ["Bot:RedisKeyPrefix"] = prefix,
+        ["Logging:LogLevel:Mesh.Bot.Telegram.WebhookReconciler"] = "Information",
+        // HttpClient logs request URLs at Information, and Bot API URLs hold the token: proves it is never logged.
+        ["Logging:LogLevel:System.Net.Http"] = "Information",
+    };
+
+    async Task<ServiceHost> StartAsync(string secret, string expectedLog)
+    {
+        var bot = await ServiceHost.StartAsync("BotService", Settings(secret), grpc: true);
+        await Until.TrueAsync(() => bot.Output.Contains(expectedLog, StringComparison.Ordinal), Deadline, $"'{expectedLog}' in the bot's log");
+        return bot;
+    }
+
+    async Task<string?> WebhookAsync() =>
+        (await sandbox.Client.GetBotsAsync(Ct)).Single(b => token.StartsWith(b.Id + ":", StringComparison.Ordinal)).WebhookUrl is { Length: > 0 } url ? url : null;
+
+    async Task<long> CallsAsync(string method) => (await sandbox.Client.GetCallsAsync(token, Ct)).Of(method);
+
+    [Fact]
+    public async Task SetWebhook_is_called_only_when_the_url_or_secret_differs()
+    {
+        await using (var bot = await StartAsync("secret-one", "Webhook set to"))
+        {
+            Assert.DoesNotContain("secret-one", bot.Output);
+            Assert.DoesNotContain(token, bot.Output);
+        }
+        Assert.Equal(1, await CallsAsync("setWebhook"));
+        Assert.Equal(WebhookUrl, await WebhookAsync());
+
+        await using (await StartAsync("secret-one", "already set as configured"))
+        {
+        }
+        Assert.Equal(1, await CallsAsync("setWebhook"));
+
+        await using (var bot = await StartAsync("secret-two", "Webhook set to"))
+        {
+            Assert.Contains("secret", bot.Output);
+            Assert.DoesNotContain("secret-two", bot.Output);
+        }
+        Assert.Equal(2, await CallsAsync("setWebhook"));
+        Assert.Equal(0, await CallsAsync("getUpdates"));
+    }
+
+    [Fact]
+    public async Task Operations_endpoints_report_status_and_delete_and_set_the_webhook()
+    {
+        await using var bot = await StartAsync("secret-ops", "Webhook set to");
+        using var http = new HttpClient { BaseAddress = new Uri(bot.HttpUrl) };
+
+        var status = await http.GetFromJsonAsync<JsonObject>("/operations/status", Ct);
+        Assert.Equal("webhook", (string?)status!["mode"]);
+        Assert.Equal(WebhookUrl, (string?)status["webhook_url"]);
+        foreach (var field in new[] { "pending_update_count", "last_error_date", "last_error_message", "queue_depth", "oldest_queued_update_age", "leases_held", "polling_leader", "dead_lettered" })
+        {
+            Assert.True(status.ContainsKey(field), field);
+        }
+        Assert.DoesNotContain("secret-ops", status.ToJsonString());
+
+        using (var deleted = await http.PostAsync("/operations/webhook/delete", null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        }
+        Assert.Null(await WebhookAsync());
+
+        using (var set = await http.PostAsync("/operations/webhook/setup", null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+
+        Assert.Equal(WebhookUrl, await WebhookAsync());
+    }
+
+    [Fact]
+    public async Task Command_line_webhook_check_prints_the_webhook_and_exits_0()
+    {
+        await using (await StartAsync("secret-cli", "Webhook set to"))
+        {
+        }
+
+        var (exitCode, output) = await RunCommandLineAsync(Settings("secret-cli"), "webhook", "check");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("mode: webhook", output);
+        Assert.Contains($"url: {WebhookUrl}", output);
+        Assert.Contains("pending_update_count: 0", output);
+        Assert.Contains("matches configuration: yes", output);
+        Assert.DoesNotContain("secret-cli", output);
+        Assert.DoesNotContain(token, output);
+    }
+
+    [Fact]
+    public async Task Command_line_webhook_delete_then_setup_changes_the_webhook_and_bad_usage_exits_2()
+    {
+        var settings = Settings("secret-cli2");
+
+        var (deleted, _) = await RunCommandLineAsync(settings, "webhook", "delete");
+        var afterDelete = await CallsAsync("deleteWebhook");
+        var (set, setOutput) = await RunCommandLineAsync(settings, "webhook", "setup");
+        var (usage, _) = await RunCommandLineAsync(settings, "webhook", "frobnicate");
+
+        Assert.Equal(0, deleted);
+        Assert.Equal(1, afterDelete);
+        Assert.Equal(0, set);
+        Assert.Contains($"webhook set: {WebhookUrl}", setOutput);
+        Assert.Equal(1, await CallsAsync("setWebhook"));
+        Assert.Equal(2, usage);
+    }
+
+    /// <summary>Runs <c>BotService &lt;args&gt;</c> as <c>dotnet run --project BotService -- &lt;args&gt;</c> would, configured by environment variables.</summary>
+    static async Task<(int ExitCode, string Output)> RunCommandLineAsync(IReadOnlyDictionary<string, string?> settings, params string[] args)
+    {
+        var dll = ServiceHost.DllOf("BotService");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        foreach (var (key, value) in settings)
+        {
+            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
