@@ -38,7 +38,7 @@ public sealed class DashboardTests(MeshFixture mesh)
         await mesh.Sandbox.WaitForBotMessageAsync(mesh.BotToken, user.Id, timeout: TimeSpan.FromSeconds(30), ct: TestContext.Current.CancellationToken);
         await using var session = await DashboardSession.SignInAsync(mesh);
 
-        var traceId = await WaitForTraceAcrossAsync(session.Page, ["gateway", "bot"], TimeSpan.FromSeconds(60));
+        var traceId = await WaitForTraceAcrossAsync(["gateway", "bot"], TimeSpan.FromSeconds(60));
 
         await session.Page.GotoAsync($"{mesh.DashboardOrigin}/traces/detail/{traceId}");
         await session.Page.GetByText("gateway").First.WaitForAsync(new() { Timeout = 30_000 });
@@ -47,15 +47,19 @@ public sealed class DashboardTests(MeshFixture mesh)
     }
 
     /// <summary>Asks the dashboard's telemetry API for a trace with spans from every one of <paramref name="services"/>.</summary>
-    async Task<string> WaitForTraceAcrossAsync(IPage page, string[] services, TimeSpan deadline)
+    async Task<string> WaitForTraceAcrossAsync(string[] services, TimeSpan deadline)
     {
+        using var http = new HttpClient { BaseAddress = new Uri(mesh.DashboardOrigin) };
+        http.DefaultRequestHeaders.Add("x-api-key", mesh.DashboardApiKey);
         var until = DateTime.UtcNow + deadline;
         var seen = "";
         while (DateTime.UtcNow < until)
         {
-            var response = await page.Context.APIRequest.GetAsync($"{mesh.DashboardOrigin}/api/telemetry/spans");
-            seen = await response.TextAsync();
-            var spans = JsonNode.Parse(seen);
+            using var response = await http.GetAsync("/api/telemetry/spans");
+            var body = await response.Content.ReadAsStringAsync();
+            seen = $"{(int)response.StatusCode} {body}";
+            Assert.True(response.IsSuccessStatusCode, $"the dashboard's telemetry API answered {seen}");
+            var spans = JsonNode.Parse(body);
             var byTrace = new Dictionary<string, HashSet<string>>();
             foreach (var resourceSpans in spans?["data"]?["resourceSpans"]?.AsArray() ?? [])
             {

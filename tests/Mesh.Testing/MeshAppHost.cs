@@ -74,9 +74,14 @@ public sealed class MeshAppHost : IAsyncDisposable
     /// <summary>Every declared resource (not parameters, not Aspire's hidden helpers).</summary>
     public IReadOnlyList<string> DeclaredResources =>
         App.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .Where(r => r is not ParameterResource && r is not IResourceWithoutLifetime && !r.Name.EndsWith("-rebuilder", StringComparison.Ordinal))
+            .Where(r => r is not ParameterResource && r is not IResourceWithoutLifetime && !IsHidden(r))
             .Select(r => r.Name)
             .ToList();
+
+    static bool IsHidden(IResource resource) =>
+        resource.Name.EndsWith("-rebuilder", StringComparison.Ordinal)
+        || (resource.TryGetLastAnnotation<ResourceSnapshotAnnotation>(out var snapshot) && snapshot.InitialSnapshot.IsHidden)
+        || resource.Name == "aspire-dashboard";
 
     public Task WaitForAllHealthyAsync(TimeSpan deadline) => WaitForHealthyAsync(deadline, [.. DeclaredResources]);
 

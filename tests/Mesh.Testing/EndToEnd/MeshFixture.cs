@@ -26,12 +26,16 @@ public class MeshFixture : IAsyncLifetime
     /// <summary>The dashboard's origin, for its pages and its telemetry API (after the browser signed in).</summary>
     public string DashboardOrigin => new Uri(DashboardUrl).GetLeftPart(UriPartial.Authority);
 
+    /// <summary>Key for the dashboard's telemetry API (<c>x-api-key</c>), which answers JSON about spans and logs.</summary>
+    public string DashboardApiKey { get; } = Guid.NewGuid().ToString("N");
+
     /// <summary>Extra AppHost configuration a derived fixture wants.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
     public async ValueTask InitializeAsync()
     {
-        mesh = await MeshAppHost.StartAsync(MeshAppHost.NewDataPath(), Settings, withDashboard: true);
+        var settings = new Dictionary<string, string>(Settings) { ["AppHost:DashboardApiKey"] = DashboardApiKey };
+        mesh = await MeshAppHost.StartAsync(MeshAppHost.NewDataPath(), settings, withDashboard: true);
         using var dashboardTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         DashboardUrl = (await mesh.App.GetDashboardUrlAsync(dashboardTimeout.Token)).ToString();
         await mesh.WaitForAllHealthyAsync(TimeSpan.FromMinutes(3));
