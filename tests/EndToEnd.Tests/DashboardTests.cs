@@ -18,9 +18,9 @@ public sealed class DashboardTests(MeshFixture mesh)
         await page.GotoAsync(mesh.DashboardOrigin + "/");
         foreach (var resource in mesh.Mesh.DeclaredResources)
         {
-            await page.GetByText(resource, new() { Exact = true }).First.WaitForAsync(new() { Timeout = 60_000 });
+            var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = resource }).First;
+            await Assertions.Expect(row).ToContainTextAsync("Running", new() { Timeout = 60_000 });
         }
-        await page.GetByText("Running").First.WaitForAsync(new() { Timeout = 30_000 });
         await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-resources.png"), FullPage = true });
 
         var text = await page.Locator("body").InnerTextAsync();
