@@ -11,7 +11,8 @@ var telegram = builder.AddTelegram("telegram");
 var bot = builder.AddProject<Projects.BotService>("bot")
     .WithReference(redis).WaitFor(redis)
     .WithTelegramBotApi(telegram)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithBotCommands();
 
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithReference(bot).WaitFor(bot)

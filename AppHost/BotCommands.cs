@@ -1,0 +1,86 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// The bot's operator actions as commands on its resource in the dashboard (and for <c>aspire resource bot &lt;command&gt;</c>).
+/// The work is the bot service's: each command calls its <c>/operations</c> endpoints on the bot's <c>http</c> endpoint,
+/// the same implementation as the operator API and the bot's command line.
+/// </summary>
+public static class BotCommands
+{
+    public const string WebhookInfo = "webhook-info";
+    public const string SetWebhook = "set-webhook";
+    public const string DeleteWebhook = "delete-webhook";
+    public const string ClearConversations = "clear-conversations";
+
+    static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    public static IResourceBuilder<ProjectResource> WithBotCommands(this IResourceBuilder<ProjectResource> bot)
+    {
+        // The resource captured here: the context's ResourceName is the instance name (bot-xxxx), not "bot".
+        var http = bot.GetEndpoint("http");
+
+        return bot
+            .WithCommand(WebhookInfo, "Webhook info", context => CallAsync(http, HttpMethod.Get, "/operations/webhook", Describe, context), new CommandOptions
+            {
+                Description = "Telegram's getWebhookInfo, and what differs from the bot's configuration.",
+                IconName = "Info",
+                UpdateState = WhenHealthy,
+            })
+            .WithCommand(SetWebhook, "Set webhook", context => CallAsync(http, HttpMethod.Post, "/operations/webhook/setup", Describe, context), new CommandOptions
+            {
+                Description = "setWebhook with the configured URL, secret, allowed updates and max connections.",
+                ConfirmationMessage = "Set the bot's webhook to the configured URL now?",
+                IconName = "PlugConnected",
+                UpdateState = WhenHealthy,
+            })
+            .WithCommand(DeleteWebhook, "Delete webhook", context => CallAsync(http, HttpMethod.Post, "/operations/webhook/delete", _ => "Webhook deleted", context), new CommandOptions
+            {
+                Description = "deleteWebhook: Telegram keeps the updates until a webhook is set again or the bot polls.",
+                ConfirmationMessage = "Delete the bot's webhook? Telegram stops delivering updates until it is set again.",
+                IconName = "PlugDisconnected",
+                UpdateState = WhenHealthy,
+            })
+            .WithCommand(ClearConversations, "Clear stuck conversations", context => CallAsync(http, HttpMethod.Post, "/operations/conversations/clear",
+                result => $"Cleared {result["cleared"]} conversation states", context), new CommandOptions
+            {
+                Description = "Deletes every user's conversation state: users in a dialog start again from the main menu.",
+                ConfirmationMessage = "Clear every user's conversation state? Users in the middle of a dialog start again from the main menu.",
+                IconName = "Broom",
+                UpdateState = WhenHealthy,
+            });
+    }
+
+    static ResourceCommandState WhenHealthy(UpdateCommandStateContext context) =>
+        context.ResourceSnapshot.HealthStatus == HealthStatus.Healthy ? ResourceCommandState.Enabled : ResourceCommandState.Disabled;
+
+    static string Describe(JsonObject result) =>
+        result["url"] is JsonValue url && url.ToString() is { Length: > 0 } text ? $"Webhook: {text}" : "No webhook set";
+
+    static async Task<ExecuteCommandResult> CallAsync(EndpointReference http, HttpMethod method, string path, Func<JsonObject, string> message,
+        ExecuteCommandContext context)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(method, http.Url.TrimEnd('/') + path);
+            using var response = await Http.SendAsync(request, context.CancellationToken);
+            var body = await response.Content.ReadFromJsonAsync<JsonObject>(context.CancellationToken) ?? [];
+            if (!response.IsSuccessStatusCode)
+            {
+                return CommandResults.Failure((string?)body["detail"] ?? $"The bot answered {(int)response.StatusCode}.");
+            }
+            return CommandResults.Success(message(body), body.ToJsonString(Indented), CommandResultFormat.Json);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException && !context.CancellationToken.IsCancellationRequested)
+        {
+            return CommandResults.Failure("The bot service is not reachable.");
+        }
+    }
+
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+}

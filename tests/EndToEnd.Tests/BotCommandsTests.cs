@@ -1,0 +1,69 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Mesh.Testing.EndToEnd;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Mesh.EndToEnd.Tests;
+
+/// <summary>The bot resource's dashboard commands, run the way the dashboard runs them (ResourceCommandService), doing what they say.</summary>
+[Collection(MeshCollection.Name)]
+public sealed class BotCommandsTests(MeshFixture mesh)
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    Task<ExecuteCommandResult> RunAsync(string command) =>
+        mesh.Mesh.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("bot", command, Ct);
+
+    async Task<string?> SandboxWebhookAsync()
+    {
+        var botId = mesh.BotToken[..mesh.BotToken.IndexOf(':')];
+        var bot = (await mesh.Sandbox.GetBotsAsync(Ct)).Single(b => b.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) == botId);
+        return string.IsNullOrEmpty(bot.WebhookUrl) ? null : bot.WebhookUrl;
+    }
+
+    [Fact]
+    public async Task Webhook_info_shows_the_gateway_webhook()
+    {
+        var result = await RunAsync(BotCommands.WebhookInfo);
+
+        Assert.True(result.Success, result.Message);
+        Assert.EndsWith("/telegram/webhook", result.Message);
+        Assert.Equal(await SandboxWebhookAsync(), result.Message!["Webhook: ".Length..]);
+    }
+
+    [Fact]
+    public async Task Delete_webhook_removes_it_from_telegram_and_set_webhook_puts_it_back()
+    {
+        var before = await SandboxWebhookAsync();
+        Assert.NotNull(before);
+        try
+        {
+            var deleted = await RunAsync(BotCommands.DeleteWebhook);
+
+            Assert.True(deleted.Success, deleted.Message);
+            Assert.Null(await SandboxWebhookAsync());
+        }
+        finally
+        {
+            var set = await RunAsync(BotCommands.SetWebhook);
+            Assert.True(set.Success, set.Message);
+        }
+        Assert.Equal(before, await SandboxWebhookAsync());
+    }
+
+    [Fact]
+    public async Task Clear_stuck_conversations_deletes_the_conversation_states()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await mesh.Mesh.GetConnectionStringAsync("redis"));
+        var db = redis.GetDatabase();
+        var stuck = $"bot:conv:{Random.Shared.NextInt64(1_000_000, 9_000_000)}:{Random.Shared.NextInt64(1_000_000, 9_000_000)}";
+        await db.HashSetAsync(stuck, [new("v", 3), new("s", "support.subject"), new("d", ""), new("t", DateTimeOffset.UtcNow.AddHours(-5).ToUnixTimeMilliseconds())]);
+
+        var result = await RunAsync(BotCommands.ClearConversations);
+
+        Assert.True(result.Success, result.Message);
+        Assert.StartsWith("Cleared ", result.Message);
+        Assert.False(await db.KeyExistsAsync(stuck));
+    }
+}
