@@ -45,7 +45,12 @@ public sealed partial class WebhookDelivery : IDisposable
             if (bot.DeliveryLoopRunning || bot.Webhook is null) return;
             bot.DeliveryLoopRunning = true;
         }
-        _ = Task.Run(() => RunAsync(bot, stopping.Token));
+        // Not in the context of the request that set the webhook: each delivery starts a trace of its own, as
+        // Telegram's do, instead of every update joining the setWebhook call's trace.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => RunAsync(bot, stopping.Token));
+        }
     }
 
     private async Task RunAsync(SandboxBot bot, CancellationToken ct)

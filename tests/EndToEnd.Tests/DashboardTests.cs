@@ -61,6 +61,7 @@ public sealed class DashboardTests(MeshFixture mesh)
             Assert.True(response.IsSuccessStatusCode, $"the dashboard's telemetry API answered {seen}");
             var spans = JsonNode.Parse(body);
             var byTrace = new Dictionary<string, HashSet<string>>();
+            var spanNames = new Dictionary<string, List<string>>();
             foreach (var resourceSpans in spans?["data"]?["resourceSpans"]?.AsArray() ?? [])
             {
                 var service = resourceSpans?["resource"]?["attributes"]?.AsArray()
@@ -75,10 +76,19 @@ public sealed class DashboardTests(MeshFixture mesh)
                             byTrace[traceId] = names = [];
                         }
                         names.Add(service);
+                        if (!spanNames.TryGetValue(traceId, out var spansOfTrace))
+                        {
+                            spanNames[traceId] = spansOfTrace = [];
+                        }
+                        spansOfTrace.Add((string?)span?["name"] ?? "");
                     }
                 }
             }
-            var match = byTrace.FirstOrDefault(t => services.All(s => t.Value.Any(n => n.StartsWith(s, StringComparison.Ordinal))));
+            // One update, one trace: the webhook request, its handling and its sendMessage, and no other update's handling.
+            var match = byTrace.FirstOrDefault(t => services.All(s => t.Value.Any(n => n.StartsWith(s, StringComparison.Ordinal)))
+                && spanNames[t.Key].Count(n => n == "HandleUpdate") == 1
+                && spanNames[t.Key].Contains("sendMessage")
+                && spanNames[t.Key].Contains("POST /telegram/webhook"));
             if (match.Key is not null)
             {
                 return match.Key;
