@@ -7,6 +7,7 @@ var supportDb = postgres.AddDatabase("supportdb");
 
 // The real Bot API when Telegram:BotToken is set; otherwise the local sandbox ("telegram") and its web chat.
 var telegram = builder.AddTelegram("telegram");
+var operatorToken = builder.AddOperatorToken("operator-token");
 
 var bot = builder.AddProject<Projects.BotService>("bot")
     .WithReference(redis).WaitFor(redis)
@@ -17,6 +18,7 @@ var bot = builder.AddProject<Projects.BotService>("bot")
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithReference(bot).WaitFor(bot)
     .WithTelegramWebhookSecret(telegram)
+    .WithOperatorToken(operatorToken)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
 

@@ -73,9 +73,18 @@ public static class MeshServiceDefaults
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource("Mesh.*")
-                .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
+                .AddAspNetCoreInstrumentation(o =>
+                {
+                    o.Filter = context => !IsProbe(context.Request.Path);
+                    o.EnrichWithHttpResponse = (activity, _) => BotTokenRedaction.RedactUrlTags(activity);
+                })
                 .AddGrpcClientInstrumentation()
-                .AddHttpClientInstrumentation());
+                .AddHttpClientInstrumentation(o =>
+                {
+                    o.EnrichWithHttpRequestMessage = (activity, _) => BotTokenRedaction.RedactUrlTags(activity);
+                    o.EnrichWithHttpResponseMessage = (activity, _) => BotTokenRedaction.RedactUrlTags(activity);
+                    o.EnrichWithException = (activity, _) => BotTokenRedaction.RedactUrlTags(activity);
+                }));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

@@ -41,6 +41,9 @@ public sealed class DashboardTests(MeshFixture mesh)
         var traceId = await WaitForTraceAcrossAsync(["gateway", "bot"], TimeSpan.FromSeconds(60));
 
         await session.Page.GotoAsync($"{mesh.DashboardOrigin}/traces/detail/{traceId}");
+        await session.Page.GetByText("sendMessage").First.WaitForAsync(new() { Timeout = 30_000 });
+        var traceText = await session.Page.Locator("body").InnerTextAsync();
+        Assert.DoesNotContain(mesh.BotToken.Split(':')[1], traceText);
         await session.Page.GetByText("gateway").First.WaitForAsync(new() { Timeout = 30_000 });
         await session.Page.GetByText("bot").First.WaitForAsync(new() { Timeout = 30_000 });
         await session.Page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "dashboard-start-trace.png"), FullPage = true });
@@ -91,6 +94,8 @@ public sealed class DashboardTests(MeshFixture mesh)
                 && spanNames[t.Key].Contains("POST /telegram/webhook"));
             if (match.Key is not null)
             {
+                // Bot API URLs carry the bot token; telemetry must not.
+                Assert.DoesNotContain(mesh.BotToken.Split(':')[1], body);
                 return match.Key;
             }
             await Task.Delay(500);

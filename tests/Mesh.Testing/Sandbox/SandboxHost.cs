@@ -64,6 +64,12 @@ public class SandboxHost : IAsyncLifetime
             EnvironmentName = Environments.Development,
             ApplicationName = typeof(BotRegistry).Assembly.GetName().Name,
         });
+        // The test's output folder holds the appsettings.json of whatever service the test project references (its
+        // Kestrel endpoints included): the sandbox reads only the settings given here.
+        foreach (var json in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList())
+        {
+            builder.Configuration.Sources.Remove(json);
+        }
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0";
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
