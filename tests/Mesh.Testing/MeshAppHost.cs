@@ -24,11 +24,22 @@ public sealed class MeshAppHost : IAsyncDisposable
 
     public static string NewDataPath() => Path.Combine(Path.GetTempPath(), "mesh-tests", $"apphost-{Guid.NewGuid():N}");
 
-    /// <summary>Builds and starts the AppHost; <paramref name="settings"/> are configuration keys passed as its arguments.</summary>
+    /// <summary>
+    /// Builds and starts the AppHost; <paramref name="settings"/> are configuration keys passed as its arguments;
+    /// <paramref name="storesOnly"/> leaves the services (projects) out.
+    /// </summary>
     public static async Task<MeshAppHost> StartAsync(string dataPath, IReadOnlyDictionary<string, string>? settings = null,
-        TimeSpan? timeout = null, CancellationToken cancellationToken = default, bool withDashboard = false)
+        TimeSpan? timeout = null, CancellationToken cancellationToken = default, bool withDashboard = false, bool storesOnly = false)
     {
         var builder = await CreateBuilderAsync(dataPath, settings, cancellationToken, withDashboard);
+        if (storesOnly)
+        {
+            // Tests of the stores themselves: the declaration's stores, none of its services.
+            foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+            {
+                builder.Resources.Remove(project);
+            }
+        }
         var app = await builder.BuildAsync(cancellationToken);
         using var startTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         startTimeout.CancelAfter(timeout ?? TimeSpan.FromMinutes(3));

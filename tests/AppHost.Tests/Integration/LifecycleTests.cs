@@ -69,7 +69,7 @@ public sealed class LifecycleTests
 
     static async Task<MeshAppHost> StartHealthyAsync(string dataPath, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var mesh = await MeshAppHost.StartAsync(dataPath, settings, cancellationToken: TestContext.Current.CancellationToken);
+        var mesh = await MeshAppHost.StartAsync(dataPath, settings, cancellationToken: TestContext.Current.CancellationToken, storesOnly: true);
         await mesh.WaitForHealthyAsync(TimeSpan.FromMinutes(2), Stores);
         return mesh;
     }

@@ -11,7 +11,7 @@ public sealed class StoresFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Mesh = await MeshAppHost.StartAsync(MeshAppHost.NewDataPath());
+        Mesh = await MeshAppHost.StartAsync(MeshAppHost.NewDataPath(), storesOnly: true);
         await Mesh.WaitForHealthyAsync(TimeSpan.FromMinutes(2), "redis", "postgres", "billingdb", "supportdb");
     }
 
