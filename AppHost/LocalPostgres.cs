@@ -1,6 +1,7 @@
 using Aspire.Hosting.ApplicationModel;
 using HealthChecks.NpgSql;
 using Mesh.AppHost.Stores;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -41,7 +42,12 @@ public static class LocalPostgresBuilder
     /// A local PostgreSQL server: <c>initdb</c> on first run, data in <c>.mesh/</c>, a port Aspire allocates, a stable
     /// generated password, healthy once it accepts a connection.
     /// </summary>
-    public static IResourceBuilder<LocalPostgresResource> AddLocalPostgres(this IDistributedApplicationBuilder builder, string name)
+    public static PostgresDeclaration AddLocalPostgres(this IDistributedApplicationBuilder builder, string name) =>
+        string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(name))
+            ? new(builder.AddLocalPostgresServer(name), null)
+            : new(null, builder.AddConnectionString(name));
+
+    static IResourceBuilder<LocalPostgresResource> AddLocalPostgresServer(this IDistributedApplicationBuilder builder, string name)
     {
         var server = PostgresServer.Locate(LocalStores.DataDirectory(builder, name), builder.Configuration["LocalStores:PostgresPath"]);
         if (LocalStores.StartFresh(builder))
@@ -87,6 +93,30 @@ public static class LocalPostgresBuilder
                 }
             })
             .WithHealthCheck(healthCheck);
+    }
+
+    /// <summary>
+    /// A database on a server given by its connection string (a managed PostgreSQL): the server's connection string
+    /// with <c>Database=</c>; created at start when the server lets us, else expected to exist.
+    /// </summary>
+    internal static IResourceBuilder<IResourceWithConnectionString> AddDatabase(this IResourceBuilder<IResourceWithConnectionString> server,
+        string name, string databaseName)
+    {
+        var builder = server.ApplicationBuilder;
+        builder.Eventing.Subscribe<BeforeStartEvent>(async (@event, cancellationToken) =>
+        {
+            var connectionString = await server.Resource.ConnectionStringExpression.GetValueAsync(cancellationToken);
+            try
+            {
+                await PostgresServer.EnsureDatabaseAsync(connectionString!, databaseName, cancellationToken);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
+            {
+                @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mesh.AppHost")
+                    .LogWarning("Could not create database {Database} on {Server} ({Error}); it must exist", databaseName, server.Resource.Name, e.Message);
+            }
+        });
+        return builder.AddConnectionString(name, ReferenceExpression.Create($"{server.Resource.ConnectionStringExpression};Database={databaseName}"));
     }
 
     /// <summary>
@@ -147,5 +177,32 @@ public static class LocalPostgresBuilder
         catch (OperationCanceledException)
         {
         }
+    }
+}
+
+/// <summary>
+/// PostgreSQL for the mesh: a local server (<see cref="Local"/>), or the server of <c>ConnectionStrings:&lt;name&gt;</c>
+/// when the AppHost's configuration has one. Its databases are declared the same way in both cases.
+/// </summary>
+public sealed class PostgresDeclaration(IResourceBuilder<LocalPostgresResource>? local, IResourceBuilder<IResourceWithConnectionString>? external)
+{
+    public IResourceBuilder<LocalPostgresResource>? Local { get; } = local;
+
+    public IResourceBuilder<IResourceWithConnectionString> Server =>
+        (IResourceBuilder<IResourceWithConnectionString>?)Local ?? external!;
+
+    /// <summary>
+    /// A database: <c>ConnectionStrings:&lt;name&gt;</c> when configured, else one created on the server.
+    /// </summary>
+    public IResourceBuilder<IResourceWithConnectionString> AddDatabase(string name, string? databaseName = null)
+    {
+        var builder = Server.ApplicationBuilder;
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(name)))
+        {
+            return builder.AddConnectionString(name);
+        }
+        return Local is not null
+            ? Local.AddDatabase(name, databaseName)
+            : external!.AddDatabase(name, databaseName ?? name);
     }
 }
