@@ -7,89 +7,38 @@ namespace Mesh.Bot.Tests.Conversations;
 
 /// <summary>
 /// The bot as users meet it: the Telegram sandbox in-process and a real BotService process polling it, on the shared
-/// Redis with a key prefix of its own. <see cref="RestartAsync"/> stops the bot and starts a new one on the same Redis.
+/// Redis with a key prefix of their own (hosted by <see cref="SandboxMesh"/>), with the conversation tests' helpers.
+/// <see cref="RestartAsync"/> stops the bot and starts a new one on the same Redis.
 /// </summary>
 public sealed class SandboxBotHost : IAsyncDisposable
 {
-    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Deadline = SandboxMesh.Deadline;
 
-    readonly Dictionary<string, string?> settings;
+    readonly SandboxMesh mesh;
 
-    SandboxBotHost(SandboxHost sandbox, Dictionary<string, string?> settings, string keyPrefix)
-    {
-        Sandbox = sandbox;
-        this.settings = settings;
-        KeyPrefix = keyPrefix;
-    }
+    SandboxBotHost(SandboxMesh mesh) => this.mesh = mesh;
 
-    public SandboxHost Sandbox { get; }
+    public SandboxHost Sandbox => mesh.Sandbox;
 
-    public SandboxClient Client => Sandbox.Client;
+    public SandboxClient Client => mesh.Client;
 
-    public string Token => Sandbox.BotToken;
+    public string Token => mesh.Token;
 
-    public string KeyPrefix { get; }
+    public string KeyPrefix => mesh.KeyPrefix;
 
-    public ServiceHost Bot { get; private set; } = null!;
+    public ServiceHost Bot => mesh.Bot;
 
-    public static async Task<SandboxBotHost> StartAsync(string redis, string keyPrefix, IReadOnlyDictionary<string, string?>? overrides = null)
-    {
-        var sandbox = await StartSandboxAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = redis,
-            ["Telegram:BotToken"] = sandbox.BotToken,
-            ["Telegram:ApiBaseUrl"] = sandbox.BaseUrl,
-            ["Telegram:PerChatPerSecond"] = "0",
-            ["Telegram:GlobalPerSecond"] = "0",
-            ["Telegram:SendRetryDelay"] = "00:00:00.100",
-            ["Telegram:PollingTimeout"] = "00:00:01",
-            ["Telegram:PollingLease"] = "00:00:03",
-            ["Bot:RedisKeyPrefix"] = keyPrefix,
-            ["Bot:LeaseDuration"] = "00:00:02",
-            ["Bot:RetryDelay"] = "00:00:00.100",
-            ["Bot:MaxAttempts"] = "3",
-            ["Bot:IdlePollInterval"] = "00:00:00.500",
-            ["Bot:ReorderWindow"] = "00:00:00.050",
-        };
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
-        var host = new SandboxBotHost(sandbox, settings, keyPrefix);
-        try
-        {
-            await host.StartBotAsync();
-            return host;
-        }
-        catch
-        {
-            await host.DisposeAsync();
-            throw;
-        }
-    }
+    public static async Task<SandboxBotHost> StartAsync(string redis, string keyPrefix, IReadOnlyDictionary<string, string?>? overrides = null) =>
+        new(await SandboxMesh.StartAsync(redis, keyPrefix, gateway: false, overrides));
 
-    /// <summary>
-    /// The sandbox in-process. This project's output holds BotService's appsettings.json, whose Kestrel endpoints the
-    /// sandbox would read too: both are moved to free ports and HTTP/1.1, so whichever comes first serves the Bot API.
-    /// </summary>
-    public static Task<SandboxHost> StartSandboxAsync() => SandboxHost.StartAsync(new Dictionary<string, string?>
-    {
-        ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
-        ["Kestrel:Endpoints:grpc:Protocols"] = "Http1",
-    }, TestContext.Current.CancellationToken);
-
-    async Task StartBotAsync() => Bot = await ServiceHost.StartAsync("BotService", settings, grpc: true);
+    /// <summary>The sandbox in-process on its own (for tests that drive the sender directly); rate limits off.</summary>
+    public static Task<SandboxHost> StartSandboxAsync() =>
+        SandboxHost.StartAsync(new Dictionary<string, string?>(), TestContext.Current.CancellationToken);
 
     /// <summary>Stops the bot (SIGTERM, as a deploy does) and starts a new process on the same Redis and prefix.</summary>
-    public async Task RestartAsync()
-    {
-        await Bot.DisposeAsync();
-        await StartBotAsync();
-    }
+    public Task RestartAsync() => mesh.RestartBotAsync();
 
-    public static SandboxUser NewUser(string firstName = "Ada", string languageCode = "en") =>
-        new(Random.Shared.NextInt64(1_000_000, 9_000_000_000), firstName, LanguageCode: languageCode);
+    public static SandboxUser NewUser(string firstName = "Ada", string languageCode = "en") => SandboxMesh.NewUser(firstName, languageCode);
 
     /// <summary>The user writes <paramref name="text"/>; returns the id of their message (wait for replies after it).</summary>
     public async Task<int> SendAsync(SandboxUser user, string text) =>
@@ -125,12 +74,5 @@ public sealed class SandboxBotHost : IAsyncDisposable
     public static long VersionOf(SandboxChatMessage message) =>
         message.InlineKeyboard!.SelectMany(row => row).Select(b => CallbackData.Unpack<MenuButton>(b.CallbackData)).OfType<MenuButton>().First().Version;
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Bot is not null)
-        {
-            await Bot.DisposeAsync();
-        }
-        await Sandbox.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => mesh.DisposeAsync();
 }

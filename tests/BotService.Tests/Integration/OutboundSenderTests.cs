@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using Mesh.Bot.Telegram;
 using Mesh.Testing;
+using Mesh.Testing.Sandbox;
 using Mesh.Testing.Services;
+using Mesh.TelegramSandbox.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Telegram.Bot;
@@ -8,79 +11,127 @@ using Telegram.Bot.Types.Enums;
 
 namespace Mesh.Bot.Tests.Integration;
 
-/// <summary>The sender against a real HTTP Bot API stand-in and real Redis.</summary>
+/// <summary>
+/// The sender against the sandbox as Telegram (its 429s, 403s and flood limits) and real Redis. Each test talks to the
+/// sandbox as a bot of its own, to users of its own.
+/// </summary>
 public sealed class OutboundSenderTests(RedisServerFixture redis) : IAsyncLifetime
 {
     readonly string prefix = RedisServerFixture.NewKeyPrefix("sender");
-    BotApiStandIn telegram = null!;
-    HttpClient http = null!;
+    readonly string token = SandboxHost.NewBotToken();
+    readonly HttpClient http = new();
+    SandboxHost sandbox = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        telegram = await BotApiStandIn.StartAsync();
-        http = new HttpClient();
-    }
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => sandbox = await SandboxHost.StartAsync(new Dictionary<string, string?>(), Ct);
 
     public async ValueTask DisposeAsync()
     {
         http.Dispose();
-        await telegram.DisposeAsync();
+        await sandbox.DisposeAsync();
     }
 
-    OutboundSender NewSender(double perChatPerSecond = 0)
+    OutboundSender NewSender(SandboxHost telegram, double perChatPerSecond = 0)
     {
         var options = Options.Create(new TelegramOptions
         {
-            BotToken = UpdatePathHost.BotToken,
+            BotToken = token,
             ApiBaseUrl = telegram.BaseUrl,
             PerChatPerSecond = perChatPerSecond,
             PerChatBurst = 1,
             GlobalPerSecond = 0,
             SendRetryDelay = TimeSpan.FromMilliseconds(50),
         });
-        var bot = new TelegramBotClient(new TelegramBotClientOptions(UpdatePathHost.BotToken, telegram.BaseUrl) { RetryCount = 0 }, http);
+        var bot = new TelegramBotClient(new TelegramBotClientOptions(token, telegram.BaseUrl) { RetryCount = 0 }, http);
         var botOptions = Options.Create(new BotOptions { RedisKeyPrefix = prefix });
         return new OutboundSender(bot, new SendRateLimits(options), new UnreachableChats(redis.Connection, botOptions, TimeProvider.System),
             options, TimeProvider.System, NullLogger<OutboundSender>.Instance);
     }
 
-    [Fact]
-    public async Task Rate_limited_send_waits_retry_after_then_delivers_once()
+    /// <summary>A user who wrote to the bot: Telegram (and the sandbox) refuse messages to a chat that was never opened.</summary>
+    async Task<SandboxUser> UserAsync(SandboxHost telegram)
     {
-        telegram.RateLimit(chatId: 7, times: 1, retryAfterSeconds: 1);
+        var user = SandboxMesh.NewUser();
+        await telegram.Client.SendTextAsync(token, user, "hi", Ct);
+        return user;
+    }
 
-        var outcome = await NewSender().SendMessageAsync(7, "hi", null, ParseMode.Html, TestContext.Current.CancellationToken);
+    async Task<List<string>> ReceivedAsync(SandboxHost telegram, long chat) =>
+        [.. (await telegram.Client.GetBotMessagesAsync(token, chat, Ct)).Select(m => m.Text)];
+
+    [Fact]
+    public async Task Send_refused_with_429_is_retried_no_earlier_than_retry_after_and_delivered_once()
+    {
+        var user = await UserAsync(sandbox);
+        var retryAfter = TimeSpan.FromSeconds(2);
+        // Refused for a short moment only: a retry before retry_after would already get through.
+        await sandbox.Client.SetFaultAsync(429, TimeSpan.FromSeconds(1), (int)retryAfter.TotalSeconds, Ct);
+
+        var elapsed = Stopwatch.StartNew();
+        var outcome = await NewSender(sandbox).SendMessageAsync(user.Id, "hi", null, ParseMode.Html, Ct);
+        elapsed.Stop();
 
         Assert.Equal(SendOutcome.Sent, outcome);
-        var attempts = telegram.Attempts.Where(a => a.ChatId == 7).ToList();
-        Assert.Equal([429, 200], attempts.Select(a => a.Status));
-        Assert.True(attempts[1].At - attempts[0].At >= TimeSpan.FromSeconds(0.95), $"retried after {attempts[1].At - attempts[0].At}");
-        Assert.Single(telegram.SentTo(7));
+        Assert.InRange(elapsed.Elapsed, retryAfter, retryAfter + TimeSpan.FromSeconds(3));
+        Assert.Equal(["hi"], await ReceivedAsync(sandbox, user.Id));
+    }
+
+    [Theory]
+    [InlineData("PerChat")]
+    [InlineData("Global")]
+    public async Task Send_over_Telegrams_flood_limit_waits_its_retry_after_and_both_messages_arrive_in_order(string limit)
+    {
+        // Telegram's own limit at one message a second with no burst; the sender's own limits off.
+        await using var limited = await SandboxHost.StartAsync(new Dictionary<string, string?>
+        {
+            [$"Sandbox:Limits:{limit}PerSecond"] = "1",
+            [$"Sandbox:Limits:{limit}Burst"] = "1",
+        }, Ct);
+        var user = await UserAsync(limited);
+        var sender = NewSender(limited);
+
+        Assert.Equal(SendOutcome.Sent, await sender.SendMessageAsync(user.Id, "one", null, ParseMode.Html, Ct));
+        var elapsed = Stopwatch.StartNew();
+        var second = await sender.SendMessageAsync(user.Id, "two", null, ParseMode.Html, Ct);
+        elapsed.Stop();
+
+        Assert.Equal(SendOutcome.Sent, second);
+        Assert.True(elapsed.Elapsed >= TimeSpan.FromSeconds(1), $"the second message went out {elapsed.Elapsed} after the first (retry_after 1 s)");
+        Assert.Equal(["one", "two"], await ReceivedAsync(limited, user.Id));
     }
 
     [Fact]
-    public async Task Blocked_user_is_recorded_unreachable_without_retry()
+    public async Task Send_to_a_user_who_blocked_the_bot_is_refused_once_and_the_user_is_recorded_unreachable()
     {
-        telegram.Block(8);
+        var user = await UserAsync(sandbox);
+        await sandbox.Client.BlockAsync(token, user.Id, Ct);
+        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
-        var outcome = await NewSender().SendMessageAsync(8, "hi", null, ParseMode.Html, TestContext.Current.CancellationToken);
+        var outcome = await NewSender(sandbox).SendMessageAsync(user.Id, "hi", null, ParseMode.Html, Ct);
 
         Assert.Equal(SendOutcome.Blocked, outcome);
-        Assert.Single(telegram.Attempts, a => a.ChatId == 8);
-        Assert.True(await redis.Connection.GetDatabase().HashExistsAsync(prefix + "unreachable", 8));
+        Assert.Equal(1, (await sandbox.Client.GetCallsAsync(token, Ct)).Of("sendMessage")); // no retry
+        Assert.Empty(await ReceivedAsync(sandbox, user.Id));
+        var refusedAt = (long)await redis.Connection.GetDatabase().HashGetAsync(prefix + "unreachable", user.Id);
+        Assert.InRange(refusedAt, before, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
     }
 
     [Fact]
-    public async Task Per_chat_limit_spaces_messages_to_one_chat()
+    public async Task Own_per_chat_limit_spaces_messages_to_one_chat()
     {
-        var sender = NewSender(perChatPerSecond: 5);
+        var user = await UserAsync(sandbox);
+        var sender = NewSender(sandbox, perChatPerSecond: 5);
+        Assert.Equal(SendOutcome.Sent, await sender.SendMessageAsync(user.Id, "m0", null, ParseMode.Html, Ct));
 
-        for (var i = 0; i < 4; i++)
+        var elapsed = Stopwatch.StartNew();
+        for (var i = 1; i < 4; i++)
         {
-            await sender.SendMessageAsync(9, $"m{i}", null, ParseMode.Html, TestContext.Current.CancellationToken);
+            Assert.Equal(SendOutcome.Sent, await sender.SendMessageAsync(user.Id, $"m{i}", null, ParseMode.Html, Ct));
         }
+        elapsed.Stop();
 
-        var times = telegram.SentTo(9).Select(m => m.At).ToList();
-        Assert.True(times[^1] - times[0] >= TimeSpan.FromMilliseconds(500), $"4 messages at 5/s took {times[^1] - times[0]}");
+        Assert.True(elapsed.Elapsed >= TimeSpan.FromMilliseconds(500), $"3 more messages at 5/s took {elapsed.Elapsed}");
+        Assert.Equal(["m0", "m1", "m2", "m3"], await ReceivedAsync(sandbox, user.Id));
     }
 }

@@ -1,125 +1,204 @@
+using System.Diagnostics;
 using System.Net;
 using Mesh.Testing;
 using Mesh.Testing.Services;
+using Mesh.TelegramSandbox.Client;
 
 namespace Mesh.Bot.Tests.Integration;
 
 /// <summary>
-/// The whole update path with real processes: Telegram (a Bot API stand-in) → Gateway → gRPC → BotService → Redis →
-/// worker → sendMessage back to the stand-in. One gateway and bot for the class, one key prefix; each test its own chats.
+/// The whole update path with real processes and the sandbox as Telegram: the sandbox delivers to the gateway's webhook
+/// (secret header) → gRPC → BotService → Redis → worker → sendMessage back to the sandbox, where the user reads it.
+/// Where a test plays Telegram itself (re-deliveries, concurrent deliveries) it posts raw updates to the gateway.
+/// One sandbox, gateway and bot for the class (its tests run one at a time: the fault switch is the sandbox's), one key
+/// prefix; each test its own users.
 /// </summary>
-public sealed class UpdatePathTests(RedisServerFixture redis) : IAsyncLifetime
+public sealed class UpdatePathTests(RedisServerFixture redis, UpdatePathTests.Host host) : IClassFixture<UpdatePathTests.Host>
 {
-    static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
-    static long nextUpdateId = 1000;
-    UpdatePathHost mesh = null!;
+    readonly SandboxMesh mesh = host.Mesh;
 
-    public async ValueTask InitializeAsync() =>
-        mesh = await UpdatePathHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("updatepath"));
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask DisposeAsync() => await mesh.DisposeAsync();
+    public sealed class Host(RedisServerFixture redis) : IAsyncLifetime
+    {
+        public SandboxMesh Mesh { get; private set; } = null!;
 
-    static long NewUpdateId() => Interlocked.Increment(ref nextUpdateId);
+        public async ValueTask InitializeAsync() =>
+            Mesh = await SandboxMesh.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("updatepath"), gateway: true);
 
-    static long NewChat() => Random.Shared.NextInt64(1_000_000, 9_000_000_000);
+        public async ValueTask DisposeAsync() => await Mesh.DisposeAsync();
+    }
+
+    /// <summary>A new user writes /help and gets the answer: the chat exists in the sandbox from then on, as in Telegram.</summary>
+    async Task<SandboxUser> OpenChatAsync(string firstName = "Ada")
+    {
+        var user = SandboxMesh.NewUser(firstName);
+        var sent = await mesh.SendAsync(user, "/help", Ct);
+        await mesh.WaitForReplyAsync(user.Id, "/start", sent, Ct);
+        return user;
+    }
+
+    async Task<List<SandboxChatMessage>> BotMessagesAsync(long chat) => [.. await mesh.Client.GetBotMessagesAsync(mesh.Token, chat, Ct)];
+
+    static bool IsGreeting(SandboxChatMessage message) => message.Text.StartsWith("Hello,", StringComparison.Ordinal);
 
     [Fact]
-    public async Task Start_greets_by_first_name_with_the_main_menu()
+    public async Task Start_typed_in_the_chat_is_answered_with_a_greeting_by_first_name_and_the_main_menu()
     {
-        var chat = NewChat();
+        var user = SandboxMesh.NewUser("Grace");
 
-        Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(UpdatePathHost.TextUpdate(NewUpdateId(), chat, "/start", firstName: "Grace")));
+        var sent = await mesh.SendAsync(user, "/start", Ct);
 
-        await BotApiStandIn.WaitForAsync(() => mesh.Telegram.SentTo(chat).Any(), Deadline, "the greeting");
-        var reply = Assert.Single(mesh.Telegram.SentTo(chat));
-        Assert.Contains("Grace", reply.Text);
-        var buttons = reply.ReplyMarkup?["inline_keyboard"]?.AsArray().SelectMany(row => row!.AsArray()).ToList();
+        var reply = await mesh.WaitForReplyAsync(user.Id, "Grace", sent, Ct);
+        Assert.True(IsGreeting(reply), reply.Text);
+        var buttons = reply.InlineKeyboard?.SelectMany(row => row).ToList();
         Assert.NotNull(buttons);
-        Assert.True(buttons.Count >= 2);
+        Assert.True(buttons.Count >= 2, $"{buttons.Count} buttons");
+        Assert.Single(await BotMessagesAsync(user.Id));
     }
 
     [Fact]
     public async Task Help_and_unknown_commands_are_answered()
     {
-        var chat = NewChat();
+        var user = SandboxMesh.NewUser();
 
-        await mesh.PostUpdateAsync(UpdatePathHost.TextUpdate(NewUpdateId(), chat, "/help"));
-        await mesh.PostUpdateAsync(UpdatePathHost.TextUpdate(NewUpdateId(), chat, "/frobnicate"));
+        var help = await mesh.SendAsync(user, "/help", Ct);
+        await mesh.WaitForReplyAsync(user.Id, "/start", help, Ct);
+        var unknown = await mesh.SendAsync(user, "/frobnicate", Ct);
+        await mesh.WaitForReplyAsync(user.Id, "don't know", unknown, Ct);
 
-        await BotApiStandIn.WaitForAsync(() => mesh.Telegram.SentTo(chat).Count() == 2, Deadline, "two answers");
-        var replies = mesh.Telegram.SentTo(chat).ToList();
-        Assert.Contains("/start", replies[0].Text);
-        Assert.Contains("don't know", replies[1].Text);
+        Assert.Equal(2, (await BotMessagesAsync(user.Id)).Count);
     }
 
     [Fact]
-    public async Task Redelivered_update_is_answered_once()
+    public async Task Update_delivered_five_times_at_once_and_again_after_it_was_handled_is_answered_once()
     {
-        var chat = NewChat();
-        var update = UpdatePathHost.TextUpdate(NewUpdateId(), chat, "/start");
+        var user = await OpenChatAsync();
+        var update = SandboxMesh.TextUpdate(SandboxMesh.NewUpdateId(), user.Id, "/start");
 
         var statuses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => mesh.PostUpdateAsync(update)));
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
-        await BotApiStandIn.WaitForAsync(() => mesh.Telegram.SentTo(chat).Any(), Deadline, "the reply");
+        await mesh.WaitForReplyAsync(user.Id, "Hello,", ct: Ct);
 
-        // Delivered again after it was handled: still acknowledged, never answered again.
+        // Delivered again after it was handled: still acknowledged (or Telegram would keep re-delivering), never answered.
         Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(update));
-        var marker = NewUpdateId();
-        await mesh.PostUpdateAsync(UpdatePathHost.TextUpdate(marker, chat, "/help"));
-        await BotApiStandIn.WaitForAsync(() => mesh.Telegram.SentTo(chat).Count() >= 2, Deadline, "the later /help");
+        // A later update of the chat (higher update_id: handled after anything queued before it) marks the end.
+        Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(SandboxMesh.TextUpdate(SandboxMesh.NewUpdateId(), user.Id, "/frobnicate")));
+        await mesh.WaitForReplyAsync(user.Id, "don't know", ct: Ct);
 
-        Assert.Equal(2, mesh.Telegram.SentTo(chat).Count());
-        Assert.Single(mesh.Telegram.SentTo(chat), m => m.Text.Contains("Hello", StringComparison.Ordinal));
+        var messages = await BotMessagesAsync(user.Id);
+        Assert.Single(messages, IsGreeting);
+        Assert.Equal(3, messages.Count); // the /help answer, one greeting, the "don't know" answer
     }
 
     [Fact]
-    public async Task Updates_of_one_chat_are_handled_in_update_id_order()
+    public async Task Fifty_updates_of_one_chat_delivered_concurrently_are_answered_in_update_id_order()
     {
-        var chat = NewChat();
-        var first = NewUpdateId();
-        for (var i = 1; i < 50; i++)
-        {
-            NewUpdateId();
-        }
-        // Sent concurrently but in increasing update_id order, as Telegram does (one at a time per chat is not guaranteed).
+        var user = await OpenChatAsync();
+        var ids = Enumerable.Range(0, 50).Select(_ => SandboxMesh.NewUpdateId()).ToList();
+
+        // Posted concurrently in increasing update_id order, as Telegram may (it does not wait for one to be answered).
         var posts = new List<Task<HttpStatusCode>>();
-        for (var i = 0; i < 50; i++)
+        for (var i = 0; i < ids.Count; i++)
         {
-            posts.Add(mesh.PostUpdateAsync(UpdatePathHost.TextUpdate(first + i, chat, "/start", firstName: $"N{i:D2}")));
+            posts.Add(mesh.PostUpdateAsync(SandboxMesh.TextUpdate(ids[i], user.Id, "/start", firstName: $"N{i:D2}")));
             await Task.Yield();
         }
         Assert.All(await Task.WhenAll(posts), s => Assert.Equal(HttpStatusCode.OK, s));
 
-        await BotApiStandIn.WaitForAsync(() => mesh.Telegram.SentTo(chat).Count() == 50, Deadline, "50 answers");
-        var names = mesh.Telegram.SentTo(chat).Select(m => m.Text.Split(',', '!')[1].Trim()).ToList();
+        var chat = await mesh.Client.WaitForAsync(mesh.Token, user.Id,
+            state => state.Messages.Count(m => m.FromBot && IsGreeting(m)) >= 50 ? state : null, SandboxMesh.Deadline, Ct);
+        var names = chat.Messages.Where(m => m.FromBot && IsGreeting(m)).OrderBy(m => m.MessageId).Select(m => m.Text.Split(',', '!')[1].Trim()).ToList();
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"N{i:D2}"), names);
     }
 
     [Fact]
-    public async Task Twenty_chats_at_once_are_all_answered()
+    public async Task Twenty_users_starting_at_once_are_all_greeted()
     {
-        var chats = Enumerable.Range(0, 20).Select(_ => NewChat()).ToList();
+        var users = Enumerable.Range(0, 20).Select(i => SandboxMesh.NewUser($"U{i:D2}")).ToList();
 
-        var statuses = await Task.WhenAll(chats.Select(chat => mesh.PostUpdateAsync(UpdatePathHost.TextUpdate(NewUpdateId(), chat, "/start"))));
+        // The sandbox delivers them to the gateway concurrently (up to max_connections), as Telegram does.
+        var sent = await Task.WhenAll(users.Select(user => mesh.SendAsync(user, "/start", Ct)));
 
-        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
-        await BotApiStandIn.WaitForAsync(() => chats.All(c => mesh.Telegram.SentTo(c).Count() == 1), Deadline, "20 greetings");
+        var replies = await Task.WhenAll(users.Select((user, i) => mesh.WaitForReplyAsync(user.Id, $"Hello, U{i:D2}!", sent[i], Ct)));
+        Assert.Equal(20, replies.Length);
+        foreach (var user in users)
+        {
+            Assert.Single(await BotMessagesAsync(user.Id));
+        }
     }
 
     [Fact]
-    public async Task Update_whose_handler_keeps_failing_is_dead_lettered_and_the_chat_moves_on()
+    public async Task Update_whose_reply_keeps_failing_is_dead_lettered_and_the_chat_moves_on()
     {
-        var chat = NewChat();
-        mesh.Telegram.Reject(chat, times: 3); // every try of the first update fails (Bot:MaxAttempts = 3)
+        var user = await OpenChatAsync();
+        var db = redis.Connection.GetDatabase();
+        await mesh.Client.SetFaultAsync(500, TimeSpan.FromSeconds(60), ct: Ct); // Telegram down: every try of /start fails (Bot:MaxAttempts = 3)
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(SandboxMesh.TextUpdate(SandboxMesh.NewUpdateId(), user.Id, "/start")));
+            Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(SandboxMesh.TextUpdate(SandboxMesh.NewUpdateId(), user.Id, "/frobnicate")));
 
-        await mesh.PostUpdateAsync(UpdatePathHost.TextUpdate(NewUpdateId(), chat, "/start"));
-        await mesh.PostUpdateAsync(UpdatePathHost.TextUpdate(NewUpdateId(), chat, "/help"));
+            await Until.TrueAsync(async () => (await db.ListRangeAsync(mesh.KeyPrefix + "deadletter")).Any(l => l.ToString().Contains($"chat {user.Id}", StringComparison.Ordinal)),
+                SandboxMesh.Deadline, "/start to be dead-lettered");
+        }
+        finally
+        {
+            await mesh.Client.ClearFaultAsync(Ct);
+        }
 
-        await BotApiStandIn.WaitForAsync(() => mesh.Telegram.SentTo(chat).Any(), Deadline, "the chat to move on");
-        Assert.Contains("/start", Assert.Single(mesh.Telegram.SentTo(chat)).Text);
-        var deadLetters = await redis.Connection.GetDatabase().ListRangeAsync(mesh.KeyPrefix + "deadletter");
-        var letter = Assert.Single(deadLetters).ToString();
-        Assert.Contains($"chat {chat}", letter);
+        await mesh.WaitForReplyAsync(user.Id, "don't know", ct: Ct);
+        Assert.DoesNotContain(await BotMessagesAsync(user.Id), IsGreeting);
+        var letter = Assert.Single(await db.ListRangeAsync(mesh.KeyPrefix + "deadletter"), l => l.ToString().Contains($"chat {user.Id}", StringComparison.Ordinal)).ToString();
         Assert.Contains("TelegramSendFailed", letter);
+    }
+
+    [Fact]
+    public async Task Reply_to_a_user_who_blocked_the_bot_is_refused_once_and_the_user_is_recorded_unreachable()
+    {
+        var user = await OpenChatAsync();
+        await mesh.Client.BlockAsync(mesh.Token, user.Id, Ct);
+        var sendsBefore = (await mesh.Client.GetCallsAsync(mesh.Token, Ct)).Of("sendMessage");
+        var db = redis.Connection.GetDatabase();
+        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        // An update Telegram delivers after the block (sent just before it): the bot's answer gets 403.
+        Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(SandboxMesh.TextUpdate(SandboxMesh.NewUpdateId(), user.Id, "/start")));
+
+        await Until.TrueAsync(() => db.HashExists(mesh.KeyPrefix + "unreachable", user.Id), SandboxMesh.Deadline, "the user to be recorded unreachable");
+        await Until.TrueAsync(() => !db.KeyExists(mesh.KeyPrefix + "q:" + user.Id), SandboxMesh.Deadline, "the chat's queue to drain");
+        var refusedAt = (long)await db.HashGetAsync(mesh.KeyPrefix + "unreachable", user.Id);
+        Assert.InRange(refusedAt, before, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Assert.Equal(sendsBefore + 1, (await mesh.Client.GetCallsAsync(mesh.Token, Ct)).Of("sendMessage")); // no retry
+        Assert.Single(await BotMessagesAsync(user.Id)); // only the /help answer from before the block
+        // No crash: the bot goes on answering.
+        Assert.False(mesh.Bot.HasExited);
+        await OpenChatAsync();
+    }
+
+    [Fact]
+    public async Task Reply_refused_with_429_is_sent_once_no_earlier_than_retry_after()
+    {
+        var user = await OpenChatAsync();
+        var retryAfter = TimeSpan.FromSeconds(2);
+        await mesh.Client.SetFaultAsync(429, TimeSpan.FromSeconds(30), (int)retryAfter.TotalSeconds, Ct);
+        var elapsed = Stopwatch.StartNew();
+        int sent;
+        try
+        {
+            sent = await mesh.SendAsync(user, "/start", Ct);
+            // The bot logs each 429 it honours (a warning): from then on Telegram would accept the retry.
+            await Until.TrueAsync(() => mesh.Bot.Output.Contains($"rate-limited sending to chat {user.Id}", StringComparison.Ordinal),
+                SandboxMesh.Deadline, "the bot to get a 429");
+        }
+        finally
+        {
+            await mesh.Client.ClearFaultAsync(Ct);
+        }
+
+        await mesh.WaitForReplyAsync(user.Id, "Hello,", sent, Ct);
+        Assert.True(elapsed.Elapsed >= retryAfter, $"answered {elapsed.Elapsed} after the user wrote, retry_after {retryAfter}");
+        Assert.Single(await BotMessagesAsync(user.Id), IsGreeting);
+        Assert.False(mesh.Bot.HasExited);
     }
 }

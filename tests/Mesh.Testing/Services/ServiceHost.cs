@@ -49,10 +49,13 @@ public sealed class ServiceHost : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"{project} is not built; reference its project from the test project", dll);
     }
 
-    /// <summary>Starts the service and returns at once (see <see cref="WaitUntilAliveAsync"/>). Keys use <c>:</c>; they become <c>__</c> variables.</summary>
-    public static ServiceHost Start(string project, IReadOnlyDictionary<string, string?> configuration, bool grpc = false, string environment = "Development")
+    /// <summary>
+    /// Starts the service and returns at once (see <see cref="WaitUntilAsync"/>). Keys use <c>:</c>; they become <c>__</c>
+    /// variables. <paramref name="httpPort"/> is for a service whose URL another must know before it starts (a free one otherwise).
+    /// </summary>
+    public static ServiceHost Start(string project, IReadOnlyDictionary<string, string?> configuration, bool grpc = false, string environment = "Development", int? httpPort = null)
     {
-        var httpPort = ServerProcess.FreePort();
+        httpPort ??= ServerProcess.FreePort();
         int? grpcPort = grpc ? ServerProcess.FreePort() : null;
         var info = new ProcessStartInfo("dotnet")
         {
@@ -76,7 +79,7 @@ public sealed class ServiceHost : IAsyncDisposable
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var host = new ServiceHost(process, httpPort, grpcPort);
+        var host = new ServiceHost(process, httpPort.Value, grpcPort);
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.Start();
@@ -86,9 +89,9 @@ public sealed class ServiceHost : IAsyncDisposable
     }
 
     /// <summary>Starts the service and waits until <c>/alive</c> answers.</summary>
-    public static async Task<ServiceHost> StartAsync(string project, IReadOnlyDictionary<string, string?> configuration, bool grpc = false, string environment = "Development")
+    public static async Task<ServiceHost> StartAsync(string project, IReadOnlyDictionary<string, string?> configuration, bool grpc = false, string environment = "Development", int? httpPort = null)
     {
-        var host = Start(project, configuration, grpc, environment);
+        var host = Start(project, configuration, grpc, environment, httpPort);
         try
         {
             await host.WaitUntilAsync("/alive", TimeSpan.FromSeconds(30));

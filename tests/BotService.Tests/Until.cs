@@ -1,4 +1,4 @@
-namespace Mesh.Bot.Tests.Operations;
+namespace Mesh.Bot.Tests;
 
 /// <summary>Waits for a condition with a deadline (never a fixed sleep), failing with what was awaited.</summary>
 static class Until
