@@ -11,18 +11,25 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 // The update-path benchmark (issue 9): webhook senders → Gateway → BotService → Redis → workers → sendMessage to a sink
-// Bot API, against a bare Kestrel 200 endpoint as the ceiling. Usage: dotnet run -c Release --project bench/UpdatePath.Bench -- [--seconds 60] [--idle-seconds 60] [--senders 40,100] [--chats 1000]
+// Bot API, against a bare Kestrel 200 endpoint as the ceiling. Usage: dotnet run -c Release --project bench/UpdatePath.Bench -- [--seconds 60] [--idle-seconds 60] [--warmup-seconds 15] [--senders 40,100] [--chats 1000]
 
 var seconds = Arg("--seconds", 60);
 var idleSeconds = Arg("--idle-seconds", 60);
+var warmupSeconds = Arg("--warmup-seconds", 15);
 var chats = Arg("--chats", 1000);
 var senderCounts = (ArgText("--senders") ?? "40,100").Split(',').Select(int.Parse).ToArray();
 var duration = TimeSpan.FromSeconds(seconds);
+var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
 
-Console.WriteLine($"Update-path benchmark: {duration.TotalSeconds} s per run, senders {string.Join('/', senderCounts)}, {chats} chats, {Environment.ProcessorCount} cores, services from {Path.GetDirectoryName(ServiceHost.DllOf("BotService"))}");
+Console.WriteLine($"Update-path benchmark: {duration.TotalSeconds} s per run after {warmupSeconds} s of warm-up, senders {string.Join('/', senderCounts)}, {chats} chats, {Environment.ProcessorCount} cores, services from {Path.GetDirectoryName(ServiceHost.DllOf("BotService"))}");
+if (configuration != "Release")
+{
+    Console.WriteLine("WARNING: a Debug build; run with -c Release for figures worth comparing.");
+}
 
 await using var redis = new RedisServerFixture();
 await redis.InitializeAsync();
+// Production environment and webhook mode, as deployed; the sink stands in for the Bot API with no rate limits of ours.
 await using var mesh = await UpdatePathHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("bench"), new Dictionary<string, string?>
 {
     ["Bot:LeaseDuration"] = "00:00:30",
@@ -30,38 +37,76 @@ await using var mesh = await UpdatePathHost.StartAsync(redis.ConnectionString, R
     ["Bot:IdlePollInterval"] = "00:00:05",
     ["Telegram:PerChatPerSecond"] = "0",
     ["Telegram:GlobalPerSecond"] = "0",
-}, sink: true);
+    ["Telegram:PublicUrl"] = "https://bench.invalid",
+    ["Telegram:WebhookSecret"] = UpdatePathHost.Secret,
+}, sink: true, environment: "Production", gatewaySettings: new Dictionary<string, string?>
+{
+    ["Gateway:OperatorTokens:0"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+});
 await using var ceiling = await BareEndpoint.StartAsync();
+var processes = new (string Name, int Pid)[] { ("gateway", mesh.Gateway.ProcessId), ("bot", mesh.Bots[0].ProcessId), ("redis", redis.ProcessId ?? 0), ("bench", Environment.ProcessId) };
 
-var results = new List<(int Senders, Run Ceiling, Run Mesh)>();
 long nextUpdateId = 1;
+long NextId() => Interlocked.Increment(ref nextUpdateId);
+
+// Warm-up: JIT (tiered up), connections, thread pools and Redis scripts, on both targets; then the mesh's backlog drains.
+if (warmupSeconds > 0)
+{
+    var warm = TimeSpan.FromSeconds(warmupSeconds);
+    Console.WriteLine("warm-up …");
+    foreach (var senders in senderCounts)
+    {
+        await Load.RunAsync(mesh.WebhookUrl, senders, warm, chats, NextId, UpdatePathHost.Secret);
+    }
+    await DrainAsync(mesh, TimeSpan.FromSeconds(60));
+    // The JIT tiers methods up once the load stops (call counting waits for a quiet moment): let it finish.
+    await Task.Delay(TimeSpan.FromSeconds(5));
+    foreach (var senders in senderCounts)
+    {
+        await Load.RunAsync(ceiling.Url, senders, TimeSpan.FromSeconds(Math.Min(5, warmupSeconds)), chats, NextId, secret: null);
+    }
+}
+
+var results = new List<(int Senders, Run Ceiling, Run Mesh, double[] CpuBare, double[] CpuMesh)>();
 foreach (var senders in senderCounts)
 {
-    var bare = await Load.RunAsync(ceiling.Url, senders, duration, chats, () => Interlocked.Increment(ref nextUpdateId), secret: null);
-    var sentBefore = mesh.Telegram.DeliveredCount;
-    var run = await Load.RunAsync(mesh.WebhookUrl, senders, duration, chats, () => Interlocked.Increment(ref nextUpdateId), UpdatePathHost.Secret);
+    var cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
+    var t0 = Stopwatch.GetTimestamp();
+    Console.WriteLine($"{senders} senders: ceiling run …");
+    var bare = await Load.RunAsync(ceiling.Url, senders, duration, chats, NextId, secret: null);
+    var cpuBare = CpuShare(cpu0, t0);
+
+    await DrainAsync(mesh, TimeSpan.FromSeconds(60));
+    var repliesBefore = mesh.Telegram.DeliveredCount;
+    cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
+    t0 = Stopwatch.GetTimestamp();
+    Console.WriteLine($"{senders} senders: mesh run …");
+    var run = await Load.RunAsync(mesh.WebhookUrl, senders, duration, chats, NextId, UpdatePathHost.Secret);
     // Wait for every reply (or give up after a minute): the sustained rate counts the backlog.
-    var target = sentBefore + senders + run.Acked; // the warm-up posts (one per sender) are answered too
+    var target = repliesBefore + run.Opening + run.Acked;
     var until = DateTime.UtcNow.AddSeconds(60);
     while (mesh.Telegram.DeliveredCount < target && DateTime.UtcNow < until)
     {
-        await Task.Delay(5);
+        await Task.Delay(2);
     }
     var lastReply = Stopwatch.GetTimestamp();
-    var delivered = mesh.Telegram.DeliveredCount - sentBefore - senders;
+    var cpuMesh = CpuShare(cpu0, t0);
+    var delivered = mesh.Telegram.DeliveredCount - repliesBefore - run.Opening;
     run = run with { Replies = delivered, SustainedPerSecond = run.Sent / Stopwatch.GetElapsedTime(run.FirstSend, lastReply).TotalSeconds };
-    results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run));
+    results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh));
 }
 
 var rssGateway = Rss(mesh.Gateway.ProcessId);
 var rssBot = Rss(mesh.Bots[0].ProcessId);
 GC.Collect();
 var ceilingRss = Rss(Environment.ProcessId);
+// Let the services settle (tiering, GC, pooled connections' idle timers) before the idle window.
+await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, idleSeconds)));
 Console.WriteLine($"Measuring idle CPU over {idleSeconds} s …");
 var (cpuGateway, cpuBot) = await IdleCpuAsync(mesh.Gateway.ProcessId, mesh.Bots[0].ProcessId, TimeSpan.FromSeconds(idleSeconds));
 
 Console.WriteLine();
-foreach (var (senders, bare, run) in results)
+foreach (var (senders, bare, run, cpuBare, cpuMesh) in results)
 {
     Console.WriteLine($"── {senders} concurrent senders ──────────────────────────────────────────────");
     Console.WriteLine($"{"",-34}{"ceiling",12}{"mesh",12}{"ratio",10}");
@@ -71,10 +116,33 @@ foreach (var (senders, bare, run) in results)
     Row("sustained rate (updates/s)", bare.SustainedPerSecond, run.SustainedPerSecond);
     Console.WriteLine($"{"replies delivered / updates sent",-34}{"",12}{$"{run.Replies}/{run.Sent}",12}{(double)run.Replies / Math.Max(1, run.Sent),10:P1}");
     Console.WriteLine($"{"non-200 answers",-34}{bare.Errors,12}{run.Errors,12}");
+    Console.WriteLine($"{"CPU % of one core (ceiling run)",-34}{string.Join("  ", processes.Select((p, i) => $"{p.Name} {cpuBare[i]:P0}"))}");
+    Console.WriteLine($"{"CPU % of one core (mesh run)",-34}{string.Join("  ", processes.Select((p, i) => $"{p.Name} {cpuMesh[i]:P0}"))}");
+    // CPU time of gateway + bot + redis per update (share of a core over the run ÷ updates per second): less sensitive
+    // to other load on the machine than the rates.
+    Console.WriteLine($"{"CPU ms per update (gw+bot+redis)",-34}{"",12}{(cpuMesh[0] + cpuMesh[1] + cpuMesh[2]) / Math.Max(1e-9, run.SustainedPerSecond) * 1000,12:F3}");
 }
 Console.WriteLine("── after the load ──────────────────────────────────────────────────────────");
 Console.WriteLine($"RSS gateway {rssGateway / 1048576.0:F0} MB, bot {rssBot / 1048576.0:F0} MB (bench process incl. ceiling endpoint and load generator: {ceilingRss / 1048576.0:F0} MB)");
 Console.WriteLine($"idle CPU over {idleSeconds} s: gateway {cpuGateway:P2} of one core, bot {cpuBot:P2}, together {cpuGateway + cpuBot:P2}");
+
+double[] CpuShare(long[] before, long started)
+{
+    var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+    return processes.Select((p, i) => (CpuTicks(p.Pid) - before[i]) / 100.0 / seconds).ToArray();
+}
+
+static async Task DrainAsync(UpdatePathHost mesh, TimeSpan deadline)
+{
+    // Done when no reply arrived for half a second.
+    var until = DateTime.UtcNow + deadline;
+    var last = -1L;
+    while (DateTime.UtcNow < until && mesh.Telegram.DeliveredCount != last)
+    {
+        last = mesh.Telegram.DeliveredCount;
+        await Task.Delay(500);
+    }
+}
 
 void Row(string name, double bare, double value, bool lowerIsBetter = false) =>
     Console.WriteLine($"{name,-34}{bare,12:F1}{value,12:F1}{(lowerIsBetter ? bare / Math.Max(value, 1e-9) : value / Math.Max(bare, 1e-9)),10:P1}");
@@ -101,6 +169,10 @@ static long Rss(int pid)
 
 static long CpuTicks(int pid)
 {
+    if (pid <= 0 || !File.Exists($"/proc/{pid}/stat"))
+    {
+        return 0;
+    }
     var stat = File.ReadAllText($"/proc/{pid}/stat");
     var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime + stime
@@ -115,7 +187,8 @@ static async Task<(double Gateway, double Bot)> IdleCpuAsync(int gateway, int bo
     return ((CpuTicks(gateway) - g0) / ticksPerSecond / window.TotalSeconds, (CpuTicks(bot) - b0) / ticksPerSecond / window.TotalSeconds);
 }
 
-record Run(long Sent, long Acked, long Errors, double AcksPerSecond, double P50Ms, double P99Ms, long FirstSend, long Replies = 0, double SustainedPerSecond = 0);
+/// <param name="Opening">Posts acknowledged while the connections were opened, before the clock started (their replies are not counted).</param>
+record Run(long Sent, long Acked, long Errors, double AcksPerSecond, double P50Ms, double P99Ms, long FirstSend, long Opening, long Replies = 0, double SustainedPerSecond = 0);
 
 static class Load
 {
@@ -126,7 +199,7 @@ static class Load
             Timeout = TimeSpan.FromSeconds(30),
         };
         // Warm up the connections and the JIT.
-        await Task.WhenAll(Enumerable.Range(0, senders).Select(_ => PostAsync(http, url, nextId(), chats, secret)));
+        var opened = (await Task.WhenAll(Enumerable.Range(0, senders).Select(_ => PostAsync(http, url, nextId(), chats, secret)))).Count(s => s == HttpStatusCode.OK);
         var latencies = new List<double>[senders];
         long sent = 0, acked = 0, errors = 0;
         var firstSend = Stopwatch.GetTimestamp();
@@ -145,18 +218,27 @@ static class Load
         })));
         var elapsed = Stopwatch.GetElapsedTime(firstSend).TotalSeconds;
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new Run(sent, acked, errors, acked / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), firstSend);
+        return new Run(sent, acked, errors, acked / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), firstSend, opened);
     }
+
+    // The same JSON as UpdatePathHost.TextUpdate(id, chat, "/start"), formatted without a serializer so the load generator stays light.
+    static ByteArrayContent Body(long updateId, long chat)
+    {
+        var json = string.Create(CultureInfo.InvariantCulture,
+            $$$"""{"update_id":{{{updateId}}},"message":{"message_id":{{{updateId}}},"from":{"id":{{{chat}}},"is_bot":false,"first_name":"Ada","language_code":"en"},"chat":{"id":{{{chat}}},"type":"private","first_name":"Ada"},"date":1700000000,"text":"/start"}}""");
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(json));
+        content.Headers.ContentType = JsonType;
+        return content;
+    }
+
+    static readonly System.Net.Http.Headers.MediaTypeHeaderValue JsonType = new("application/json") { CharSet = "utf-8" };
 
     static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 
     static async Task<HttpStatusCode> PostAsync(HttpClient http, string url, long updateId, int chats, string? secret)
     {
         var chat = 100_000 + updateId % chats;
-        using var request = new HttpRequestMessage(HttpMethod.Post, url)
-        {
-            Content = new StringContent(UpdatePathHost.TextUpdate(updateId, chat, "/start"), Encoding.UTF8, "application/json"),
-        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = Body(updateId, chat) };
         if (secret is not null)
         {
             request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", secret);

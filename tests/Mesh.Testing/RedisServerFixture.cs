@@ -18,6 +18,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public string ConnectionString => RedisServer.ConnectionString($"127.0.0.1:{Port}");
 
+    /// <summary>The redis-server process id while it runs (the benchmark reads its CPU time).</summary>
+    public int? ProcessId => server?.Id;
+
     /// <summary>A connection for arranging and asserting; the code under test makes its own.</summary>
     public IConnectionMultiplexer Connection => connection ?? throw new InvalidOperationException("Redis is not started");
 

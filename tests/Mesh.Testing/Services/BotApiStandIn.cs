@@ -78,6 +78,12 @@ public sealed class BotApiStandIn : IAsyncDisposable
 
     async Task HandleAsync(HttpContext context, string token, string method)
     {
+        if (Sink && method.Equals("getWebhookInfo", StringComparison.OrdinalIgnoreCase))
+        {
+            // Webhook mode in the benchmark: the bot reconciles its webhook once at start.
+            await WriteAsync(context, 200, """{"ok":true,"result":{"url":"","has_custom_certificate":false,"pending_update_count":0}}""");
+            return;
+        }
         if (!method.Equals("sendMessage", StringComparison.OrdinalIgnoreCase))
         {
             await WriteAsync(context, 200, """{"ok":true,"result":true}""");

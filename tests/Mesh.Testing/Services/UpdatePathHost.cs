@@ -18,8 +18,9 @@ public sealed class UpdatePathHost : IAsyncDisposable
     readonly List<ServiceHost> bots = [];
     readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    UpdatePathHost(BotApiStandIn telegram, string redis, string keyPrefix, IReadOnlyDictionary<string, string?> botSettings)
+    UpdatePathHost(BotApiStandIn telegram, string redis, string keyPrefix, IReadOnlyDictionary<string, string?> botSettings, string environment)
     {
+        Environment = environment;
         Telegram = telegram;
         Redis = redis;
         KeyPrefix = keyPrefix;
@@ -34,6 +35,9 @@ public sealed class UpdatePathHost : IAsyncDisposable
 
     IReadOnlyDictionary<string, string?> BotSettings { get; }
 
+    /// <summary>The ASP.NET Core environment the services run in (Development unless the caller says otherwise).</summary>
+    public string Environment { get; }
+
     public ServiceHost Gateway { get; private set; } = null!;
 
     public IReadOnlyList<ServiceHost> Bots => bots;
@@ -42,7 +46,8 @@ public sealed class UpdatePathHost : IAsyncDisposable
 
     /// <summary>Starts the stand-in, one bot and the gateway. <paramref name="botSettings"/> override the test defaults (no rate limits, 2 s lease).</summary>
     public static async Task<UpdatePathHost> StartAsync(string redisConnectionString, string keyPrefix,
-        IReadOnlyDictionary<string, string?>? botSettings = null, bool sink = false, int bots = 1)
+        IReadOnlyDictionary<string, string?>? botSettings = null, bool sink = false, int bots = 1, string environment = "Development",
+        IReadOnlyDictionary<string, string?>? gatewaySettings = null)
     {
         var telegram = await BotApiStandIn.StartAsync(sink);
         var settings = new Dictionary<string, string?>
@@ -63,14 +68,14 @@ public sealed class UpdatePathHost : IAsyncDisposable
         {
             settings[key] = value;
         }
-        var host = new UpdatePathHost(telegram, redisConnectionString, keyPrefix, settings);
+        var host = new UpdatePathHost(telegram, redisConnectionString, keyPrefix, settings, environment);
         try
         {
             for (var i = 0; i < bots; i++)
             {
                 await host.StartBotAsync();
             }
-            await host.StartGatewayAsync(host.bots[0]);
+            await host.StartGatewayAsync(host.bots[0], gatewaySettings);
             return host;
         }
         catch
@@ -88,19 +93,24 @@ public sealed class UpdatePathHost : IAsyncDisposable
         {
             settings[key] = value;
         }
-        var bot = await ServiceHost.StartAsync("BotService", settings, grpc: true);
+        var bot = await ServiceHost.StartAsync("BotService", settings, grpc: true, Environment);
         bots.Add(bot);
         return bot;
     }
 
-    async Task StartGatewayAsync(ServiceHost bot)
+    async Task StartGatewayAsync(ServiceHost bot, IReadOnlyDictionary<string, string?>? overrides)
     {
-        Gateway = await ServiceHost.StartAsync("Gateway", new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Telegram:WebhookSecret"] = Secret,
             ["services:bot:grpc:0"] = bot.GrpcUrl,
             ["services:bot:http:0"] = bot.HttpUrl,
-        });
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        Gateway = await ServiceHost.StartAsync("Gateway", settings, environment: Environment);
     }
 
     /// <summary>A Telegram text message update from a private chat whose id is the user's id.</summary>
