@@ -19,8 +19,9 @@ public static class BotServiceExtensions
         services.AddSingleton<IValidateOptions<TelegramOptions>, TelegramOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
 
-        // ConnectionStrings:redis; brings the Redis health check (/health) and tracing of every Redis call.
-        builder.AddRedisClient("redis");
+        // ConnectionStrings:redis; brings the Redis health check (/health) and, when telemetry is exported, tracing of every Redis call.
+        var exporting = builder.HasTelemetryExporter();
+        builder.AddRedisClient("redis", settings => settings.DisableTracing |= !exporting);
 
         services.AddGrpc(o => o.Interceptors.Add<StoreUnavailableInterceptor>());
 

@@ -24,8 +24,10 @@ public static class GatewayServiceExtensions
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
         // http://_grpc.bot through service discovery (services:bot:grpc:0). No HTTP resilience handler: a down bot must
         // turn into a quick 503 (Telegram retries), and Accept is idempotent anyway. Several HTTP/2 connections under load.
+        // No request logging either: one scope and two log checks per update, for lines that are never written.
         services.AddMeshGrpcClient<TelegramUpdates.TelegramUpdatesClient>("bot", TimeSpan.FromSeconds(5))
             .RemoveAllResilienceHandlers()
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 EnableMultipleHttp2Connections = true,

@@ -56,8 +56,21 @@ public static class MeshServiceDefaults
         return builder;
     }
 
+    /// <summary>Whether telemetry has somewhere to go (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, which the AppHost sets).</summary>
+    public static bool HasTelemetryExporter(this IHostApplicationBuilder builder) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    /// <summary>
+    /// Logs, metrics and traces over OTLP. With no exporter configured nothing is instrumented at all: spans and
+    /// measurements nobody collects would only cost CPU and allocations on every request.
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        if (!builder.HasTelemetryExporter())
+        {
+            return builder;
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -86,10 +99,7 @@ public static class MeshServiceDefaults
                     o.EnrichWithException = (activity, _) => BotTokenRedaction.RedactUrlTags(activity);
                 }));
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
+        builder.Services.AddOpenTelemetry().UseOtlpExporter();
         return builder;
     }
 
