@@ -8,8 +8,11 @@ public sealed class BotOptions
     /// <summary>Prefix of every Redis key the bot service owns; tests give each class its own.</summary>
     public string RedisKeyPrefix { get; set; } = "bot:";
 
-    /// <summary>Chats handled at once by this replica.</summary>
-    public int Workers { get; set; } = 32;
+    /// <summary>
+    /// Chats handled at once by this replica. Workers are cheap (an async loop each, mostly waiting on Redis and the Bot
+    /// API), so there are enough of them to keep two cores busy while each waits on round trips.
+    /// </summary>
+    public int Workers { get; set; } = 64;
 
     /// <summary>How long a worker holds a chat before another worker may take it over.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
@@ -25,9 +28,11 @@ public sealed class BotOptions
 
     /// <summary>
     /// How long an update waits in its chat's queue before it is handled, so updates Telegram delivers concurrently
-    /// (up to max_connections at once) are handled in update_id order. Not on the acknowledgement path.
+    /// (up to max_connections at once) are handled in update_id order. Not on the acknowledgement path, but every reply
+    /// waits this long: it only has to cover how far apart concurrent deliveries of one chat reach the intake (a few
+    /// milliseconds through the gateway), so it is short.
     /// </summary>
-    public TimeSpan ReorderWindow { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan ReorderWindow { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How often an idle worker looks for chats whose lease expired (new updates wake it at once).</summary>
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -64,14 +64,17 @@ public sealed class BotMenus(BotRouter router, IConnectionMultiplexer redis, IOp
         }
         var db = redis.GetDatabase();
         var key = KeyOf(ctx.ChatId, ctx.UserId);
-        var version = await db.HashIncrementAsync(key, "v");
+        // Version and expiry go out together (one round trip); the expiry is renewed on every draw.
+        var incremented = db.HashIncrementAsync(key, "v");
+        var expiry = db.KeyExpireAsync(key, options.Value.ConversationTtl);
+        var version = await incremented;
+        await expiry;
         var menu = new MenuBuilder(screen, version);
         await render(ctx, menu);
         var text = string.IsNullOrEmpty(header) ? menu.Text : header + "\n" + menu.Text;
 
         var messageId = inPlace ? await ctx.EditAsync(text, menu.Keyboard) : await ctx.SendAsync(text, menu.Keyboard);
         await db.HashSetAsync(key, [new("s", screen), new("m", messageId ?? 0)]);
-        await db.KeyExpireAsync(key, options.Value.ConversationTtl);
     }
 
     /// <summary>

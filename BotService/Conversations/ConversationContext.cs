@@ -31,7 +31,7 @@ public static class ConversationContext
             set => ctx.Items[FlowKey] = value;
         }
 
-        /// <summary>Everything the bot says, in the user's language (<see cref="LanguageSelection"/>).</summary>
+        /// <summary>Everything the bot says, in the user's language (<see cref="UserContext"/> reads it).</summary>
         public BotTexts Texts
         {
             get => ctx.Items.TryGetValue(TextsKey, out var texts) && texts is BotTexts t ? t : BotTexts.English;

@@ -7,7 +7,7 @@ public static class ConversationRegistration
     /// <summary>
     /// The conversation engine: conversation and language stores, menus, every <see cref="IBotFeature"/> of this
     /// assembly (a feature registers itself by existing), the router, and the middlewares in order — tracing and
-    /// logging, user context (<c>ctx.Flow</c>), language, router — plus <c>setMyCommands</c> at start.
+    /// logging, user context (<c>ctx.Flow</c> and the language, in one round trip), router — plus <c>setMyCommands</c> at start.
     /// </summary>
     public static IServiceCollection AddConversations(this IServiceCollection services)
     {
@@ -28,7 +28,6 @@ public static class ConversationRegistration
 
         services.AddBotMiddleware<UpdateTracing>();
         services.AddBotMiddleware<UserContext>();
-        services.AddBotMiddleware<LanguageSelection>();
         services.AddBotMiddleware<BotDispatcher>();
 
         services.AddHostedService<BotCommandsPublisher>();

@@ -1,14 +1,22 @@
+using Mesh.Bot.Texts;
 using Mesh.Bot.Updates;
 
 namespace Mesh.Bot.Conversations;
 
-/// <summary>Reads the user's conversation state in this chat from Redis into <c>ctx.Flow</c>.</summary>
-public sealed class UserContext(ConversationStore store) : IBotMiddleware
+/// <summary>
+/// Reads, in one Redis round trip, the user's conversation state in this chat into <c>ctx.Flow</c> and the user's
+/// language into <c>ctx.Texts</c>: the one chosen with <c>/language</c>, else Telegram's <c>language_code</c>.
+/// </summary>
+public sealed class UserContext(ConversationStore store, LanguageStore languages) : IBotMiddleware
 {
     public async Task InvokeAsync(BotContext ctx, Func<Task> next)
     {
         var userId = ctx.UserId;
-        ctx.Flow = new ConversationFlow(store, ctx.ChatId, userId, await store.GetAsync(ctx.ChatId, userId));
+        // Both commands are written before either is awaited, so the multiplexer sends them together.
+        var state = store.GetAsync(ctx.ChatId, userId);
+        var chosen = ctx.From is { } user ? languages.GetAsync(user.Id) : Task.FromResult<BotLanguage?>(null);
+        ctx.Flow = new ConversationFlow(store, ctx.ChatId, userId, await state);
+        ctx.Texts = BotTexts.For(await chosen ?? BotLanguages.FromCode(ctx.From?.LanguageCode));
         await next();
     }
 }

@@ -27,6 +27,9 @@ public abstract record LeaseState
 
     /// <summary>Another worker took the chat over (our lease expired); we must stop.</summary>
     public sealed record Lost : LeaseState;
+
+    /// <summary>The chat had nothing more ready and was released; the caller now holds this other chat.</summary>
+    public sealed record Moved(Claim.Leased Claim) : LeaseState;
 }
 
 /// <summary>
@@ -59,35 +62,51 @@ public sealed class ChatQueue(IConnectionMultiplexer redis, IOptions<BotOptions>
         return 1
         """;
 
-    // KEYS: chats, leases, tries · ARGV: prefix, lease ms, token, reorder window ms
-    const string ClaimScript = Now + EnqueuedAt + """
-        local window = tonumber(ARGV[4])
-        for i = 1, 8 do
-          local c = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1)
-          if #c == 0 then
-            local n = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-            if #n == 0 then return {0} end
-            return {1, tonumber(n[2]) - now}
+    // Takes the first ready chat for a worker: KEYS[1..3] are chats, leases, tries in every script that uses it.
+    const string ClaimFunction = """
+        local function claim(prefix, lease, token, window)
+          for i = 1, 8 do
+            local c = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1)
+            if #c == 0 then
+              local n = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+              if #n == 0 then return {0} end
+              return {1, tonumber(n[2]) - now}
+            end
+            local chat = c[1]
+            local head = redis.call('ZRANGE', prefix .. 'q:' .. chat, 0, 0, 'WITHSCORES')
+            if #head == 0 then
+              redis.call('ZREM', KEYS[1], chat)
+              redis.call('HDEL', KEYS[2], chat)
+            elseif enqueued(head[1]) + window > now then
+              redis.call('ZADD', KEYS[1], enqueued(head[1]) + window, chat)
+            else
+              redis.call('ZADD', KEYS[1], now + lease, chat)
+              redis.call('HSET', KEYS[2], chat, token)
+              local tries = redis.call('HINCRBY', KEYS[3], chat, 1)
+              return {2, chat, head[1], tries, head[2]}
+            end
           end
-          local chat = c[1]
-          local head = redis.call('ZRANGE', ARGV[1] .. 'q:' .. chat, 0, 0, 'WITHSCORES')
-          if #head == 0 then
-            redis.call('ZREM', KEYS[1], chat)
-            redis.call('HDEL', KEYS[2], chat)
-          elseif enqueued(head[1]) + window > now then
-            redis.call('ZADD', KEYS[1], enqueued(head[1]) + window, chat)
-          else
-            redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), chat)
-            redis.call('HSET', KEYS[2], chat, ARGV[3])
-            local tries = redis.call('HINCRBY', KEYS[3], chat, 1)
-            return {2, chat, head[1], tries, head[2]}
-          end
+          return {1, 0}
         end
-        return {1, 0}
+
         """;
 
-    // KEYS: chats, leases, tries, queue, depth, deadletter · ARGV: chat, token, lease ms, dead-letter note ('' = plain ack), score, member prefix, reorder window ms
-    const string AckScript = Now + EnqueuedAt + """
+    // KEYS: chats, leases, tries · ARGV: prefix, lease ms, token, reorder window ms
+    const string ClaimScript = Now + EnqueuedAt + ClaimFunction + """
+        return claim(ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]))
+        """;
+
+    // KEYS: chats, leases, tries, queue, depth, deadletter · ARGV: chat, token, lease ms, dead-letter note ('' = plain ack), score, member prefix, reorder window ms,
+    // key prefix ('' = when the chat has nothing ready, just release it; else also claim the next ready chat: {3, chat, head, tries, order})
+    const string AckScript = Now + EnqueuedAt + ClaimFunction + """
+        local function released()
+          if ARGV[8] ~= '' then
+            local c = claim(ARGV[8], tonumber(ARGV[3]), ARGV[2], tonumber(ARGV[7]))
+            if c[1] == 2 then return {3, c[2], c[3], c[4], c[5]} end
+          end
+          return {1}
+        end
+
         if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return {0} end
         for _, m in ipairs(redis.call('ZRANGE', KEYS[4], ARGV[5], ARGV[5], 'BYSCORE')) do
           if string.sub(m, 1, #ARGV[6]) == ARGV[6] then
@@ -102,13 +121,13 @@ public sealed class ChatQueue(IConnectionMultiplexer redis, IOptions<BotOptions>
         if #head == 0 then
           redis.call('ZREM', KEYS[1], ARGV[1])
           redis.call('HDEL', KEYS[2], ARGV[1])
-          return {1}
+          return released()
         end
         local ready = enqueued(head[1]) + tonumber(ARGV[7])
         if ready > now then
           redis.call('ZADD', KEYS[1], ready, ARGV[1])
           redis.call('HDEL', KEYS[2], ARGV[1])
-          return {1}
+          return released()
         end
         redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
         local tries = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
@@ -184,17 +203,22 @@ public sealed class ChatQueue(IConnectionMultiplexer redis, IOptions<BotOptions>
         };
     }
 
-    /// <summary>Removes the handled head entry (to the dead-letter list when <paramref name="deadLetterNote"/> is given).</summary>
-    public async Task<LeaseState> AckAsync(string chatId, string token, Head handled, string? deadLetterNote = null)
+    /// <summary>
+    /// Removes the handled head entry (to the dead-letter list when <paramref name="deadLetterNote"/> is given). With
+    /// <paramref name="claimNext"/>, a chat left with nothing ready is released and the next ready chat claimed in the
+    /// same round trip (<see cref="LeaseState.Moved"/>).
+    /// </summary>
+    public async Task<LeaseState> AckAsync(string chatId, string token, Head handled, string? deadLetterNote = null, bool claimNext = false)
     {
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(AckScript,
             [chats, leases, tries, QueueKey(chatId), depth, deadLetter],
-            [chatId, token, leaseMs, deadLetterNote ?? "", handled.Order, MemberPrefix(handled.Entry), windowMs]))!;
+            [chatId, token, leaseMs, deadLetterNote ?? "", handled.Order, MemberPrefix(handled.Entry), windowMs, claimNext ? prefix : ""]))!;
         return (long)result[0] switch
         {
             0 => new LeaseState.Lost(),
             1 => new LeaseState.Drained(),
-            _ => new LeaseState.Next(new Head((byte[])result[1]!, (long)result[3]), (long)result[2]),
+            2 => new LeaseState.Next(new Head((byte[])result[1]!, (long)result[3]), (long)result[2]),
+            _ => new LeaseState.Moved(new Claim.Leased((string)result[1]!, new Head((byte[])result[2]!, (long)result[4]), (long)result[3])),
         };
     }
 

@@ -24,10 +24,14 @@ public sealed partial class UpdateWorkers(
 {
     readonly BotOptions settings = options.Value;
     readonly SemaphoreSlim wake = new(0);
+    ITimer wakeTimer = null!;
+    int announced;
+    int wakeArmed;
     readonly string replica = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        wakeTimer = TimeProvider.System.CreateTimer(_ => WakeAnnounced(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         await SubscribeAsync(stoppingToken);
         var workers = Enumerable.Range(0, Math.Max(1, settings.Workers)).Select(i => Task.Run(() => RunWorkerAsync($"{replica}:{i}", stoppingToken), stoppingToken));
         await Task.WhenAll(workers);
@@ -39,13 +43,7 @@ public sealed partial class UpdateWorkers(
         {
             try
             {
-                await redis.GetSubscriber().SubscribeAsync(queue.WakeChannel, (_, _) =>
-                {
-                    if (wake.CurrentCount < settings.Workers)
-                    {
-                        wake.Release();
-                    }
-                });
+                await redis.GetSubscriber().SubscribeAsync(queue.WakeChannel, (_, _) => Announced());
                 return;
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
@@ -53,6 +51,47 @@ public sealed partial class UpdateWorkers(
                 LogRedisUnavailable(logger, e.GetType().Name);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// A chat got new work. It can be claimed only once its reorder window has passed, so rather than wake a worker now
+    /// (whose claim would find nothing ready) the announcements are gathered and released together when the window of
+    /// the first one ends: one timer per window, however many updates arrive in it.
+    /// </summary>
+    void Announced()
+    {
+        if (settings.ReorderWindow <= TimeSpan.Zero)
+        {
+            Wake(1);
+            return;
+        }
+        Interlocked.Increment(ref announced);
+        if (Interlocked.Exchange(ref wakeArmed, 1) == 0)
+        {
+            wakeTimer.Change(settings.ReorderWindow + TimeSpan.FromMilliseconds(2), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    void WakeAnnounced()
+    {
+        Volatile.Write(ref wakeArmed, 0);
+        try
+        {
+            Wake(Interlocked.Exchange(ref announced, 0));
+        }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down.
+        }
+    }
+
+    void Wake(int count)
+    {
+        var free = settings.Workers - wake.CurrentCount;
+        if (Math.Min(count, free) is > 0 and var n)
+        {
+            wake.Release(n);
         }
     }
 
@@ -91,15 +130,25 @@ public sealed partial class UpdateWorkers(
     {
         var chatId = claim.ChatId;
         LeaseState state = new LeaseState.Next(claim.Head, claim.Tries);
-        while (state is LeaseState.Next next && !stoppingToken.IsCancellationRequested)
+        while (!stoppingToken.IsCancellationRequested)
         {
+            if (state is LeaseState.Moved moved)
+            {
+                // The ack released the drained chat and claimed another in the same round trip.
+                chatId = moved.Claim.ChatId;
+                state = new LeaseState.Next(moved.Claim.Head, moved.Claim.Tries);
+            }
+            if (state is not LeaseState.Next next)
+            {
+                break;
+            }
             var entry = QueuedEntry.Parse(next.Head.Entry);
             if (next.Tries > settings.MaxAttempts)
             {
                 var error = await queue.LastErrorAsync(chatId) ?? "the worker stopped while handling it";
                 LogDeadLettered(logger, entry.Id, chatId, next.Tries - 1);
                 BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
-                state = await queue.AckAsync(chatId, token, next.Head, $"{entry.Kind} {entry.Id} chat {chatId} after {next.Tries - 1} tries: {error}");
+                state = await queue.AckAsync(chatId, token, next.Head, $"{entry.Kind} {entry.Id} chat {chatId} after {next.Tries - 1} tries: {error}", claimNext: true);
                 continue;
             }
             try
@@ -114,7 +163,7 @@ public sealed partial class UpdateWorkers(
                 await queue.ReleaseAsync(chatId, token, delay, $"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" "));
                 return;
             }
-            state = await queue.AckAsync(chatId, token, next.Head);
+            state = await queue.AckAsync(chatId, token, next.Head, claimNext: true);
         }
         if (state is LeaseState.Lost)
         {
@@ -122,37 +171,33 @@ public sealed partial class UpdateWorkers(
         }
     }
 
+    /// <summary>
+    /// Runs the handler and, only while it takes longer than a third of the lease, renews the lease. A quick handler
+    /// (the usual case) costs one timer: no linked token source, no cancelled delay thrown and caught per update.
+    /// </summary>
     async Task HandleWithLeaseAsync(string chatId, string token, QueuedEntry entry, CancellationToken stoppingToken)
     {
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var renewal = KeepLeaseAsync(chatId, token, done.Token);
-        try
+        var handling = HandleAsync(long.Parse(chatId, System.Globalization.CultureInfo.InvariantCulture), entry, stoppingToken);
+        var renewEvery = settings.LeaseDuration / 3;
+        while (!handling.IsCompleted)
         {
-            await HandleAsync(long.Parse(chatId, System.Globalization.CultureInfo.InvariantCulture), entry, stoppingToken);
-        }
-        finally
-        {
-            await done.CancelAsync();
-            await renewal;
-        }
-    }
-
-    async Task KeepLeaseAsync(string chatId, string token, CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (true)
+            await handling.WaitAsync(renewEvery).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (handling.IsCompleted)
             {
-                await Task.Delay(settings.LeaseDuration / 3, cancellationToken);
+                break;
+            }
+            try
+            {
                 if (!await queue.RenewAsync(chatId, token))
                 {
-                    return;
+                    break; // lost: the ack will say so; the handler finishes either way
                 }
             }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+            }
         }
-        catch (Exception e) when (e is OperationCanceledException or RedisException or TimeoutException)
-        {
-        }
+        await handling;
     }
 
     async Task HandleAsync(long chatId, QueuedEntry entry, CancellationToken stoppingToken)
@@ -181,6 +226,7 @@ public sealed partial class UpdateWorkers(
 
     public override void Dispose()
     {
+        wakeTimer?.Dispose();
         wake.Dispose();
         base.Dispose();
     }
