@@ -5,14 +5,20 @@ using Mesh.Testing;
 namespace Mesh.Bot.Tests.Conversations;
 
 /// <summary>Menus, buttons, /cancel, languages and escaping, as a user meets them in the sandbox. One bot for the class; each test its own user.</summary>
-public sealed class BotExperienceTests(RedisServerFixture redis) : IAsyncLifetime
+public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTests.Bot bot) : IClassFixture<BotExperienceTests.Bot>
 {
-    SandboxBotHost host = null!;
+    readonly SandboxBotHost host = bot.Host;
 
-    public async ValueTask InitializeAsync() =>
-        host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("experience"));
+    /// <summary>The class's one sandbox and bot.</summary>
+    public sealed class Bot(RedisServerFixture redis) : IAsyncLifetime
+    {
+        public SandboxBotHost Host { get; private set; } = null!;
 
-    public async ValueTask DisposeAsync() => await host.DisposeAsync();
+        public async ValueTask InitializeAsync() =>
+            Host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("experience"));
+
+        public async ValueTask DisposeAsync() => await Host.DisposeAsync();
+    }
 
     [Fact]
     public async Task Menu_buttons_edit_the_menu_in_place()
