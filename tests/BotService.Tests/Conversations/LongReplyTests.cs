@@ -44,19 +44,6 @@ public sealed class LongReplyTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal(text, parts[0] + "\n" + parts[1]);
     }
 
-    OutboundSender NewSender()
-    {
-        var options = Options.Create(new TelegramOptions
-        {
-            BotToken = sandbox.BotToken,
-            ApiBaseUrl = sandbox.BaseUrl,
-            PerChatPerSecond = 0,
-            GlobalPerSecond = 0,
-            SendRetryDelay = TimeSpan.FromMilliseconds(50),
-        });
-        var bot = new TelegramBotClient(new TelegramBotClientOptions(sandbox.BotToken, sandbox.BaseUrl) { RetryCount = 0 }, http);
-        var botOptions = Options.Create(new BotOptions { RedisKeyPrefix = RedisServerFixture.NewKeyPrefix("longreply") });
-        return new OutboundSender(bot, new SendRateLimits(options), new UnreachableChats(redis.Connection, botOptions, TimeProvider.System),
-            options, TimeProvider.System, NullLogger<OutboundSender>.Instance);
-    }
+    OutboundSender NewSender() =>
+        SandboxSender.Create(sandbox, sandbox.BotToken, http, redis.Connection, RedisServerFixture.NewKeyPrefix("longreply"));
 }

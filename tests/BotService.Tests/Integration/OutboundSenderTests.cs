@@ -32,22 +32,8 @@ public sealed class OutboundSenderTests(RedisServerFixture redis) : IAsyncLifeti
         await sandbox.DisposeAsync();
     }
 
-    OutboundSender NewSender(SandboxHost telegram, double perChatPerSecond = 0)
-    {
-        var options = Options.Create(new TelegramOptions
-        {
-            BotToken = token,
-            ApiBaseUrl = telegram.BaseUrl,
-            PerChatPerSecond = perChatPerSecond,
-            PerChatBurst = 1,
-            GlobalPerSecond = 0,
-            SendRetryDelay = TimeSpan.FromMilliseconds(50),
-        });
-        var bot = new TelegramBotClient(new TelegramBotClientOptions(token, telegram.BaseUrl) { RetryCount = 0 }, http);
-        var botOptions = Options.Create(new BotOptions { RedisKeyPrefix = prefix });
-        return new OutboundSender(bot, new SendRateLimits(options), new UnreachableChats(redis.Connection, botOptions, TimeProvider.System),
-            options, TimeProvider.System, NullLogger<OutboundSender>.Instance);
-    }
+    OutboundSender NewSender(SandboxHost telegram, double perChatPerSecond = 0) =>
+        SandboxSender.Create(telegram, token, http, redis.Connection, prefix, perChatPerSecond);
 
     /// <summary>A user who wrote to the bot: Telegram (and the sandbox) refuse messages to a chat that was never opened.</summary>
     async Task<SandboxUser> UserAsync(SandboxHost telegram)

@@ -1,0 +1,30 @@
+using Mesh.Bot.Telegram;
+using Mesh.Testing.Sandbox;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Telegram.Bot;
+
+namespace Mesh.Bot.Tests;
+
+/// <summary>The bot's sender as the service builds it, pointed at a sandbox, for tests of sending itself.</summary>
+static class SandboxSender
+{
+    public static OutboundSender Create(SandboxHost sandbox, string botToken, HttpClient http, IConnectionMultiplexer redis,
+        string keyPrefix, double perChatPerSecond = 0)
+    {
+        var options = Options.Create(new TelegramOptions
+        {
+            BotToken = botToken,
+            ApiBaseUrl = sandbox.BaseUrl,
+            PerChatPerSecond = perChatPerSecond,
+            PerChatBurst = 1,
+            GlobalPerSecond = 0,
+            SendRetryDelay = TimeSpan.FromMilliseconds(50),
+        });
+        var bot = new TelegramBotClient(new TelegramBotClientOptions(botToken, sandbox.BaseUrl) { RetryCount = 0 }, http);
+        var botOptions = Options.Create(new BotOptions { RedisKeyPrefix = keyPrefix });
+        return new OutboundSender(bot, new SendRateLimits(options), new UnreachableChats(redis, botOptions, TimeProvider.System),
+            options, TimeProvider.System, NullLogger<OutboundSender>.Instance);
+    }
+}
