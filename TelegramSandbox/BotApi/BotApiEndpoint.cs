@@ -86,14 +86,88 @@ public sealed partial class BotApiEndpoint(
         }
     }
 
+    /// <summary>
+    /// Sink mode's sendMessage: as little work as a canned answer allows, so that a load test measures the bot, not the
+    /// sandbox. A JSON body (what Telegram.Bot sends) is scanned for <c>chat_id</c> without building a document; only a
+    /// query or form call goes through <see cref="ApiArgs"/>. The reply is formatted straight into UTF-8.
+    /// </summary>
     private async Task WriteSinkReplyAsync(HttpContext context, SandboxBot bot, CancellationToken ct)
     {
-        var args = await ApiArgs.ReadAsync(context.Request, ct);
-        var chatId = args.Long("chat_id") ?? 0;
+        var request = context.Request;
+        long chatId;
+        if (request.HasJsonContentType() && request.QueryString.Value is null or "")
+        {
+            chatId = await ReadJsonChatIdAsync(request.BodyReader, ct);
+        }
+        else
+        {
+            chatId = (await ApiArgs.ReadAsync(request, ct)).Long("chat_id") ?? 0;
+        }
+
         var messageId = sink.Next();
         var date = clock.GetUtcNow().ToUnixTimeSeconds();
-        var json = $$$"""{"ok":true,"result":{"message_id":{{{messageId}}},"from":{"id":{{{bot.Id}}},"is_bot":true,"first_name":"Sink","username":"{{{bot.Username}}}"},"chat":{"id":{{{chatId}}},"type":"private","first_name":"Sink"},"date":{{{date}}},"text":"ok"}}""";
-        await WriteAsync(context.Response, 200, System.Text.Encoding.UTF8.GetBytes(json), ct);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(512);
+        try
+        {
+            if (!System.Text.Unicode.Utf8.TryWrite(buffer, System.Globalization.CultureInfo.InvariantCulture,
+                $$$"""{"ok":true,"result":{"message_id":{{{messageId}}},"from":{"id":{{{bot.Id}}},"is_bot":true,"first_name":"Sink","username":"{{{bot.Username}}}"},"chat":{"id":{{{chatId}}},"type":"private","first_name":"Sink"},"date":{{{date}}},"text":"ok"}}""",
+                out var written))
+            {
+                throw new InvalidOperationException("The sink reply does not fit its buffer.");
+            }
+            var response = context.Response;
+            response.StatusCode = 200;
+            response.ContentType = "application/json";
+            response.ContentLength = written;
+            await response.Body.WriteAsync(buffer.AsMemory(0, written), ct);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The top-level <c>chat_id</c> of a JSON body (number or numeric string), or 0.</summary>
+    private static async Task<long> ReadJsonChatIdAsync(System.IO.Pipelines.PipeReader reader, CancellationToken ct)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync(ct);
+            if (!read.IsCompleted && !read.IsCanceled)
+            {
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                continue;
+            }
+            var chatId = FindChatId(read.Buffer);
+            reader.AdvanceTo(read.Buffer.End);
+            return chatId;
+        }
+    }
+
+    private static long FindChatId(System.Buffers.ReadOnlySequence<byte> body)
+    {
+        try
+        {
+            var json = new Utf8JsonReader(body);
+            if (!json.Read() || json.TokenType != JsonTokenType.StartObject) return 0;
+            while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
+            {
+                var isChatId = json.ValueTextEquals("chat_id"u8);
+                if (!json.Read()) return 0;
+                if (isChatId)
+                {
+                    if (json.TokenType == JsonTokenType.Number && json.TryGetInt64(out var number)) return number;
+                    if (json.TokenType == JsonTokenType.String
+                        && long.TryParse(json.GetString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var text)) return text;
+                    return 0;
+                }
+                json.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return 0;
     }
 
     public static Task WriteErrorAsync(HttpResponse response, BotApiException error, CancellationToken ct)

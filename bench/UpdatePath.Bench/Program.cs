@@ -77,7 +77,7 @@ foreach (var senders in senderCounts)
     var cpuBare = CpuShare(cpu0, t0);
 
     await DrainAsync(mesh, TimeSpan.FromSeconds(60));
-    var repliesBefore = mesh.Telegram.DeliveredCount;
+    var repliesBefore = mesh.DeliveredCount;
     cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
     t0 = Stopwatch.GetTimestamp();
     Console.WriteLine($"{senders} senders: mesh run …");
@@ -85,13 +85,13 @@ foreach (var senders in senderCounts)
     // Wait for every reply (or give up after a minute): the sustained rate counts the backlog.
     var target = repliesBefore + run.Opening + run.Acked;
     var until = DateTime.UtcNow.AddSeconds(60);
-    while (mesh.Telegram.DeliveredCount < target && DateTime.UtcNow < until)
+    while (mesh.DeliveredCount < target && DateTime.UtcNow < until)
     {
         await Task.Delay(2);
     }
     var lastReply = Stopwatch.GetTimestamp();
     var cpuMesh = CpuShare(cpu0, t0);
-    var delivered = mesh.Telegram.DeliveredCount - repliesBefore - run.Opening;
+    var delivered = mesh.DeliveredCount - repliesBefore - run.Opening;
     run = run with { Replies = delivered, SustainedPerSecond = run.Sent / Stopwatch.GetElapsedTime(run.FirstSend, lastReply).TotalSeconds };
     results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh));
 }
@@ -137,9 +137,9 @@ static async Task DrainAsync(UpdatePathHost mesh, TimeSpan deadline)
     // Done when no reply arrived for half a second.
     var until = DateTime.UtcNow + deadline;
     var last = -1L;
-    while (DateTime.UtcNow < until && mesh.Telegram.DeliveredCount != last)
+    while (DateTime.UtcNow < until && mesh.DeliveredCount != last)
     {
-        last = mesh.Telegram.DeliveredCount;
+        last = mesh.DeliveredCount;
         await Task.Delay(500);
     }
 }

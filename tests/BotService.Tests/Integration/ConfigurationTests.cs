@@ -1,4 +1,5 @@
 using Mesh.Testing;
+using Mesh.Testing.Sandbox;
 using Mesh.Testing.Services;
 
 namespace Mesh.Bot.Tests.Integration;
@@ -22,15 +23,16 @@ public sealed class ConfigurationTests(RedisServerFixture redis)
     [Fact]
     public async Task Missing_redis_connection_string_stops_the_start_naming_the_key()
     {
+        var token = SandboxHost.NewBotToken();
         await using var bot = ServiceHost.Start("BotService", new Dictionary<string, string?>
         {
-            ["Telegram:BotToken"] = UpdatePathHost.BotToken,
+            ["Telegram:BotToken"] = token,
         }, grpc: true, environment: "Production");
 
         var exitCode = await bot.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("ConnectionStrings:redis", bot.Output);
-        Assert.DoesNotContain(UpdatePathHost.BotToken, bot.Output);
+        Assert.DoesNotContain(token, bot.Output);
     }
 }

@@ -2,32 +2,47 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Mesh.Testing.Sandbox;
+using Mesh.TelegramSandbox.BotApi;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.Testing.Services;
 
 /// <summary>
-/// The update path for tests, every part real and separate: a Bot API stand-in, one or more BotService processes and a
-/// Gateway process, over a Redis given by the caller with a key prefix of their own. Post updates as Telegram does with
-/// <see cref="PostUpdateAsync"/>; read what the bot sent on <see cref="Telegram"/>.
+/// The update path for tests, every part real and separate: the Telegram sandbox in-process (its sink mode when asked),
+/// one or more BotService processes and a Gateway process, over a Redis given by the caller with a key prefix of their
+/// own. Post updates as Telegram does with <see cref="PostUpdateAsync"/>; read what the bot sent on <see cref="Telegram"/>
+/// (<see cref="SandboxHost.Client"/>), or in sink mode count it with <see cref="DeliveredCount"/>.
 /// </summary>
 public sealed class UpdatePathHost : IAsyncDisposable
 {
     public const string Secret = "test-webhook-secret";
-    public const string BotToken = "123456:TEST-token-for-the-stand-in";
 
     readonly List<ServiceHost> bots = [];
     readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    readonly SinkCounter sinkCounter;
 
-    UpdatePathHost(BotApiStandIn telegram, string redis, string keyPrefix, IReadOnlyDictionary<string, string?> botSettings, string environment)
+    UpdatePathHost(SandboxHost telegram, string redis, string keyPrefix, IReadOnlyDictionary<string, string?> botSettings, string environment)
     {
         Environment = environment;
         Telegram = telegram;
+        sinkCounter = telegram.Services.GetRequiredService<SinkCounter>();
         Redis = redis;
         KeyPrefix = keyPrefix;
         BotSettings = botSettings;
     }
 
-    public BotApiStandIn Telegram { get; }
+    /// <summary>The Telegram sandbox the bot talks to.</summary>
+    public SandboxHost Telegram { get; }
+
+    /// <summary>The bot's token at the sandbox.</summary>
+    public string BotToken => Telegram.BotToken;
+
+    /// <summary>
+    /// sendMessage calls the sandbox answered in sink mode (<c>Sandbox:Sink=true</c>), read in-process: cheap enough to
+    /// poll in a benchmark's loop. Always 0 in normal mode, where <see cref="SandboxHost.Client"/> shows the chats.
+    /// </summary>
+    public long DeliveredCount => sinkCounter.Count;
 
     public string Redis { get; }
 
@@ -44,16 +59,18 @@ public sealed class UpdatePathHost : IAsyncDisposable
 
     public string WebhookUrl => Gateway.HttpUrl + "/telegram/webhook";
 
-    /// <summary>Starts the stand-in, one bot and the gateway. <paramref name="botSettings"/> override the test defaults (no rate limits, 2 s lease).</summary>
+    /// <summary>Starts the sandbox (only counting sendMessage if <paramref name="sink"/>), one bot and the gateway. <paramref name="botSettings"/> override the test defaults (no rate limits, 2 s lease).</summary>
     public static async Task<UpdatePathHost> StartAsync(string redisConnectionString, string keyPrefix,
         IReadOnlyDictionary<string, string?>? botSettings = null, bool sink = false, int bots = 1, string environment = "Development",
         IReadOnlyDictionary<string, string?>? gatewaySettings = null)
     {
-        var telegram = await BotApiStandIn.StartAsync(sink);
+        var telegram = await SandboxHost.StartAsync(sink
+            ? new Dictionary<string, string?> { ["Sandbox:Sink"] = "true" }
+            : new Dictionary<string, string?>());
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:redis"] = redisConnectionString,
-            ["Telegram:BotToken"] = BotToken,
+            ["Telegram:BotToken"] = telegram.BotToken,
             ["Telegram:ApiBaseUrl"] = telegram.BaseUrl,
             ["Telegram:PerChatPerSecond"] = "0",
             ["Telegram:GlobalPerSecond"] = "0",
