@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Mesh.Testing;
@@ -9,7 +8,6 @@ namespace Mesh.Testing;
 /// <summary>A store server started by a test fixture: its output kept for failure messages, stopped with a signal.</summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
-    const int SigInt = 2;
     readonly Process process;
     readonly StringBuilder output = new();
 
@@ -92,7 +90,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         if (!process.HasExited)
         {
-            _ = kill(process.Id, SigInt);
+            MeshProcesses.Signal(process.Id, MeshProcesses.SigInt);
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try
             {
@@ -114,7 +112,4 @@ public sealed class ServerProcess : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    [DllImport("libc", SetLastError = true)]
-    static extern int kill(int pid, int signal);
 }
