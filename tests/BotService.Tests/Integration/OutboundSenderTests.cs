@@ -108,16 +108,18 @@ public sealed class OutboundSenderTests(RedisServerFixture redis) : IAsyncLifeti
     {
         var user = await UserAsync(sandbox);
         var sender = NewSender(sandbox, perChatPerSecond: 5);
-        Assert.Equal(SendOutcome.Sent, await sender.SendMessageAsync(user.Id, "m0", null, ParseMode.Html, Ct));
 
+        // A bucket of one token refilled every 200 ms by a timer whose phase is not ours: the first message goes at
+        // once, the second at the next refill (0 to 200 ms later), each further one 200 ms after the one before.
+        // Six messages therefore take at least four full periods; without the limit they take a few milliseconds.
         var elapsed = Stopwatch.StartNew();
-        for (var i = 1; i < 4; i++)
+        for (var i = 0; i < 6; i++)
         {
             Assert.Equal(SendOutcome.Sent, await sender.SendMessageAsync(user.Id, $"m{i}", null, ParseMode.Html, Ct));
         }
         elapsed.Stop();
 
-        Assert.True(elapsed.Elapsed >= TimeSpan.FromMilliseconds(500), $"3 more messages at 5/s took {elapsed.Elapsed}");
-        Assert.Equal(["m0", "m1", "m2", "m3"], await ReceivedAsync(sandbox, user.Id));
+        Assert.True(elapsed.Elapsed >= TimeSpan.FromMilliseconds(4 * 200 - 50), $"6 messages at 5/s took {elapsed.Elapsed}");
+        Assert.Equal(["m0", "m1", "m2", "m3", "m4", "m5"], await ReceivedAsync(sandbox, user.Id));
     }
 }
