@@ -41,7 +41,7 @@ public abstract record LeaseState
 /// of its head entry; <c>errors</c> chat → last handler error; <c>deadletter</c> a list; <c>depth</c> a counter.
 /// New work is announced on the channel <c>wake</c>.
 /// </summary>
-public sealed class ChatQueue(IConnectionMultiplexer redis, IOptions<BotOptions> options)
+public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<BotOptions> options)
 {
     const string Now = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) ";
 
