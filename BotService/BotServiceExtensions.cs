@@ -25,13 +25,8 @@ public static class BotServiceExtensions
 
         services.AddGrpc(o => o.Interceptors.Add<StoreUnavailableInterceptor>());
 
-        // Telegram: no resilience handler (it would retry 429s itself); the sender does the retrying.
-        // No request logging either: HttpClient's logs carry the URL, and the URL carries the bot token.
-#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
-        services.AddHttpClient(TelegramClientFactory.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(30))
-            .RemoveAllResilienceHandlers()
-            .RemoveAllLoggers();
-#pragma warning restore EXTEXP0001
+        // Telegram: a bare HttpClient (no resilience, discovery or logging handlers: see TelegramClientFactory).
+        services.AddKeyedSingleton(TelegramClientFactory.HttpClientName, TelegramClientFactory.CreateHttpClient);
         services.AddSingleton(TelegramClientFactory.Create);
         services.AddSingleton<SendRateLimits>();
         services.AddSingleton<UnreachableChats>();

@@ -53,7 +53,19 @@ public sealed class BotMenus(BotRouter router, IConnectionMultiplexer redis, IOp
 
     string KeyOf(long chatId, long userId) => prefix + chatId.ToString(CultureInfo.InvariantCulture) + ":" + userId.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Draws <paramref name="screen"/> with a new version: in place of the pressed message, or as a new message.</summary>
+    /// <summary>The user's current menu (version and screen), read by <see cref="UserContext"/> with the conversation state.</summary>
+    public async Task<MenuState> ReadAsync(long chatId, long userId)
+    {
+        var fields = await redis.GetDatabase().HashGetAsync(KeyOf(chatId, userId), ["v", "s"]);
+        return new MenuState(fields[0].TryParse(out long v) ? v : 0, fields[1].IsNullOrEmpty ? null : (string?)fields[1]);
+    }
+
+    /// <summary>
+    /// Draws <paramref name="screen"/> with a new version: in place of the pressed message, or as a new message. The
+    /// version is the one read with the update plus one: the chat is leased to this worker, so nobody else draws this
+    /// user's menu meanwhile, and no round trip is needed before the message goes out. Version, screen and message are
+    /// written after it, in one round trip, with the expiry renewed.
+    /// </summary>
     public async Task ShowAsync(BotContext ctx, string screen, string? header, bool inPlace)
     {
         var render = router.FindScreen(screen);
@@ -62,19 +74,19 @@ public sealed class BotMenus(BotRouter router, IConnectionMultiplexer redis, IOp
             (screen, render) = (StartFeature.MainScreen, router.FindScreen(StartFeature.MainScreen)
                 ?? throw new InvalidOperationException("No main menu screen is declared."));
         }
-        var db = redis.GetDatabase();
-        var key = KeyOf(ctx.ChatId, ctx.UserId);
-        // Version and expiry go out together (one round trip); the expiry is renewed on every draw.
-        var incremented = db.HashIncrementAsync(key, "v");
-        var expiry = db.KeyExpireAsync(key, options.Value.ConversationTtl);
-        var version = await incremented;
-        await expiry;
+        var version = ctx.Menu.Version + 1;
+        ctx.Menu = new MenuState(version, screen);
         var menu = new MenuBuilder(screen, version);
         await render(ctx, menu);
         var text = string.IsNullOrEmpty(header) ? menu.Text : header + "\n" + menu.Text;
 
         var messageId = inPlace ? await ctx.EditAsync(text, menu.Keyboard) : await ctx.SendAsync(text, menu.Keyboard);
-        await db.HashSetAsync(key, [new("s", screen), new("m", messageId ?? 0)]);
+        var db = redis.GetDatabase();
+        var key = KeyOf(ctx.ChatId, ctx.UserId);
+        var written = db.HashSetAsync(key, [new("v", version), new("s", screen), new("m", messageId ?? 0)]);
+        var expiry = db.KeyExpireAsync(key, options.Value.ConversationTtl);
+        await written;
+        await expiry;
     }
 
     /// <summary>
@@ -83,12 +95,11 @@ public sealed class BotMenus(BotRouter router, IConnectionMultiplexer redis, IOp
     /// </summary>
     public async Task<bool> TryHandleAsync(BotContext ctx, MenuButton button)
     {
-        var current = await redis.GetDatabase().HashGetAsync(KeyOf(ctx.ChatId, ctx.UserId), ["v", "s"]);
-        var version = current[0].TryParse(out long v) ? v : 0;
-        if (button.Version != version)
+        var current = ctx.Menu;
+        if (button.Version != current.Version)
         {
             await ctx.AnswerAsync(ctx.Texts.MenuOutdated);
-            await ShowAsync(ctx, current[1].IsNullOrEmpty ? StartFeature.MainScreen : current[1]!, null, inPlace: true);
+            await ShowAsync(ctx, current.Screen ?? StartFeature.MainScreen, null, inPlace: true);
             return true;
         }
         if (button.Action.Length == 0)
@@ -99,3 +110,6 @@ public sealed class BotMenus(BotRouter router, IConnectionMultiplexer redis, IOp
         return false;
     }
 }
+
+/// <summary>A user's menu in a chat: the version of its newest keyboard (0: none drawn yet) and the screen it shows.</summary>
+public readonly record struct MenuState(long Version, string? Screen);

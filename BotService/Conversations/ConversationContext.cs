@@ -16,6 +16,7 @@ public static class ConversationContext
     const string TextsKey = "conversation.texts";
     const string AnsweredKey = "conversation.answered";
     const string RouteKey = "conversation.route";
+    const string MenuKey = "conversation.menu";
 
     extension(BotContext ctx)
     {
@@ -39,6 +40,13 @@ public static class ConversationContext
         }
 
         public BotLanguage Language => ctx.Texts.Language;
+
+        /// <summary>The user's current menu in this chat (read by <see cref="UserContext"/>, moved on by each draw).</summary>
+        public MenuState Menu
+        {
+            get => ctx.Items.TryGetValue(MenuKey, out var menu) && menu is MenuState m ? m : default;
+            set => ctx.Items[MenuKey] = value;
+        }
 
         /// <summary>The route that took the update, for logs and traces.</summary>
         public string? RouteName

@@ -28,18 +28,15 @@ public sealed class StartFeature(IOptions<TelegramOptions> options) : IBotFeatur
         r.Callback<MenuButton>(b => b.Screen == MainScreen && b.Action is "billing" or "subscription" or "support", ComingSoonAsync);
     }
 
-    static async Task StartAsync(BotContext ctx)
+    // The reset is unconditional, so it need not be waited for before the menu goes out: both are under way at once.
+    static Task StartAsync(BotContext ctx)
     {
-        await ctx.Flow.ResetAsync();
         var t = ctx.Texts;
-        await ctx.OpenMenuAsync(MainScreen, t.Format(t.Greeting, ctx.From?.FirstName ?? ""));
+        return Task.WhenAll(ctx.Flow.ResetAsync(), ctx.OpenMenuAsync(MainScreen, t.Format(t.Greeting, ctx.From?.FirstName ?? "")));
     }
 
-    static async Task CancelAsync(BotContext ctx)
-    {
-        await ctx.Flow.ResetAsync();
-        await ctx.OpenMenuAsync(MainScreen, ctx.Texts.Cancelled);
-    }
+    static Task CancelAsync(BotContext ctx) =>
+        Task.WhenAll(ctx.Flow.ResetAsync(), ctx.OpenMenuAsync(MainScreen, ctx.Texts.Cancelled));
 
     static Task HelpAsync(BotContext ctx) => ctx.ReplyAsync(ctx.Texts.Help);
 
