@@ -21,7 +21,10 @@ public static class BotServiceExtensions
 
         // ConnectionStrings:redis; brings the Redis health check (/health) and, when telemetry is exported, tracing of every Redis call.
         var exporting = builder.HasTelemetryExporter();
-        builder.AddRedisClient("redis", settings => settings.DisableTracing |= !exporting);
+        // Its sockets are served by the shared thread pool rather than the client's own ten threads: on a small machine
+        // those threads only add context switches (every reply hops to the thread pool anyway).
+        builder.AddRedisClient("redis", settings => settings.DisableTracing |= !exporting,
+            options => options.SocketManager = StackExchange.Redis.SocketManager.ThreadPool);
 
         services.AddGrpc(o => o.Interceptors.Add<StoreUnavailableInterceptor>());
 

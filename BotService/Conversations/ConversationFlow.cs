@@ -44,6 +44,18 @@ public sealed class ConversationFlow(ConversationStore store, long chatId, long 
     public async Task MoveToAsync(Step step) =>
         state = await store.SetAsync(chatId, userId, state.Version, step, null);
 
-    /// <summary>Leaves the flow (whatever its version).</summary>
-    public async Task ResetAsync() => state = await store.ResetAsync(chatId, userId);
+    /// <summary>
+    /// Leaves the flow (whatever its version). A stored state already out of any flow is left as it is — most
+    /// <c>/start</c>s come from users in no flow, and a write would change nothing for them: a writer that read this
+    /// version read this very state. A state never written (version 0) is written, so that any writer that read
+    /// "nothing" before the reset loses.
+    /// </summary>
+    public async Task ResetAsync()
+    {
+        if (state is { Version: > 0, Step: null, Data: null })
+        {
+            return;
+        }
+        state = await store.ResetAsync(chatId, userId);
+    }
 }
