@@ -23,7 +23,9 @@ public static class OperatorApi
         services.AddSingleton<IValidateOptions<OperatorOptions>, OperatorOptionsValidator>();
         services.AddSingleton<OperatorTokens>();
 
-        services.AddAuthentication(OperatorAuthentication.SchemeName)
+        // No default scheme: only the operator endpoints (whose policy names the scheme) authenticate, so a webhook
+        // request — the hot path — runs no authentication handler at all.
+        services.AddAuthentication()
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, OperatorAuthentication>(OperatorAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(OperatorAuthentication.SchemeName).RequireRole("operator"));
