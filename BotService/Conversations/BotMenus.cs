@@ -64,7 +64,7 @@ public sealed class BotMenus(BotRouter router, IConnectionMultiplexer redis, IOp
     /// Draws <paramref name="screen"/> with a new version: in place of the pressed message, or as a new message. The
     /// version is the one read with the update plus one: the chat is leased to this worker, so nobody else draws this
     /// user's menu meanwhile, and no round trip is needed before the message goes out. Version, screen and message are
-    /// written after it, in one round trip, with the expiry renewed.
+    /// written after it with the expiry renewed, in the round trip that acknowledges the update.
     /// </summary>
     public async Task ShowAsync(BotContext ctx, string screen, string? header, bool inPlace)
     {
@@ -81,12 +81,11 @@ public sealed class BotMenus(BotRouter router, IConnectionMultiplexer redis, IOp
         var text = string.IsNullOrEmpty(header) ? menu.Text : header + "\n" + menu.Text;
 
         var messageId = inPlace ? await ctx.EditAsync(text, menu.Keyboard) : await ctx.SendAsync(text, menu.Keyboard);
-        var db = redis.GetDatabase();
         var key = KeyOf(ctx.ChatId, ctx.UserId);
-        var written = db.HashSetAsync(key, [new("v", version), new("s", screen), new("m", messageId ?? 0)]);
-        var expiry = db.KeyExpireAsync(key, options.Value.ConversationTtl);
-        await written;
-        await expiry;
+        var ttl = options.Value.ConversationTtl;
+        ctx.WriteWithAck(db => Task.WhenAll(
+            db.HashSetAsync(key, [new("v", version), new("s", screen), new("m", messageId ?? 0)]),
+            db.KeyExpireAsync(key, ttl)));
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Mesh.Bot.Telegram;
+using StackExchange.Redis;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 using Telegram.Bot.Types.ReplyMarkups;
@@ -32,6 +33,18 @@ public sealed class BotContext(Update update, long chatId, OutboundSender sender
 
     /// <summary>Whether some handler answered; the fallback looks at it.</summary>
     public bool Handled { get; set; }
+
+    List<Func<IDatabaseAsync, Task>>? writes;
+
+    /// <summary>
+    /// Redis writes that need no answer before the handler goes on (a menu's new version after its message went out).
+    /// They are sent after the handler succeeds, in the same round trip as the update's acknowledgement, and not at
+    /// all when it fails (the update is tried again, and writes again).
+    /// </summary>
+    public void WriteWithAck(Func<IDatabaseAsync, Task> write) => (writes ??= []).Add(write);
+
+    /// <summary>The writes of <see cref="WriteWithAck"/>, for the worker.</summary>
+    internal IReadOnlyList<Func<IDatabaseAsync, Task>>? WritesWithAck => writes;
 
     /// <summary>Sends a message to this chat through the rate-limited sender; a send that finally fails throws, so the update is tried again.</summary>
     public async Task<SendOutcome> ReplyAsync(string text, InlineKeyboardMarkup? keyboard = null, ParseMode parseMode = ParseMode.Html)

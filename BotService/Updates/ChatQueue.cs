@@ -208,11 +208,31 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
     /// <paramref name="claimNext"/>, a chat left with nothing ready is released and the next ready chat claimed in the
     /// same round trip (<see cref="LeaseState.Moved"/>).
     /// </summary>
-    public async Task<LeaseState> AckAsync(string chatId, string token, Head handled, string? deadLetterNote = null, bool claimNext = false)
+    /// <param name="writes">The handler's writes to send first, in the same round trip (<see cref="BotContext.WriteWithAck"/>).</param>
+    public async Task<LeaseState> AckAsync(string chatId, string token, Head handled, string? deadLetterNote = null, bool claimNext = false,
+        IReadOnlyList<Func<IDatabaseAsync, Task>>? writes = null)
     {
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(AckScript,
+        IDatabaseAsync target = Db;
+        IBatch? batch = null;
+        Task[]? written = null;
+        if (writes is { Count: > 0 })
+        {
+            target = batch = Db.CreateBatch();
+            written = new Task[writes.Count];
+            for (var i = 0; i < writes.Count; i++)
+            {
+                written[i] = writes[i](batch);
+            }
+        }
+        var acked = target.ScriptEvaluateAsync(AckScript,
             [chats, leases, tries, QueueKey(chatId), depth, deadLetter],
-            [chatId, token, leaseMs, deadLetterNote ?? "", handled.Order, MemberPrefix(handled.Entry), windowMs, claimNext ? prefix : ""]))!;
+            [chatId, token, leaseMs, deadLetterNote ?? "", handled.Order, MemberPrefix(handled.Entry), windowMs, claimNext ? prefix : ""]);
+        batch?.Execute();
+        if (written is not null)
+        {
+            await Task.WhenAll(written);
+        }
+        var result = (RedisResult[])(await acked)!;
         return (long)result[0] switch
         {
             0 => new LeaseState.Lost(),

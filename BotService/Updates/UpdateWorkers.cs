@@ -151,9 +151,10 @@ public sealed partial class UpdateWorkers(
                 state = await queue.AckAsync(chatId, token, next.Head, $"{entry.Kind} {entry.Id} chat {chatId} after {next.Tries - 1} tries: {error}", claimNext: true);
                 continue;
             }
+            IReadOnlyList<Func<IDatabaseAsync, Task>>? writes;
             try
             {
-                await HandleWithLeaseAsync(chatId, token, entry, stoppingToken);
+                writes = await HandleWithLeaseAsync(chatId, token, entry, stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -163,7 +164,7 @@ public sealed partial class UpdateWorkers(
                 await queue.ReleaseAsync(chatId, token, delay, $"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" "));
                 return;
             }
-            state = await queue.AckAsync(chatId, token, next.Head, claimNext: true);
+            state = await queue.AckAsync(chatId, token, next.Head, claimNext: true, writes: writes);
         }
         if (state is LeaseState.Lost)
         {
@@ -175,13 +176,14 @@ public sealed partial class UpdateWorkers(
     /// Runs the handler and, only while it takes longer than a third of the lease, renews the lease. A quick handler
     /// (the usual case) costs one timer: no linked token source, no cancelled delay thrown and caught per update.
     /// </summary>
-    async Task HandleWithLeaseAsync(string chatId, string token, QueuedEntry entry, CancellationToken stoppingToken)
+    /// <returns>The handler's writes that go with the acknowledgement (<see cref="BotContext.WriteWithAck"/>).</returns>
+    async Task<IReadOnlyList<Func<IDatabaseAsync, Task>>?> HandleWithLeaseAsync(string chatId, string token, QueuedEntry entry, CancellationToken stoppingToken)
     {
         var handling = HandleAsync(long.Parse(chatId, System.Globalization.CultureInfo.InvariantCulture), entry, stoppingToken);
         var renewEvery = settings.LeaseDuration / 3;
         while (!handling.IsCompleted)
         {
-            await handling.WaitAsync(renewEvery).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await ((Task)handling).WaitAsync(renewEvery).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (handling.IsCompleted)
             {
                 break;
@@ -197,11 +199,12 @@ public sealed partial class UpdateWorkers(
             {
             }
         }
-        await handling;
+        return await handling;
     }
 
-    async Task HandleAsync(long chatId, QueuedEntry entry, CancellationToken stoppingToken)
+    async Task<IReadOnlyList<Func<IDatabaseAsync, Task>>?> HandleAsync(long chatId, QueuedEntry entry, CancellationToken stoppingToken)
     {
+        IReadOnlyList<Func<IDatabaseAsync, Task>>? writes = null;
         ActivityContext.TryParse(entry.TraceParent, null, out var parent);
         using var activity = BotTelemetry.Source.StartActivity(entry.Kind == EntryKind.Update ? "HandleUpdate" : "DeliverNotification", ActivityKind.Consumer, parent);
         activity?.SetTag("telegram.chat_id", chatId);
@@ -218,10 +221,12 @@ public sealed partial class UpdateWorkers(
             await using var scope = scopes.CreateAsyncScope();
             var ctx = new BotContext(update, chatId, scope.ServiceProvider.GetRequiredService<OutboundSender>(), scope.ServiceProvider, stoppingToken);
             await scope.ServiceProvider.GetRequiredService<UpdatePipeline>().RunAsync(ctx);
+            writes = ctx.WritesWithAck;
             LogHandled(logger, update.Id, chatId);
         }
         BotTelemetry.HandlerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "handled"));
+        return writes;
     }
 
     public override void Dispose()
