@@ -20,10 +20,16 @@ public static class GatewayServiceExtensions
         services.AddSingleton<WebhookSecret>();
         services.AddHostedService<WebhookSecretWarning>();
         services.AddSingleton<TelegramWebhookEndpoint>();
+        // Group commit: the webhook's updates go to the bot in AcceptBatch calls, a few in flight at once (Gateway:AcceptConcurrency).
+        services.AddOptions<UpdateBatchOptions>().BindConfiguration(UpdateBatchOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UpdateBatchOptions>, UpdateBatchOptionsValidator>();
+        services.AddSingleton<UpdateBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<UpdateBatcher>());
 
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
         // http://_grpc.bot through service discovery (services:bot:grpc:0). No HTTP resilience handler: a down bot must
         // turn into a quick 503 (Telegram retries), and Accept is idempotent anyway. Several HTTP/2 connections under load.
+        // The deadline covers one AcceptBatch call (not the time an update waits for its batch).
         // No request logging either: one scope and two log checks per update, for lines that are never written.
         services.AddMeshGrpcClient<TelegramUpdates.TelegramUpdatesClient>("bot", TimeSpan.FromSeconds(5))
             .RemoveAllResilienceHandlers()

@@ -1,20 +1,17 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using Google.Protobuf;
-using Grpc.Core;
-using Mesh.Bot.Grpc;
 
 namespace Mesh.Gateway.Webhook;
 
 /// <summary>
-/// <c>POST /telegram/webhook</c>: secret (401), size (413), update_id (400), then <c>TelegramUpdates.Accept</c> with the
-/// raw body and 200 once the bot says Accepted or Duplicate; 503 when the bot service or its Redis is unavailable,
-/// so Telegram delivers again. The body is read once into a pooled buffer and handed to gRPC without another copy.
+/// <c>POST /telegram/webhook</c>: secret (401), size (413), update_id (400), then the raw body to the bot service
+/// (<see cref="UpdateBatcher"/>: <c>TelegramUpdates.AcceptBatch</c> with the updates arriving meanwhile) and 200 once
+/// the bot says Accepted or Duplicate; 503 when the bot service or its Redis is unavailable, so Telegram delivers
+/// again. The body is read once (into a pooled buffer only when it came in pieces) and handed on without another copy.
 /// </summary>
-public sealed partial class TelegramWebhookEndpoint(
+public sealed class TelegramWebhookEndpoint(
     WebhookSecret secret,
-    TelegramUpdates.TelegramUpdatesClient bot,
-    ILogger<TelegramWebhookEndpoint> logger)
+    UpdateBatcher batcher)
 {
     public const string Route = "/telegram/webhook";
     public const int MaxBodyBytes = 1024 * 1024;
@@ -84,32 +81,13 @@ public sealed partial class TelegramWebhookEndpoint(
         }
     }
 
-    async Task<int> AcceptAsync(UpdateEnvelope envelope, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
-    {
-        try
+    // The body stays untouched until the batcher answers (it answers only once the update was sent or withdrawn unsent),
+    // so it is handed over without a copy.
+    async Task<int> AcceptAsync(UpdateEnvelope envelope, ReadOnlyMemory<byte> json, CancellationToken cancellationToken) =>
+        await batcher.AcceptAsync(envelope, json, cancellationToken) switch
         {
-            // The body stays untouched until the call returns, so it is wrapped, not copied.
-            var reply = await bot.AcceptAsync(new AcceptRequest
-            {
-                UpdateId = envelope.UpdateId,
-                ChatId = envelope.ChatId,
-                UpdateJson = UnsafeByteOperations.UnsafeWrap(json),
-            }, cancellationToken: cancellationToken);
-            return reply.Status is AcceptStatus.Accepted or AcceptStatus.Duplicate
-                ? StatusCodes.Status200OK
-                : StatusCodes.Status503ServiceUnavailable;
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
-        {
-            return StatusCodes.Status400BadRequest;
-        }
-        catch (RpcException e)
-        {
-            LogBotUnavailable(logger, envelope.UpdateId, e.StatusCode);
-            return StatusCodes.Status503ServiceUnavailable;
-        }
-    }
-
-    [LoggerMessage(1, LogLevel.Warning, "Update {UpdateId} not accepted: bot service answered {GrpcStatus}; Telegram will re-deliver")]
-    static partial void LogBotUnavailable(ILogger logger, long updateId, StatusCode grpcStatus);
+            AcceptOutcome.Queued or AcceptOutcome.Duplicate => StatusCodes.Status200OK,
+            AcceptOutcome.Invalid => StatusCodes.Status400BadRequest,
+            _ => StatusCodes.Status503ServiceUnavailable,
+        };
 }

@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Grpc.Core;
+using Mesh.Bot.Grpc;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Gateway.Webhook;
+
+/// <summary>What became of one update handed to the bot service.</summary>
+public enum AcceptOutcome
+{
+    /// <summary>Durably queued now.</summary>
+    Queued,
+
+    /// <summary>Seen before; nothing queued, and nothing more to do.</summary>
+    Duplicate,
+
+    /// <summary>The bot refused this update's content (no update_id or no body).</summary>
+    Invalid,
+
+    /// <summary>Not acknowledged: the bot service or its store is unavailable (or the gateway is stopping). Telegram re-delivers.</summary>
+    Unavailable,
+}
+
+/// <summary>
+/// Group commit of webhook updates: each webhook request waits here while a few sender loops
+/// (<see cref="UpdateBatchOptions.AcceptConcurrency"/>) each take whatever is waiting and send it as ONE
+/// <c>TelegramUpdates.AcceptBatch</c> call (one Redis round trip on the bot's side). When idle an update goes out at
+/// once, alone: no timer, no added latency; under load the updates that arrive while calls are in flight share the
+/// next one, so the per-call cost of gRPC and of the Redis script is paid once per batch rather than once per update.
+/// Every request gets its own outcome; a failed call fails only its own items (all Unavailable, so 503 and Telegram
+/// re-delivers); a request that goes away never cancels a call its batch-mates are in.
+/// </summary>
+public sealed partial class UpdateBatcher(
+    TelegramUpdates.TelegramUpdatesClient bot,
+    IOptions<UpdateBatchOptions> options,
+    ILogger<UpdateBatcher> logger) : IHostedService
+{
+    readonly Channel<PendingUpdate> waiting = Channel.CreateUnbounded<PendingUpdate>();
+    readonly UpdateBatchOptions settings = options.Value;
+    Task[] senders = [];
+
+    /// <summary>Updates waiting for a sender loop (tests use it to know a batch is ready to go).</summary>
+    internal int WaitingCount => waiting.Reader.Count;
+
+    /// <summary>
+    /// Hands one update to the bot service together with whatever else is waiting. <paramref name="json"/> is sent
+    /// without a copy, so it must stay valid until this completes; it does not complete before the update was either
+    /// withdrawn unsent (<paramref name="cancellationToken"/>) or its call has finished.
+    /// </summary>
+    public async Task<AcceptOutcome> AcceptAsync(UpdateEnvelope envelope, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        var pending = new PendingUpdate(envelope, json, Activity.Current);
+        if (!waiting.Writer.TryWrite(pending))
+        {
+            return AcceptOutcome.Unavailable; // stopping
+        }
+        using var registration = cancellationToken.UnsafeRegister(static p => ((PendingUpdate)p!).Withdraw(), pending);
+        return await pending.Task;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Outside any request's execution context: a batch's trace is set explicitly, from its own updates.
+        using (ExecutionContext.SuppressFlow())
+        {
+            senders = [.. Enumerable.Range(0, settings.AcceptConcurrency).Select(_ => Task.Run(SendLoopAsync))];
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Takes no more updates; those already waiting are still sent (the web server has stopped taking requests by now).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        waiting.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll(senders).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Out of time: the requests still waiting end with the process, unacknowledged; Telegram re-delivers.
+        }
+    }
+
+    async Task SendLoopAsync()
+    {
+        var reader = waiting.Reader;
+        var batch = new List<PendingUpdate>(settings.AcceptBatchMaxUpdates);
+        while (true)
+        {
+            PendingUpdate first;
+            try
+            {
+                first = await reader.ReadAsync();
+            }
+            catch (ChannelClosedException)
+            {
+                return;
+            }
+            Gather(first, reader, batch);
+            if (batch.Count > 0)
+            {
+                await SendAsync(batch);
+                batch.Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="first"/> and what is waiting behind it, up to the batch limits (an update larger than the byte
+    /// limit still goes, alone). Updates withdrawn by their requests are dropped here; the others are ours from now on.
+    /// </summary>
+    void Gather(PendingUpdate first, ChannelReader<PendingUpdate> reader, List<PendingUpdate> batch)
+    {
+        long bytes = 0;
+        var next = first;
+        while (true)
+        {
+            if (next.TryTake())
+            {
+                batch.Add(next);
+                bytes += next.Json.Length;
+            }
+            if (batch.Count >= settings.AcceptBatchMaxUpdates
+                || !reader.TryPeek(out var peeked)
+                || (batch.Count > 0 && bytes + peeked.Json.Length > settings.AcceptBatchMaxBytes)
+                || !reader.TryRead(out next))
+            {
+                return;
+            }
+        }
+    }
+
+    async Task SendAsync(List<PendingUpdate> batch)
+    {
+        var request = new AcceptBatchRequest();
+        foreach (var pending in batch)
+        {
+            request.Updates.Add(new AcceptItem
+            {
+                UpdateId = pending.Envelope.UpdateId,
+                ChatId = pending.Envelope.ChatId,
+                // Valid until the item completes (AcceptAsync's contract), so wrapped, not copied.
+                UpdateJson = UnsafeByteOperations.UnsafeWrap(pending.Json),
+                Traceparent = pending.TraceParent,
+            });
+        }
+        GatewayTelemetry.AcceptBatchSize.Record(batch.Count);
+
+        AcceptBatchReply reply;
+        using (StartBatchActivity(batch))
+        {
+            try
+            {
+                reply = await bot.AcceptBatchAsync(request);
+            }
+            catch (RpcException e)
+            {
+                LogBotUnavailable(logger, batch.Count, batch[0].Envelope.UpdateId, e.StatusCode);
+                CompleteAll(batch, AcceptOutcome.Unavailable);
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Not expected from a gRPC client, but a sender loop must never die with requests waiting on it.
+                LogCallFailed(logger, batch.Count, e.GetType().Name);
+                CompleteAll(batch, AcceptOutcome.Unavailable);
+                return;
+            }
+        }
+
+        var statuses = reply.Statuses;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].TrySetResult(i < statuses.Count ? OutcomeOf(statuses[i]) : AcceptOutcome.Unavailable);
+        }
+    }
+
+    static void CompleteAll(List<PendingUpdate> batch, AcceptOutcome outcome)
+    {
+        foreach (var pending in batch)
+        {
+            pending.TrySetResult(outcome);
+        }
+    }
+
+    static AcceptOutcome OutcomeOf(AcceptStatus status) => status switch
+    {
+        AcceptStatus.Accepted => AcceptOutcome.Queued,
+        AcceptStatus.Duplicate => AcceptOutcome.Duplicate,
+        AcceptStatus.Invalid => AcceptOutcome.Invalid,
+        _ => AcceptOutcome.Unavailable,
+    };
+
+    /// <summary>
+    /// The span the call's client span hangs under: a child of the first update's webhook request (so a lone update is
+    /// one trace from the webhook to the worker), linked to the others' requests. Nothing at all when nobody listens.
+    /// </summary>
+    static Activity? StartBatchActivity(List<PendingUpdate> batch)
+    {
+        if (!GatewayTelemetry.Source.HasListeners())
+        {
+            return null;
+        }
+        List<ActivityLink>? links = null;
+        for (var i = 1; i < batch.Count; i++)
+        {
+            if (batch[i].TraceContext != default)
+            {
+                (links ??= new List<ActivityLink>(batch.Count - 1)).Add(new ActivityLink(batch[i].TraceContext));
+            }
+        }
+        var activity = GatewayTelemetry.Source.StartActivity("AcceptBatch", ActivityKind.Internal, batch[0].TraceContext, links: links);
+        activity?.SetTag("mesh.batch.size", batch.Count);
+        return activity;
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "AcceptBatch of {Count} updates (first {UpdateId}) failed: bot service answered {GrpcStatus}; Telegram will re-deliver them")]
+    static partial void LogBotUnavailable(ILogger logger, int count, long updateId, StatusCode grpcStatus);
+
+    [LoggerMessage(2, LogLevel.Error, "AcceptBatch of {Count} updates failed with {Error}; Telegram will re-deliver them")]
+    static partial void LogCallFailed(ILogger logger, int count, string error);
+
+    /// <summary>
+    /// One webhook request's update, waiting for its batch; completes with its outcome. Waiting → Taken by a sender
+    /// loop, or Waiting → Withdrawn by its request's cancellation (then never read again): never both.
+    /// </summary>
+    sealed class PendingUpdate(UpdateEnvelope envelope, ReadOnlyMemory<byte> json, Activity? request)
+        : TaskCompletionSource<AcceptOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        const int Waiting = 0, Taken = 1, Withdrawn = 2;
+        int state = Waiting;
+
+        public UpdateEnvelope Envelope { get; } = envelope;
+
+        public ReadOnlyMemory<byte> Json { get; } = json;
+
+        public ActivityContext TraceContext { get; } = request?.Context ?? default;
+
+        public string TraceParent { get; } = request is { IdFormat: ActivityIdFormat.W3C, Id: { } id } ? id : "";
+
+        public bool TryTake() => Interlocked.CompareExchange(ref state, Taken, Waiting) == Waiting;
+
+        public void Withdraw()
+        {
+            if (Interlocked.CompareExchange(ref state, Withdrawn, Waiting) == Waiting)
+            {
+                TrySetResult(AcceptOutcome.Unavailable);
+            }
+        }
+    }
+}
