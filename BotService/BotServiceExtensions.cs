@@ -21,10 +21,9 @@ public static class BotServiceExtensions
 
         // ConnectionStrings:redis; brings the Redis health check (/health) and, when telemetry is exported, tracing of every Redis call.
         var exporting = builder.HasTelemetryExporter();
-        // Its sockets are served by the shared thread pool rather than the client's own ten threads: on a small machine
-        // those threads only add context switches (every reply hops to the thread pool anyway).
-        builder.AddRedisClient("redis", settings => settings.DisableTracing |= !exporting,
-            options => options.SocketManager = StackExchange.Redis.SocketManager.ThreadPool);
+        // The client keeps its own socket threads (not the shared thread pool): when the pool is starved — a cold start
+        // on a busy machine — Redis replies, and with them lease renewals, must still get through.
+        builder.AddRedisClient("redis", settings => settings.DisableTracing |= !exporting);
 
         services.AddGrpc(o => o.Interceptors.Add<StoreUnavailableInterceptor>());
 
