@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -99,6 +100,30 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal(ids.Order(), batches.SelectMany(b => b).Order()); // each update sent once
         Assert.True(batches.Count <= ids.Count / 4, $"{batches.Count} calls for {ids.Count} updates");
         Assert.Equal(1 + ids.Count, await QueuedCountAsync());
+    }
+
+    [Fact]
+    public async Task A_lone_update_is_sent_and_queued_in_the_trace_of_its_webhook_request()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is GatewayTelemetry.Name or "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var gateway = StartGateway(acceptConcurrency: 2);
+        using var http = gateway.CreateClient();
+        var trace = ActivityTraceId.CreateRandom();
+        var updateId = NewUpdateId();
+
+        // Telegram sends no traceparent; one here stands for the trace the gateway's request span is in.
+        Assert.Equal(HttpStatusCode.OK, await gateway.PostAsync(http, updateId, chat: 77, Ct, traceParent: $"00-{trace}-{ActivitySpanId.CreateRandom()}-01"));
+
+        var (call, updates) = Assert.Single(calls.Traces);
+        Assert.Equal(trace, call);
+        Assert.Equal(trace.ToString(), ActivityContext.Parse(Assert.Single(updates), null).TraceId.ToString());
+        var entry = Assert.Single(await redis.Connection.GetDatabase().SortedSetRangeByRankAsync(keyPrefix + "q:77")).ToString();
+        Assert.StartsWith($"u {updateId} 00-{trace}-", entry, StringComparison.Ordinal); // the worker continues it
     }
 
     [Fact]
@@ -207,13 +232,17 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
                 .AddHttpMessageHandler(() => new Recorder(calls)));
         }
 
-        public async Task<HttpStatusCode> PostAsync(HttpClient http, long updateId, long chat, CancellationToken ct)
+        public async Task<HttpStatusCode> PostAsync(HttpClient http, long updateId, long chat, CancellationToken ct, string? traceParent = null)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, TelegramWebhookEndpoint.Route)
             {
                 Content = new StringContent(UpdatePathHost.TextUpdate(updateId, chat, "/start"), Encoding.UTF8, "application/json"),
             };
             request.Headers.Add(WebhookSecret.Header, UpdatePathHost.Secret);
+            if (traceParent is not null)
+            {
+                request.Headers.Add("traceparent", traceParent);
+            }
             using var response = await http.SendAsync(request, ct);
             return response.StatusCode;
         }
@@ -223,6 +252,7 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
     sealed class BotCalls
     {
         readonly List<long[]> batches = [];
+        readonly List<(ActivityTraceId? Call, string[] Updates)> traces = [];
 
         /// <summary>Runs before a call goes on: a delay is a slow bot, an exception an unreachable one, an unfinished task a stuck one.</summary>
         public Func<long[], Task> BeforeSend { get; set; } = _ => Task.CompletedTask;
@@ -232,11 +262,19 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
             get { lock (batches) { return [.. batches]; } }
         }
 
-        public Task SendingAsync(long[] updateIds)
+        /// <summary>Per call: the trace it was made in, and the traceparent of each of its updates.</summary>
+        public List<(ActivityTraceId? Call, string[] Updates)> Traces
         {
+            get { lock (batches) { return [.. traces]; } }
+        }
+
+        public Task SendingAsync(AcceptBatchRequest batch)
+        {
+            var updateIds = batch.Updates.Select(u => u.UpdateId).ToArray();
             lock (batches)
             {
                 batches.Add(updateIds);
+                traces.Add((Activity.Current?.TraceId, [.. batch.Updates.Select(u => u.Traceparent)]));
             }
             return BeforeSend(updateIds);
         }
@@ -251,7 +289,7 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
                 // One gRPC message: a 5-byte frame header, then the request.
                 var body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
                 var batch = AcceptBatchRequest.Parser.ParseFrom(body.AsSpan(5));
-                await calls.SendingAsync([.. batch.Updates.Select(u => u.UpdateId)]).WaitAsync(cancellationToken);
+                await calls.SendingAsync(batch).WaitAsync(cancellationToken);
             }
             return await base.SendAsync(request, cancellationToken);
         }
