@@ -133,7 +133,31 @@ public sealed partial class UpdateBatcher(
         }
     }
 
+    /// <summary>One call for the batch; every update of it completes, whatever happens (a sender loop never dies).</summary>
     async Task SendAsync(List<PendingUpdate> batch)
+    {
+        try
+        {
+            var statuses = await CallAsync(batch);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].TrySetResult(i < statuses.Count ? OutcomeOf(statuses[i]) : AcceptOutcome.Unavailable);
+            }
+        }
+        catch (RpcException e)
+        {
+            LogBotUnavailable(logger, batch.Count, batch[0].Envelope.UpdateId, e.StatusCode);
+            CompleteAll(batch, AcceptOutcome.Unavailable);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Not expected from a gRPC client; the requests waiting on it must still be answered.
+            LogCallFailed(logger, batch.Count, e.GetType().Name);
+            CompleteAll(batch, AcceptOutcome.Unavailable);
+        }
+    }
+
+    async Task<IList<AcceptStatus>> CallAsync(List<PendingUpdate> batch)
     {
         var request = new AcceptBatchRequest();
         foreach (var pending in batch)
@@ -148,34 +172,8 @@ public sealed partial class UpdateBatcher(
             });
         }
         GatewayTelemetry.AcceptBatchSize.Record(batch.Count);
-
-        AcceptBatchReply reply;
-        using (StartBatchActivity(batch))
-        {
-            try
-            {
-                reply = await bot.AcceptBatchAsync(request);
-            }
-            catch (RpcException e)
-            {
-                LogBotUnavailable(logger, batch.Count, batch[0].Envelope.UpdateId, e.StatusCode);
-                CompleteAll(batch, AcceptOutcome.Unavailable);
-                return;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // Not expected from a gRPC client, but a sender loop must never die with requests waiting on it.
-                LogCallFailed(logger, batch.Count, e.GetType().Name);
-                CompleteAll(batch, AcceptOutcome.Unavailable);
-                return;
-            }
-        }
-
-        var statuses = reply.Statuses;
-        for (var i = 0; i < batch.Count; i++)
-        {
-            batch[i].TrySetResult(i < statuses.Count ? OutcomeOf(statuses[i]) : AcceptOutcome.Unavailable);
-        }
+        using var activity = StartBatchActivity(batch);
+        return (await bot.AcceptBatchAsync(request)).Statuses;
     }
 
     static void CompleteAll(List<PendingUpdate> batch, AcceptOutcome outcome)
