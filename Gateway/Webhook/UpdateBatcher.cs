@@ -70,7 +70,10 @@ public sealed partial class UpdateBatcher(
         return Task.CompletedTask;
     }
 
-    /// <summary>Takes no more updates; those already waiting are still sent (the web server has stopped taking requests by now).</summary>
+    /// <summary>
+    /// Takes no more updates (a request still arriving gets Unavailable: 503, and Telegram re-delivers); those already
+    /// waiting are still sent, so no request is left without an answer.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         waiting.Writer.TryComplete();
