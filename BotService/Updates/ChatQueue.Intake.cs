@@ -2,41 +2,56 @@ using StackExchange.Redis;
 
 namespace Mesh.Bot.Updates;
 
-/// <summary>An entry to append to a chat's queue: <see cref="ChatQueue.EnqueueAsync"/>'s arguments, for many at once.</summary>
-/// <param name="DedupId">Seen once within the de-dup window (<c>u:&lt;update_id&gt;</c>).</param>
-/// <param name="Order">Position in the chat's queue (the update_id).</param>
-public readonly record struct NewEntry(string DedupId, string ChatId, string HeaderPrefix, ReadOnlyMemory<byte> Payload, long Order);
+/// <summary>An entry to append to a chat's queue.</summary>
+/// <param name="DedupId">Seen once within the de-dup window (<c>u:&lt;update_id&gt;</c>, <c>n:&lt;notification id&gt;</c>).</param>
+/// <param name="HeaderPrefix">The entry's header up to its enqueue time (<see cref="QueuedEntry.HeaderPrefix"/>).</param>
+/// <param name="Order">Position in the chat's queue (the update_id); null → after the chat's last entry.</param>
+public readonly record struct NewEntry(string DedupId, string ChatId, string HeaderPrefix, ReadOnlyMemory<byte> Payload, long? Order);
 
 public sealed partial class ChatQueue
 {
-    // EnqueueScript for many entries in one call: per entry the same de-dup, ZADD, depth and wake as one EnqueueScript
-    // call, in order, so an id twice in one batch is queued once. One round trip and one script run instead of one per
-    // update is the point (group commit of the webhook intake). The answer is one character per entry, '1' queued and
-    // '0' duplicate: one bulk string rather than an array of integers to parse.
+    // Appends entries, in order, each unless its de-dup id was seen (so an id twice in one call is queued once): one
+    // round trip and one script run for a whole batch (the group commit of the webhook intake). A chat that had no work
+    // joins the chats ready after the reorder window; when any did, the batch is announced once, with how many. The
+    // answer is one character per entry, '1' queued and '0' duplicate: one bulk string rather than an array to parse.
     // KEYS: chats, depth, then per entry seen, queue · ARGV: ttl s, wake channel, reorder window ms, then per entry
-    // header prefix, payload, chat, score
-    const string EnqueueManyScript = Now + """
+    // header prefix, payload, chat, score ('' = after the chat's last entry)
+    const string EnqueueScript = Now + """
         local ttl, window = ARGV[1], tonumber(ARGV[3])
-        local answers, queued = {}, 0
+        local answers, queued, ready = {}, 0, {}
         for i = 1, (#KEYS - 2) / 2 do
           local a = 4 * i
           if redis.call('SET', KEYS[2 * i + 1], '1', 'NX', 'EX', ttl) then
-            redis.call('ZADD', KEYS[2 * i + 2], ARGV[a + 3], ARGV[a] .. ' ' .. now .. '\n' .. ARGV[a + 1])
-            if redis.call('ZADD', KEYS[1], 'NX', now + window, ARGV[a + 2]) == 1 then redis.call('PUBLISH', ARGV[2], ARGV[a + 2]) end
+            local score = ARGV[a + 3]
+            if score == '' then
+              local last = redis.call('ZRANGE', KEYS[2 * i + 2], -1, -1, 'WITHSCORES')
+              score = (#last == 0) and 0 or math.floor(tonumber(last[2]))
+            end
+            redis.call('ZADD', KEYS[2 * i + 2], score, ARGV[a] .. ' ' .. now .. '\n' .. ARGV[a + 1])
+            ready[#ready + 1] = now + window
+            ready[#ready + 1] = ARGV[a + 2]
             queued = queued + 1
             answers[i] = '1'
           else
             answers[i] = '0'
           end
         end
-        if queued > 0 then redis.call('INCRBY', KEYS[2], queued) end
+        if queued > 0 then
+          redis.call('INCRBY', KEYS[2], queued)
+          local woken = redis.call('ZADD', KEYS[1], 'NX', unpack(ready))
+          if woken > 0 then redis.call('PUBLISH', ARGV[2], woken) end
+        end
         return table.concat(answers)
         """;
 
+    /// <summary>Appends an entry to its chat's queue unless <paramref name="dedupId"/> was seen; false for a duplicate.</summary>
+    /// <param name="order">Position in the chat's queue (the update_id); null → after the last entry.</param>
+    public async Task<bool> EnqueueAsync(string dedupId, string chatId, string headerPrefix, ReadOnlyMemory<byte> payload, long? order) =>
+        (await EnqueueManyAsync([new NewEntry(dedupId, chatId, headerPrefix, payload, order)]))[0];
+
     /// <summary>
-    /// Appends every entry not seen before to its chat's queue, in one script call (one round trip, atomic), exactly as
-    /// <see cref="EnqueueAsync"/> would one by one in this order. Answers per entry, in order: true queued, false duplicate
-    /// (seen before, or earlier in <paramref name="entries"/>).
+    /// Appends every entry not seen before to its chat's queue, in one script call (one round trip, atomic), in this
+    /// order. Answers per entry, in order: true queued, false duplicate (seen before, or earlier in <paramref name="entries"/>).
     /// </summary>
     public async Task<bool[]> EnqueueManyAsync(IReadOnlyList<NewEntry> entries)
     {
@@ -59,9 +74,9 @@ public sealed partial class ChatQueue
             values[3 + 4 * i] = entry.HeaderPrefix;
             values[4 + 4 * i] = entry.Payload;
             values[5 + 4 * i] = entry.ChatId;
-            values[6 + 4 * i] = entry.Order;
+            values[6 + 4 * i] = entry.Order is { } order ? order : "";
         }
-        var answers = (string?)await Db.ScriptEvaluateAsync(EnqueueManyScript, keys, values) ?? "";
+        var answers = (string?)await Db.ScriptEvaluateAsync(EnqueueScript, keys, values) ?? "";
         if (answers.Length != entries.Count)
         {
             throw new InvalidOperationException($"The enqueue script answered for {answers.Length} of {entries.Count} entries.");

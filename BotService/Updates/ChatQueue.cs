@@ -6,132 +6,158 @@ namespace Mesh.Bot.Updates;
 /// <summary>The oldest entry of a chat and its position (update_id) in the chat's queue.</summary>
 public readonly record struct Head(ReadOnlyMemory<byte> Entry, long Order);
 
+/// <summary>A chat leased to this replica: its head entry, tried <paramref name="Tries"/> times, and the lease's token.</summary>
+public sealed record ChatLease(string ChatId, string Token, Head Head, long Tries);
+
+/// <summary>A handled head entry to remove (to the dead-letter list with <paramref name="DeadLetterNote"/>).</summary>
+/// <param name="Writes">The handler's writes, sent first in the same round trip (<see cref="BotContext.WriteWithAck"/>).</param>
+public readonly record struct Ack(ChatLease Lease, string? DeadLetterNote = null, IReadOnlyList<Func<IDatabaseAsync, Task>>? Writes = null);
+
 /// <summary>What a worker got when it asked for work.</summary>
 public abstract record Claim
 {
-    /// <summary>A chat is now leased to the caller; <paramref name="Head"/> is its oldest entry, tried <paramref name="Tries"/> times.</summary>
-    public sealed record Leased(string ChatId, Head Head, long Tries) : Claim;
+    /// <summary>A chat is now leased to the caller.</summary>
+    public sealed record Leased(ChatLease Lease) : Claim
+    {
+        public Head Head => Lease.Head;
 
-    /// <summary>Nothing is ready; the next leased chat becomes free after <paramref name="NextDue"/> (null: no chat has work).</summary>
+        public long Tries => Lease.Tries;
+    }
+
+    /// <summary>Nothing is ready; the next chat becomes ready after <paramref name="NextDue"/> (null: no chat has work).</summary>
     public sealed record Idle(TimeSpan? NextDue) : Claim;
 }
 
-/// <summary>What happened to a lease after the worker acknowledged or gave back an entry.</summary>
+/// <summary>What happened to a lease after its head entry was acknowledged.</summary>
 public abstract record LeaseState
 {
-    /// <summary>The lease is still ours and the chat has this next entry.</summary>
-    public sealed record Next(Head Head, long Tries) : LeaseState;
+    /// <summary>The lease is still ours and the chat's next entry is ready.</summary>
+    public sealed record Next(ChatLease Lease) : LeaseState
+    {
+        public Head Head => Lease.Head;
+    }
 
-    /// <summary>The chat's queue is empty; the lease is released.</summary>
+    /// <summary>The chat has nothing more ready; the lease is released.</summary>
     public sealed record Drained : LeaseState;
 
     /// <summary>Another worker took the chat over (our lease expired); we must stop.</summary>
     public sealed record Lost : LeaseState;
-
-    /// <summary>The chat had nothing more ready and was released; the caller now holds this other chat.</summary>
-    public sealed record Moved(Claim.Leased Claim) : LeaseState;
 }
 
+/// <summary>The answer to <see cref="ChatQueue.SettleAsync"/>: per acknowledgement in order, then the newly leased chats.</summary>
+/// <param name="NextDue">When fewer chats were ready than asked for: how soon the next becomes ready (null: none has work).</param>
+public sealed record Settlement(LeaseState[] Acked, ChatLease[] Claimed, TimeSpan? NextDue);
+
 /// <summary>
-/// The durable per-chat queues in Redis. Every operation is one Lua script, so one round trip and atomic.
-/// Keys (under <see cref="BotOptions.RedisKeyPrefix"/>): <c>seen:&lt;id&gt;</c> de-dup markers with a TTL; <c>q:&lt;chat&gt;</c> a sorted set
-/// per chat, ordered by update_id (Telegram may deliver one chat's updates concurrently and out of order; an entry is
-/// taken only after <see cref="BotOptions.ReorderWindow"/>, so late lower ids still go first); <c>chats</c> a sorted set of chats with work, scored by when they may next be claimed (now when free,
-/// the lease expiry when leased: the lease is the score); <c>leases</c> chat → holder token; <c>tries</c> chat → tries
-/// of its head entry; <c>errors</c> chat → last handler error; <c>deadletter</c> a list; <c>depth</c> a counter.
-/// New work is announced on the channel <c>wake</c>.
+/// The durable per-chat queues in Redis. Every operation is one Lua script, so one round trip and atomic; the workers'
+/// (<see cref="SettleAsync"/>) acknowledges and leases many chats at once. Keys (under <see cref="BotOptions.RedisKeyPrefix"/>):
+/// <c>seen:&lt;id&gt;</c> de-dup markers with a TTL; <c>q:&lt;chat&gt;</c> a sorted set per chat, ordered by update_id
+/// (Telegram may deliver one chat's updates concurrently and out of order; an entry is taken only after
+/// <see cref="BotOptions.ReorderWindow"/>, so late lower ids still go first); <c>chats</c> a sorted set of chats with work,
+/// scored by when they may next be claimed (ready time when free, the lease expiry when leased: the lease is the score);
+/// <c>leases</c> chat → holder token; <c>tries</c> chat → tries of its head entry; <c>errors</c> chat → last handler
+/// error; <c>deadletter</c> a list; <c>depth</c> a counter. New work is announced on the channel <c>wake</c>.
 /// </summary>
 public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<BotOptions> options)
 {
     const string Now = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) ";
 
-    // The enqueue time is the last field of an entry's header line.
-    const string EnqueuedAt = "local function enqueued(e) local nl = string.find(e, '\\n', 1, true) return tonumber(string.match(string.sub(e, 1, nl - 1), '(%d+)$')) end ";
+    // The enqueue time is the last field of an entry's header line: milliseconds since 1970, 13 digits (until 2286).
+    // Read by position: a pattern match on the header costs several times more under Lua.
+    const string EnqueuedAt = "local function enqueued(e) local nl = string.find(e, '\\n', 1, true) return tonumber(string.sub(e, nl - 13, nl - 1)) end ";
 
-    // KEYS: seen, queue, chats, depth · ARGV: ttl s, header prefix, payload, chat, wake channel, score (update_id; '' = after the last), reorder window ms
-    const string EnqueueScript = Now + """
-        if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
-        local score = ARGV[6]
-        if score == '' then
-          local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-          score = (#last == 0) and 0 or math.floor(tonumber(last[2]))
-        end
-        redis.call('ZADD', KEYS[2], score, ARGV[2] .. ' ' .. now .. '\n' .. ARGV[3])
-        redis.call('INCR', KEYS[4])
-        if redis.call('ZADD', KEYS[3], 'NX', now + tonumber(ARGV[7]), ARGV[4]) == 1 then redis.call('PUBLISH', ARGV[5], ARGV[4]) end
-        return 1
-        """;
-
-    // Takes the first ready chat for a worker: KEYS[1..3] are chats, leases, tries in every script that uses it.
-    const string ClaimFunction = """
-        local function claim(prefix, lease, token, window)
-          for i = 1, 8 do
-            local c = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1)
-            if #c == 0 then
-              local n = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-              if #n == 0 then return {0} end
-              return {1, tonumber(n[2]) - now}
-            end
-            local chat = c[1]
-            local head = redis.call('ZRANGE', prefix .. 'q:' .. chat, 0, 0, 'WITHSCORES')
-            if #head == 0 then
-              redis.call('ZREM', KEYS[1], chat)
-              redis.call('HDEL', KEYS[2], chat)
-            elseif enqueued(head[1]) + window > now then
-              redis.call('ZADD', KEYS[1], enqueued(head[1]) + window, chat)
+    // Acknowledges handled head entries, then leases up to a number of ready chats: the workers' one call per round.
+    // Commands that take many members (HMGET, HDEL, ZADD, HSET, ZREM) go once per call rather than once per chat.
+    // KEYS: chats, leases, tries, depth, deadletter
+    // ARGV: prefix, lease ms, reorder window ms, chats to claim, token prefix, first token number, acks, then per ack:
+    //   chat, token, entry (the member itself), dead-letter note ('' = a plain ack)
+    // → {next due ms (-1 nothing queued, -2 not asked), per ack: 0 lost | 1 released | 2 entry order tries, then per claim: chat token entry order tries}
+    const string SettleScript = Now + EnqueuedAt + """
+        local prefix, lease, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+        local out = {-2}
+        local acks, acked = tonumber(ARGV[7]), 0
+        local drained, released, waiting, kept, restart = {}, {}, {}, {}, {}
+        if acks > 0 then
+          local chats = {}
+          for i = 1, acks do chats[i] = ARGV[4 + 4 * i] end
+          local holders = redis.call('HMGET', KEYS[2], unpack(chats))
+          for i = 1, acks do
+            local a = 4 + 4 * i
+            local chat = ARGV[a]
+            if holders[i] ~= ARGV[a + 1] then
+              out[#out + 1] = 0
             else
-              redis.call('ZADD', KEYS[1], now + lease, chat)
-              redis.call('HSET', KEYS[2], chat, token)
-              local tries = redis.call('HINCRBY', KEYS[3], chat, 1)
-              return {2, chat, head[1], tries, head[2]}
+              local q = prefix .. 'q:' .. chat
+              if redis.call('ZREM', q, ARGV[a + 2]) == 1 then
+                acked = acked + 1
+                if ARGV[a + 3] ~= '' then redis.call('RPUSH', KEYS[5], ARGV[a + 3] .. '\n' .. ARGV[a + 2]) end
+              end
+              local head = redis.call('ZRANGE', q, 0, 0, 'WITHSCORES')
+              local ready = #head > 0 and enqueued(head[1]) + window or nil
+              if ready == nil then
+                drained[#drained + 1] = chat
+                released[#released + 1] = chat
+                out[#out + 1] = 1
+              elseif ready > now then
+                waiting[#waiting + 1] = ready waiting[#waiting + 1] = chat
+                released[#released + 1] = chat
+                out[#out + 1] = 1
+              else
+                kept[#kept + 1] = now + lease kept[#kept + 1] = chat
+                restart[#restart + 1] = chat restart[#restart + 1] = 1
+                out[#out + 1] = 2 out[#out + 1] = head[1] out[#out + 1] = head[2] out[#out + 1] = 1
+              end
             end
           end
-          return {1, 0}
+          if acked > 0 then redis.call('DECRBY', KEYS[4], acked) end
+          if #drained > 0 then redis.call('ZREM', KEYS[1], unpack(drained)) end
+          if #released > 0 then redis.call('HDEL', KEYS[2], unpack(released)) redis.call('HDEL', KEYS[3], unpack(released)) end
+          if #waiting > 0 then redis.call('ZADD', KEYS[1], unpack(waiting)) end
+          if #kept > 0 then redis.call('ZADD', KEYS[1], unpack(kept)) end
         end
 
-        """;
-
-    // KEYS: chats, leases, tries · ARGV: prefix, lease ms, token, reorder window ms
-    const string ClaimScript = Now + EnqueuedAt + ClaimFunction + """
-        return claim(ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]))
-        """;
-
-    // KEYS: chats, leases, tries, queue, depth, deadletter · ARGV: chat, token, lease ms, dead-letter note ('' = plain ack), score, member prefix, reorder window ms,
-    // key prefix ('' = when the chat has nothing ready, just release it; else also claim the next ready chat: {3, chat, head, tries, order})
-    const string AckScript = Now + EnqueuedAt + ClaimFunction + """
-        local function released()
-          if ARGV[8] ~= '' then
-            local c = claim(ARGV[8], tonumber(ARGV[3]), ARGV[2], tonumber(ARGV[7]))
-            if c[1] == 2 then return {3, c[2], c[3], c[4], c[5]} end
+        local want = tonumber(ARGV[4])
+        local claimed = 0
+        if want > 0 then
+          local candidates = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, want)
+          if #candidates > 0 then
+            local counts = redis.call('HMGET', KEYS[3], unpack(candidates))
+            local gone, later, leased, holders, tried = {}, {}, {}, {}, {}
+            local number = tonumber(ARGV[6])
+            for i, chat in ipairs(candidates) do
+              local head = redis.call('ZRANGE', prefix .. 'q:' .. chat, 0, 0, 'WITHSCORES')
+              if #head == 0 then
+                gone[#gone + 1] = chat
+              else
+                local ready = enqueued(head[1]) + window
+                if ready > now then
+                  later[#later + 1] = ready later[#later + 1] = chat
+                else
+                  local token = ARGV[5] .. ':' .. (number + i)
+                  local tries = tonumber(counts[i] or '0') + 1
+                  leased[#leased + 1] = now + lease leased[#leased + 1] = chat
+                  holders[#holders + 1] = chat holders[#holders + 1] = token
+                  tried[#tried + 1] = chat tried[#tried + 1] = tries
+                  out[#out + 1] = chat out[#out + 1] = token out[#out + 1] = head[1] out[#out + 1] = head[2] out[#out + 1] = tries
+                  claimed = claimed + 1
+                end
+              end
+            end
+            if #gone > 0 then redis.call('ZREM', KEYS[1], unpack(gone)) redis.call('HDEL', KEYS[2], unpack(gone)) redis.call('HDEL', KEYS[3], unpack(gone)) end
+            if #later > 0 then redis.call('ZADD', KEYS[1], unpack(later)) end
+            if #leased > 0 then
+              redis.call('ZADD', KEYS[1], unpack(leased))
+              redis.call('HSET', KEYS[2], unpack(holders))
+              for _, v in ipairs(tried) do restart[#restart + 1] = v end
+            end
           end
-          return {1}
-        end
-
-        if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return {0} end
-        for _, m in ipairs(redis.call('ZRANGE', KEYS[4], ARGV[5], ARGV[5], 'BYSCORE')) do
-          if string.sub(m, 1, #ARGV[6]) == ARGV[6] then
-            redis.call('ZREM', KEYS[4], m)
-            redis.call('DECR', KEYS[5])
-            if ARGV[4] ~= '' then redis.call('RPUSH', KEYS[6], ARGV[4] .. '\n' .. m) end
-            break
+          if claimed < want then
+            local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+            out[1] = #first == 0 and -1 or math.max(0, tonumber(first[2]) - now)
           end
         end
-        redis.call('HDEL', KEYS[3], ARGV[1])
-        local head = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
-        if #head == 0 then
-          redis.call('ZREM', KEYS[1], ARGV[1])
-          redis.call('HDEL', KEYS[2], ARGV[1])
-          return released()
-        end
-        local ready = enqueued(head[1]) + tonumber(ARGV[7])
-        if ready > now then
-          redis.call('ZADD', KEYS[1], ready, ARGV[1])
-          redis.call('HDEL', KEYS[2], ARGV[1])
-          return released()
-        end
-        redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-        local tries = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
-        return {2, head[1], tries, head[2]}
+        if #restart > 0 then redis.call('HSET', KEYS[3], unpack(restart)) end
+        return out
         """;
 
     // KEYS: chats, leases, errors · ARGV: chat, token, delay ms, error
@@ -173,6 +199,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
     readonly RedisKey deadLetter = options.Value.RedisKeyPrefix + "deadletter";
     readonly long windowMs = (long)options.Value.ReorderWindow.TotalMilliseconds;
     readonly long dedupSeconds = (long)options.Value.DeduplicationWindow.TotalSeconds;
+    long tokenNumber;
 
     public RedisChannel WakeChannel => RedisChannel.Literal(prefix + "wake");
 
@@ -182,83 +209,101 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
 
     IDatabase Db => redis.GetDatabase();
 
-    /// <summary>Appends an entry to its chat's queue unless <paramref name="dedupId"/> was seen; false for a duplicate.</summary>
-    /// <param name="order">Position in the chat's queue (the update_id); null → after the last entry.</param>
-    public async Task<bool> EnqueueAsync(string dedupId, string chatId, string headerPrefix, ReadOnlyMemory<byte> payload, long? order)
-    {
-        var result = await Db.ScriptEvaluateAsync(EnqueueScript,
-            [prefix + "seen:" + dedupId, QueueKey(chatId), chats, depth],
-            [dedupSeconds, headerPrefix, payload, chatId, WakeChannel.ToString(), order is { } o ? o : "", windowMs]);
-        return (long)result == 1;
-    }
-
-    public async Task<Claim> ClaimAsync(string token)
-    {
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(ClaimScript, [chats, leases, tries], [prefix, leaseMs, token, windowMs]))!;
-        return (long)result[0] switch
-        {
-            0 => new Claim.Idle(null),
-            1 => new Claim.Idle(TimeSpan.FromMilliseconds(Math.Max(0, (long)result[1]))),
-            _ => new Claim.Leased((string)result[1]!, new Head((byte[])result[2]!, (long)result[4]), (long)result[3]),
-        };
-    }
-
     /// <summary>
-    /// Removes the handled head entry (to the dead-letter list when <paramref name="deadLetterNote"/> is given). With
-    /// <paramref name="claimNext"/>, a chat left with nothing ready is released and the next ready chat claimed in the
-    /// same round trip (<see cref="LeaseState.Moved"/>).
+    /// In one round trip: removes each acknowledged head entry (to the dead-letter list when its note is given) and
+    /// keeps the lease when the chat's next entry is ready (<see cref="LeaseState.Next"/>, same token) or releases it;
+    /// then leases up to <paramref name="claim"/> more ready chats, each under a new token that starts with
+    /// <paramref name="holder"/>. The acknowledgements' writes go first, in the same batch.
     /// </summary>
-    /// <param name="writes">The handler's writes to send first, in the same round trip (<see cref="BotContext.WriteWithAck"/>).</param>
-    public async Task<LeaseState> AckAsync(string chatId, string token, Head handled, string? deadLetterNote = null, bool claimNext = false,
-        IReadOnlyList<Func<IDatabaseAsync, Task>>? writes = null)
+    public async Task<Settlement> SettleAsync(IReadOnlyList<Ack> acks, int claim, string holder)
     {
-        IDatabaseAsync target = Db;
-        IBatch? batch = null;
-        Task[]? written = null;
-        if (writes is { Count: > 0 })
+        var keys = new RedisKey[] { chats, leases, tries, depth, deadLetter };
+        var values = new RedisValue[7 + 4 * acks.Count];
+        values[0] = prefix;
+        values[1] = leaseMs;
+        values[2] = windowMs;
+        values[3] = claim;
+        values[4] = holder;
+        values[5] = Interlocked.Add(ref tokenNumber, Math.Max(claim, 0)) - claim;
+        values[6] = acks.Count;
+        var writeCount = 0;
+        for (var i = 0; i < acks.Count; i++)
         {
-            target = batch = Db.CreateBatch();
-            written = new Task[writes.Count];
-            for (var i = 0; i < writes.Count; i++)
-            {
-                written[i] = writes[i](batch);
-            }
+            var ack = acks[i];
+            values[7 + 4 * i] = ack.Lease.ChatId;
+            values[8 + 4 * i] = ack.Lease.Token;
+            values[9 + 4 * i] = ack.Lease.Head.Entry;
+            values[10 + 4 * i] = ack.DeadLetterNote ?? "";
+            writeCount += ack.Writes?.Count ?? 0;
         }
-        var acked = target.ScriptEvaluateAsync(AckScript,
-            [chats, leases, tries, QueueKey(chatId), depth, deadLetter],
-            [chatId, token, leaseMs, deadLetterNote ?? "", handled.Order, MemberPrefix(handled.Entry), windowMs, claimNext ? prefix : ""]);
-        batch?.Execute();
-        if (written is not null)
+
+        Task<RedisResult> settled;
+        if (writeCount == 0)
         {
+            settled = Db.ScriptEvaluateAsync(SettleScript, keys, values);
+        }
+        else
+        {
+            var batch = Db.CreateBatch();
+            var written = new Task[writeCount];
+            var w = 0;
+            foreach (var ack in acks)
+            {
+                foreach (var write in ack.Writes ?? [])
+                {
+                    written[w++] = write(batch);
+                }
+            }
+            settled = batch.ScriptEvaluateAsync(SettleScript, keys, values);
+            batch.Execute();
             await Task.WhenAll(written);
         }
-        var result = (RedisResult[])(await acked)!;
-        return (long)result[0] switch
+        var result = (RedisResult[])(await settled)!;
+
+        var nextDue = (long)result[0];
+        var acked = new LeaseState[acks.Count];
+        var p = 1;
+        for (var i = 0; i < acks.Count; i++)
         {
-            0 => new LeaseState.Lost(),
-            1 => new LeaseState.Drained(),
-            2 => new LeaseState.Next(new Head((byte[])result[1]!, (long)result[3]), (long)result[2]),
-            _ => new LeaseState.Moved(new Claim.Leased((string)result[1]!, new Head((byte[])result[2]!, (long)result[4]), (long)result[3])),
-        };
+            acked[i] = (long)result[p++] switch
+            {
+                0 => new LeaseState.Lost(),
+                1 => new LeaseState.Drained(),
+                _ => new LeaseState.Next(acks[i].Lease with { Head = new Head((byte[])result[p++]!, (long)result[p++]), Tries = (long)result[p++] }),
+            };
+        }
+        var claimed = new ChatLease[(result.Length - p) / 5];
+        for (var i = 0; i < claimed.Length; i++, p += 5)
+        {
+            claimed[i] = new ChatLease((string)result[p]!, (string)result[p + 1]!, new Head((byte[])result[p + 2]!, (long)result[p + 3]), (long)result[p + 4]);
+        }
+        return new Settlement(acked, claimed, nextDue switch
+        {
+            -1 => null,
+            -2 => TimeSpan.Zero,
+            _ => TimeSpan.FromMilliseconds(nextDue),
+        });
     }
 
-    // "u 123 " identifies an entry among those of the same order.
-    static byte[] MemberPrefix(ReadOnlyMemory<byte> entry)
+    /// <summary>Leases the first ready chat, if any (<see cref="SettleAsync"/> for one chat and no acknowledgement).</summary>
+    public async Task<Claim> ClaimAsync(string holder)
     {
-        var span = entry.Span;
-        var first = span.IndexOf((byte)' ');
-        var second = span[(first + 1)..].IndexOf((byte)' ');
-        return span[..(first + second + 2)].ToArray();
+        var settled = await SettleAsync([], 1, holder);
+        return settled.Claimed.Length > 0 ? new Claim.Leased(settled.Claimed[0]) : new Claim.Idle(settled.NextDue);
     }
+
+    /// <summary>Acknowledges one handled head entry (<see cref="SettleAsync"/> for one acknowledgement and no claim).</summary>
+    public async Task<LeaseState> AckAsync(ChatLease lease, string? deadLetterNote = null) =>
+        (await SettleAsync([new Ack(lease, deadLetterNote)], 0, "")).Acked[0];
 
     /// <summary>Gives the chat back with its head entry still queued, to be tried again after <paramref name="delay"/>.</summary>
-    public async Task ReleaseAsync(string chatId, string token, TimeSpan delay, string error) =>
+    public async Task ReleaseAsync(ChatLease lease, TimeSpan delay, string error) =>
         await Db.ScriptEvaluateAsync(ReleaseScript, [chats, leases, errors],
-            [chatId, token, (long)delay.TotalMilliseconds, error]);
+            [lease.ChatId, lease.Token, (long)delay.TotalMilliseconds, error]);
 
     /// <summary>Extends a lease still held; false when it was lost.</summary>
-    public async Task<bool> RenewAsync(string chatId, string token) =>
-        (long)await Db.ScriptEvaluateAsync(RenewScript, [chats, leases], [chatId, token, leaseMs]) == 1;
+    public async Task<bool> RenewAsync(ChatLease lease) =>
+        (long)await Db.ScriptEvaluateAsync(RenewScript, [chats, leases], [lease.ChatId, lease.Token, leaseMs]) == 1;
 
     public async Task<string?> LastErrorAsync(string chatId) => await Db.HashGetAsync(errors, chatId);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Mesh.Bot.Telegram;
@@ -9,10 +10,13 @@ using Telegram.Bot.Types;
 namespace Mesh.Bot.Updates;
 
 /// <summary>
-/// The workers of this replica: each leases one chat at a time, takes its entries in order, runs the handler
-/// pipeline (or delivers a notification) and acknowledges each entry. A failing entry is given back with a back-off
-/// and, after <see cref="BotOptions.MaxAttempts"/> tries, dead-lettered with its error so the chat moves on.
-/// Idle workers sleep until the intake announces work (Redis pub/sub) or a lease is due to expire.
+/// The workers of this replica: up to <see cref="BotOptions.Workers"/> chats in hand at once, each taken in order one
+/// entry at a time: the handler pipeline runs (or a notification is delivered) and the entry is acknowledged before the
+/// chat's next one starts. One loop talks to Redis for all of them: each round acknowledges every entry handled since
+/// the last and leases as many ready chats as there are free places, in one script call (<see cref="ChatQueue.SettleAsync"/>),
+/// so the queue costs a round trip per round, not per update. A failing entry is given back with a back-off and, after
+/// <see cref="BotOptions.MaxAttempts"/> tries, dead-lettered with its error so the chat moves on. When nothing is ready
+/// the loop sleeps until the intake announces work (Redis pub/sub), a chat is due, or the idle poll.
 /// </summary>
 public sealed partial class UpdateWorkers(
     ChatQueue queue,
@@ -22,19 +26,106 @@ public sealed partial class UpdateWorkers(
     IOptions<BotOptions> options,
     ILogger<UpdateWorkers> logger) : BackgroundService
 {
+    /// <summary>The most acknowledgements one round carries.</summary>
+    const int MaxAcksPerRound = 128;
+
     readonly BotOptions settings = options.Value;
-    readonly SemaphoreSlim wake = new(0);
+    readonly string holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    // Handled entries waiting for the next round (and chats given back, as a null Ack: only the place comes free).
+    readonly ConcurrentQueue<Ack?> done = new();
+    readonly SemaphoreSlim signal = new(0, 1);
     ITimer wakeTimer = null!;
-    int announced;
     int wakeArmed;
-    readonly string replica = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    int announcements; // bumped when new work was announced; the loop claims when it moved since its last claim
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        wakeTimer = TimeProvider.System.CreateTimer(_ => WakeAnnounced(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        wakeTimer = TimeProvider.System.CreateTimer(_ => { Volatile.Write(ref wakeArmed, 0); WorkAnnounced(); }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         await SubscribeAsync(stoppingToken);
-        var workers = Enumerable.Range(0, Math.Max(1, settings.Workers)).Select(i => Task.Run(() => RunWorkerAsync($"{replica}:{i}", stoppingToken), stoppingToken));
-        await Task.WhenAll(workers);
+        await Task.Yield();
+        var held = 0;
+        var acks = new List<Ack>();
+        long dueAt = 0; // when the next chat becomes ready (Stopwatch ticks): at once, to start
+        var seen = announcements;
+        var more = false; // the last claim got all it asked for: more chats may be ready
+        while (!stoppingToken.IsCancellationRequested || held > 0)
+        {
+            while (acks.Count < MaxAcksPerRound && done.TryDequeue(out var ack))
+            {
+                if (ack is { } a)
+                {
+                    acks.Add(a);
+                }
+                else
+                {
+                    held--;
+                }
+            }
+            var free = stoppingToken.IsCancellationRequested ? 0 : settings.Workers - held;
+            var claim = free > 0 && (more || Volatile.Read(ref announcements) != seen || Stopwatch.GetTimestamp() >= dueAt) ? free : 0;
+            if (acks.Count == 0 && claim == 0)
+            {
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    // Stopping: the handlers were cancelled and give their chats back; wait for them.
+                    await signal.WaitAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+                    continue;
+                }
+                // Every place taken: a handled entry signals. Else sleep until the next chat is due, new work is
+                // announced, or the idle poll.
+                var untilDue = free == 0 || dueAt == long.MaxValue ? settings.IdlePollInterval : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), dueAt);
+                if (!await WaitAsync(untilDue < settings.IdlePollInterval ? untilDue : settings.IdlePollInterval, stoppingToken))
+                {
+                    dueAt = 0; // a due chat or the idle poll: look again (a lease may have expired)
+                }
+                continue;
+            }
+            if (claim > 0)
+            {
+                seen = Volatile.Read(ref announcements);
+            }
+            Settlement settled;
+            try
+            {
+                settled = await queue.SettleAsync(acks, claim, holder);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                LogRedisUnavailable(logger, e.GetType().Name);
+                dueAt = 0;
+                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+                continue;
+            }
+            for (var i = 0; i < acks.Count; i++)
+            {
+                switch (settled.Acked[i])
+                {
+                    case LeaseState.Next next:
+                        Start(next.Lease, stoppingToken);
+                        break;
+                    case LeaseState.Lost:
+                        LogLeaseLost(logger, acks[i].Lease.ChatId);
+                        held--;
+                        break;
+                    default:
+                        held--;
+                        break;
+                }
+            }
+            acks.Clear();
+            held += settled.Claimed.Length;
+            foreach (var lease in settled.Claimed)
+            {
+                Start(lease, stoppingToken);
+            }
+            if (claim > 0)
+            {
+                // All asked for were there: more may be. Fewer: nothing more is ready until the next due chat.
+                more = settled.Claimed.Length == claim;
+                dueAt = settled.NextDue is { } due ? Stopwatch.GetTimestamp() + (long)(due.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+            }
+        }
     }
 
     async Task SubscribeAsync(CancellationToken stoppingToken)
@@ -55,120 +146,115 @@ public sealed partial class UpdateWorkers(
     }
 
     /// <summary>
-    /// A chat got new work. It can be claimed only once its reorder window has passed, so rather than wake a worker now
-    /// (whose claim would find nothing ready) the announcements are gathered and released together when the window of
-    /// the first one ends: one timer per window, however many updates arrive in it.
+    /// Chats got new work. They can be claimed only once the reorder window has passed, so rather than look now (and
+    /// find nothing ready) the announcements are gathered and acted on together when the window of the first one ends:
+    /// one timer per window, however many batches arrive in it.
     /// </summary>
     void Announced()
     {
         if (settings.ReorderWindow <= TimeSpan.Zero)
         {
-            Wake(1);
-            return;
+            WorkAnnounced();
         }
-        Interlocked.Increment(ref announced);
-        if (Interlocked.Exchange(ref wakeArmed, 1) == 0)
+        else if (Interlocked.Exchange(ref wakeArmed, 1) == 0)
         {
-            wakeTimer.Change(settings.ReorderWindow + TimeSpan.FromMilliseconds(2), Timeout.InfiniteTimeSpan);
+            try
+            {
+                wakeTimer.Change(settings.ReorderWindow + TimeSpan.FromMilliseconds(2), Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Shutting down.
+            }
         }
     }
 
-    void WakeAnnounced()
+    void WorkAnnounced()
     {
-        Volatile.Write(ref wakeArmed, 0);
+        Interlocked.Increment(ref announcements);
+        Signal();
+    }
+
+    void Signal()
+    {
         try
         {
-            Wake(Interlocked.Exchange(ref announced, 0));
-        }
-        catch (ObjectDisposedException)
-        {
-            // Shutting down.
-        }
-    }
-
-    void Wake(int count)
-    {
-        var free = settings.Workers - wake.CurrentCount;
-        if (Math.Min(count, free) is > 0 and var n)
-        {
-            wake.Release(n);
-        }
-    }
-
-    async Task RunWorkerAsync(string token, CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+            if (signal.CurrentCount == 0)
             {
-                switch (await queue.ClaimAsync(token))
+                signal.Release();
+            }
+        }
+        catch (Exception e) when (e is SemaphoreFullException or ObjectDisposedException)
+        {
+            // Already signalled (a race between two callers), or shutting down.
+        }
+    }
+
+    /// <summary>Waits for a signal (an entry handled, work announced); false when <paramref name="timeout"/> passed first.</summary>
+    async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await signal.WaitAsync(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+    }
+
+    void Start(ChatLease lease, CancellationToken stoppingToken) => _ = RunAsync(lease, stoppingToken);
+
+    /// <summary>Handles a chat's head entry and hands the outcome to the loop: an acknowledgement, or the place freed.</summary>
+    async Task RunAsync(ChatLease lease, CancellationToken stoppingToken)
+    {
+        Ack? outcome = null;
+        try
+        {
+            await Task.Yield(); // off the loop's thread: the loop goes on starting the round's other chats
+            var entry = QueuedEntry.Parse(lease.Head.Entry);
+            if (stoppingToken.IsCancellationRequested)
+            {
+                await queue.ReleaseAsync(lease, TimeSpan.Zero, "the worker stopped before handling it");
+            }
+            else if (lease.Tries > settings.MaxAttempts)
+            {
+                var error = await queue.LastErrorAsync(lease.ChatId) ?? "the worker stopped while handling it";
+                LogDeadLettered(logger, entry.Id, lease.ChatId, lease.Tries - 1);
+                BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
+                outcome = new Ack(lease, $"{entry.Kind} {entry.Id} chat {lease.ChatId} after {lease.Tries - 1} tries: {error}");
+            }
+            else
+            {
+                try
                 {
-                    case Claim.Leased leased:
-                        await ProcessChatAsync(leased, token, stoppingToken);
-                        break;
-                    case Claim.Idle idle:
-                        var wait = idle.NextDue is { } due
-                            ? (due < settings.IdlePollInterval ? due : settings.IdlePollInterval)
-                            : settings.IdlePollInterval * 6;
-                        await wake.WaitAsync(wait + TimeSpan.FromMilliseconds(Random.Shared.Next(1, 20)), stoppingToken);
-                        break;
+                    outcome = new Ack(lease, Writes: await HandleWithLeaseAsync(lease, entry, stoppingToken));
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    var delay = settings.RetryDelay * Math.Pow(2, Math.Min(lease.Tries - 1, 10));
+                    LogHandlerFailed(logger, e, entry.Id, lease.ChatId, lease.Tries);
+                    BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+                    await queue.ReleaseAsync(lease, delay, $"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" "));
+                }
+                catch (Exception) when (stoppingToken.IsCancellationRequested)
+                {
+                    // Stopping mid-handling: give the chat back at once so another replica goes on with it.
+                    await queue.ReleaseAsync(lease, TimeSpan.Zero, "the worker stopped while handling it");
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is RedisException or TimeoutException)
-            {
-                LogRedisUnavailable(logger, e.GetType().Name);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
         }
-    }
-
-    async Task ProcessChatAsync(Claim.Leased claim, string token, CancellationToken stoppingToken)
-    {
-        var chatId = claim.ChatId;
-        LeaseState state = new LeaseState.Next(claim.Head, claim.Tries);
-        while (!stoppingToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            if (state is LeaseState.Moved moved)
-            {
-                // The ack released the drained chat and claimed another in the same round trip.
-                chatId = moved.Claim.ChatId;
-                state = new LeaseState.Next(moved.Claim.Head, moved.Claim.Tries);
-            }
-            if (state is not LeaseState.Next next)
-            {
-                break;
-            }
-            var entry = QueuedEntry.Parse(next.Head.Entry);
-            if (next.Tries > settings.MaxAttempts)
-            {
-                var error = await queue.LastErrorAsync(chatId) ?? "the worker stopped while handling it";
-                LogDeadLettered(logger, entry.Id, chatId, next.Tries - 1);
-                BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
-                state = await queue.AckAsync(chatId, token, next.Head, $"{entry.Kind} {entry.Id} chat {chatId} after {next.Tries - 1} tries: {error}", claimNext: true);
-                continue;
-            }
-            IReadOnlyList<Func<IDatabaseAsync, Task>>? writes;
-            try
-            {
-                writes = await HandleWithLeaseAsync(chatId, token, entry, stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                var delay = settings.RetryDelay * Math.Pow(2, Math.Min(next.Tries - 1, 10));
-                LogHandlerFailed(logger, e, entry.Id, chatId, next.Tries);
-                BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
-                await queue.ReleaseAsync(chatId, token, delay, $"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" "));
-                return;
-            }
-            state = await queue.AckAsync(chatId, token, next.Head, claimNext: true, writes: writes);
+            // Redis unavailable while giving the chat back, or an entry that cannot be read: the lease expires and
+            // the chat is taken again (and dead-lettered after MaxAttempts).
+            LogChatDropped(logger, e, lease.ChatId);
+            outcome = null;
         }
-        if (state is LeaseState.Lost)
+        finally
         {
-            LogLeaseLost(logger, chatId);
+            done.Enqueue(outcome);
+            Signal();
         }
     }
 
@@ -177,9 +263,9 @@ public sealed partial class UpdateWorkers(
     /// (the usual case) costs one timer: no linked token source, no cancelled delay thrown and caught per update.
     /// </summary>
     /// <returns>The handler's writes that go with the acknowledgement (<see cref="BotContext.WriteWithAck"/>).</returns>
-    async Task<IReadOnlyList<Func<IDatabaseAsync, Task>>?> HandleWithLeaseAsync(string chatId, string token, QueuedEntry entry, CancellationToken stoppingToken)
+    async Task<IReadOnlyList<Func<IDatabaseAsync, Task>>?> HandleWithLeaseAsync(ChatLease lease, QueuedEntry entry, CancellationToken stoppingToken)
     {
-        var handling = HandleAsync(long.Parse(chatId, System.Globalization.CultureInfo.InvariantCulture), entry, stoppingToken);
+        var handling = HandleAsync(long.Parse(lease.ChatId, System.Globalization.CultureInfo.InvariantCulture), entry, stoppingToken);
         var renewEvery = settings.LeaseDuration / 3;
         while (!handling.IsCompleted)
         {
@@ -190,7 +276,7 @@ public sealed partial class UpdateWorkers(
             }
             try
             {
-                if (!await queue.RenewAsync(chatId, token))
+                if (!await queue.RenewAsync(lease))
                 {
                     break; // lost: the ack will say so; the handler finishes either way
                 }
@@ -232,7 +318,6 @@ public sealed partial class UpdateWorkers(
     public override void Dispose()
     {
         wakeTimer?.Dispose();
-        wake.Dispose();
         base.Dispose();
     }
 
@@ -250,4 +335,7 @@ public sealed partial class UpdateWorkers(
 
     [LoggerMessage(5, LogLevel.Warning, "Redis unavailable ({Error}); workers retry")]
     static partial void LogRedisUnavailable(ILogger logger, string error);
+
+    [LoggerMessage(6, LogLevel.Warning, "Could not finish or give back chat {ChatId}; it is taken again when its lease expires")]
+    static partial void LogChatDropped(ILogger logger, Exception exception, string chatId);
 }

@@ -42,9 +42,10 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
         Assert.Equal("1", IdOf(first.Head));
         Assert.IsType<Claim.Idle>(await queue.ClaimAsync("worker-b"));
 
-        var next = Assert.IsType<LeaseState.Next>(await queue.AckAsync("42", "worker-a", first.Head));
+        var next = Assert.IsType<LeaseState.Next>(await queue.AckAsync(first.Lease));
         Assert.Equal("2", IdOf(next.Head));
-        Assert.IsType<LeaseState.Drained>(await queue.AckAsync("42", "worker-a", next.Head));
+        Assert.Equal(first.Lease.Token, next.Lease.Token);
+        Assert.IsType<LeaseState.Drained>(await queue.AckAsync(next.Lease));
         Assert.Equal(0, (await queue.SampleAsync()).Depth);
     }
 
@@ -66,8 +67,8 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
         var leased = Assert.IsType<Claim.Leased>(claim);
         Assert.Equal("1", IdOf(leased.Head));
         Assert.Equal(2, leased.Tries);
-        Assert.IsType<LeaseState.Lost>(await queue.AckAsync("42", "dead-worker", dead.Head));
-        Assert.IsType<LeaseState.Drained>(await queue.AckAsync("42", "live-worker", leased.Head));
+        Assert.IsType<LeaseState.Lost>(await queue.AckAsync(dead.Lease));
+        Assert.IsType<LeaseState.Drained>(await queue.AckAsync(leased.Lease));
     }
 
     [Fact]
@@ -87,9 +88,9 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
     {
         var queue = NewQueue();
         await EnqueueAsync(queue, 1);
-        Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
+        var leased = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
 
-        await queue.ReleaseAsync("42", "w", TimeSpan.FromSeconds(30), "boom");
+        await queue.ReleaseAsync(leased.Lease, TimeSpan.FromSeconds(30), "boom");
 
         var idle = Assert.IsType<Claim.Idle>(await queue.ClaimAsync("w"));
         Assert.True(idle.NextDue > TimeSpan.FromSeconds(20));
