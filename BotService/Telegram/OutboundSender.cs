@@ -38,7 +38,7 @@ public sealed partial class OutboundSender(
             var part = parts[i];
             var markup = i == parts.Count - 1 ? keyboard : null;
             sent = await DeliverAsync("sendMessage", chatId, limited: true,
-                async ct => (await bot.SendMessage(chatId, part, parseMode, replyMarkup: markup, cancellationToken: ct)).Id, cancellationToken);
+                async ct => (await bot.SendRequest(new SendMessageForId(chatId, part, parseMode, markup), ct)).MessageId, cancellationToken);
             if (sent.Outcome != SendOutcome.Sent)
             {
                 return sent;

@@ -96,4 +96,91 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
         Assert.True(idle.NextDue > TimeSpan.FromSeconds(20));
         Assert.Equal("boom", await queue.LastErrorAsync("42"));
     }
+
+    [Fact]
+    public async Task One_settle_acknowledges_several_chats_and_leases_more_in_the_same_call()
+    {
+        var queue = NewQueue();
+        await EnqueueAsync(queue, 1, chat: "a");
+        await EnqueueAsync(queue, 2, chat: "a");
+        await EnqueueAsync(queue, 3, chat: "b");
+        var first = await queue.SettleAsync([], 2, "w");
+        Assert.Equal(2, first.Claimed.Length);
+        Assert.Equal(TimeSpan.Zero, first.NextDue); // got all it asked for: there may be more
+        await EnqueueAsync(queue, 4, chat: "c");
+        var a = first.Claimed.Single(l => l.ChatId == "a");
+        var b = first.Claimed.Single(l => l.ChatId == "b");
+        Assert.NotEqual(a.Token, b.Token);
+
+        var second = await queue.SettleAsync([new Ack(a), new Ack(b)], 5, "w");
+
+        var next = Assert.IsType<LeaseState.Next>(second.Acked[0]);
+        Assert.Equal(("a", "2", a.Token, 1L), (next.Lease.ChatId, IdOf(next.Head), next.Lease.Token, next.Lease.Tries));
+        Assert.IsType<LeaseState.Drained>(second.Acked[1]);
+        var c = Assert.Single(second.Claimed); // a is still ours, b is empty
+        Assert.Equal(("c", "4"), (c.ChatId, IdOf(c.Head)));
+        Assert.NotNull(second.NextDue); // a is leased: due when its lease ends
+        Assert.Equal(2, (await queue.SampleAsync()).Depth);
+    }
+
+    [Fact]
+    public async Task An_ack_under_a_lost_lease_changes_nothing_and_the_others_in_its_call_go_through()
+    {
+        var queue = NewQueue();
+        await EnqueueAsync(queue, 1, chat: "a");
+        await EnqueueAsync(queue, 2, chat: "b");
+        var leases = (await queue.SettleAsync([], 2, "w")).Claimed;
+        var a = leases.Single(l => l.ChatId == "a");
+        var b = leases.Single(l => l.ChatId == "b");
+
+        var settled = await queue.SettleAsync([new Ack(a with { Token = "someone-else" }), new Ack(b)], 0, "w");
+
+        Assert.IsType<LeaseState.Lost>(settled.Acked[0]);
+        Assert.IsType<LeaseState.Drained>(settled.Acked[1]);
+        Assert.Equal(1, (await queue.SampleAsync()).Depth); // a's entry is still queued, still leased to us
+        Assert.IsType<LeaseState.Drained>(await queue.AckAsync(a));
+        Assert.Equal(0, (await queue.SampleAsync()).Depth);
+    }
+
+    [Fact]
+    public async Task Dead_lettered_entry_is_kept_with_its_note_and_the_chat_moves_on()
+    {
+        var queue = NewQueue();
+        await EnqueueAsync(queue, 1);
+        await EnqueueAsync(queue, 2);
+        var leased = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
+
+        var next = Assert.IsType<LeaseState.Next>(await queue.AckAsync(leased.Lease, "u 1 chat 42 after 5 tries: boom"));
+
+        Assert.Equal("2", IdOf(next.Head));
+        var dead = (string)(await redis.Connection.GetDatabase().ListGetByIndexAsync(queue.DeadLetterKey, 0))!;
+        Assert.StartsWith("u 1 chat 42 after 5 tries: boom\nu 1 ", dead);
+        Assert.EndsWith("{\"update_id\":1}", dead);
+    }
+
+    [Fact]
+    public async Task Next_entry_still_in_its_reorder_window_releases_the_chat_until_the_window_ends()
+    {
+        var queue = new ChatQueue(redis.Connection, Options.Create(new BotOptions
+        {
+            RedisKeyPrefix = RedisServerFixture.NewKeyPrefix("chatqueue"),
+            ReorderWindow = TimeSpan.FromMilliseconds(300),
+        }));
+        await EnqueueAsync(queue, 1);
+        Claim claim;
+        while ((claim = await queue.ClaimAsync("w")) is Claim.Idle idle)
+        {
+            Assert.True(idle.NextDue <= TimeSpan.FromMilliseconds(300));
+            await Task.Delay(idle.NextDue!.Value + TimeSpan.FromMilliseconds(5), TestContext.Current.CancellationToken);
+        }
+        await EnqueueAsync(queue, 2);
+
+        Assert.IsType<LeaseState.Drained>(await queue.AckAsync(((Claim.Leased)claim).Lease));
+
+        var waiting = Assert.IsType<Claim.Idle>(await queue.ClaimAsync("w"));
+        Assert.InRange(waiting.NextDue!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(300));
+        await Task.Delay(waiting.NextDue.Value + TimeSpan.FromMilliseconds(5), TestContext.Current.CancellationToken);
+        var taken = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
+        Assert.Equal(("2", 1L), (IdOf(taken.Head), taken.Tries));
+    }
 }
