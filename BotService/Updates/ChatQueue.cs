@@ -45,8 +45,10 @@ public abstract record LeaseState
 }
 
 /// <summary>The answer to <see cref="ChatQueue.SettleAsync"/>: per acknowledgement in order, then the newly leased chats.</summary>
-/// <param name="NextDue">When fewer chats were ready than asked for: how soon the next becomes ready (null: none has work).</param>
-public sealed record Settlement(LeaseState[] Acked, ChatLease[] Claimed, TimeSpan? NextDue);
+/// <param name="NextDue">How soon a chat this call put off becomes ready (its next entry was still in its reorder window)
+/// or, when fewer chats were ready than asked for, how soon the next chat of all does; null: none.</param>
+/// <param name="WriteError">The first of the acknowledgements' writes that failed (the acknowledgements stand).</param>
+public sealed record Settlement(LeaseState[] Acked, ChatLease[] Claimed, TimeSpan? NextDue, Exception? WriteError = null);
 
 /// <summary>
 /// The durable per-chat queues in Redis. Every operation is one Lua script, so one round trip and atomic; the workers'
@@ -71,10 +73,14 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
     // KEYS: chats, leases, tries, depth, deadletter
     // ARGV: prefix, lease ms, reorder window ms, chats to claim, token prefix, first token number, acks, then per ack:
     //   chat, token, entry (the member itself), dead-letter note ('' = a plain ack)
-    // → {next due ms (-1 nothing queued, -2 not asked), per ack: 0 lost | 1 released | 2 entry order tries, then per claim: chat token entry order tries}
+    // → {ms until the soonest chat this call put off (an entry still in its reorder window) or, when fewer chats were ready
+    //   than asked for, the next chat of all is due; -1 none; then per ack: 0 lost | 1 released | 2 entry order tries,
+    //   then per claim: chat token entry order tries}
     const string SettleScript = Now + EnqueuedAt + """
         local prefix, lease, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-        local out = {-2}
+        local out = {-1}
+        local soonest = nil
+        local function putoff(ready) if soonest == nil or ready < soonest then soonest = ready end end
         local acks, acked = tonumber(ARGV[7]), 0
         local drained, released, waiting, kept, restart = {}, {}, {}, {}, {}
         if acks > 0 then
@@ -100,6 +106,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
                 out[#out + 1] = 1
               elseif ready > now then
                 waiting[#waiting + 1] = ready waiting[#waiting + 1] = chat
+                putoff(ready)
                 released[#released + 1] = chat
                 out[#out + 1] = 1
               else
@@ -132,6 +139,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
                 local ready = enqueued(head[1]) + window
                 if ready > now then
                   later[#later + 1] = ready later[#later + 1] = chat
+                  putoff(ready)
                 else
                   local token = ARGV[5] .. ':' .. (number + i)
                   local tries = tonumber(counts[i] or '0') + 1
@@ -153,9 +161,10 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
           end
           if claimed < want then
             local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-            out[1] = #first == 0 and -1 or math.max(0, tonumber(first[2]) - now)
+            if #first > 0 then putoff(tonumber(first[2])) end
           end
         end
+        if soonest then out[1] = math.max(0, soonest - now) end
         if #restart > 0 then redis.call('HSET', KEYS[3], unpack(restart)) end
         return out
         """;
@@ -238,6 +247,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
         }
 
         Task<RedisResult> settled;
+        Task[]? written = null;
         if (writeCount == 0)
         {
             settled = Db.ScriptEvaluateAsync(SettleScript, keys, values);
@@ -245,7 +255,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
         else
         {
             var batch = Db.CreateBatch();
-            var written = new Task[writeCount];
+            written = new Task[writeCount];
             var w = 0;
             foreach (var ack in acks)
             {
@@ -256,9 +266,22 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
             }
             settled = batch.ScriptEvaluateAsync(SettleScript, keys, values);
             batch.Execute();
-            await Task.WhenAll(written);
         }
         var result = (RedisResult[])(await settled)!;
+        // The script ran whatever became of the writes before it: its answer is read first, so the chats it kept or
+        // leased are not lost to a failed write (reported, not thrown).
+        Exception? writeError = null;
+        foreach (var write in written ?? [])
+        {
+            try
+            {
+                await write;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                writeError ??= e;
+            }
+        }
 
         var nextDue = (long)result[0];
         var acked = new LeaseState[acks.Count];
@@ -277,12 +300,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
         {
             claimed[i] = new ChatLease((string)result[p]!, (string)result[p + 1]!, new Head((byte[])result[p + 2]!, (long)result[p + 3]), (long)result[p + 4]);
         }
-        return new Settlement(acked, claimed, nextDue switch
-        {
-            -1 => null,
-            -2 => TimeSpan.Zero,
-            _ => TimeSpan.FromMilliseconds(nextDue),
-        });
+        return new Settlement(acked, claimed, nextDue < 0 ? null : TimeSpan.FromMilliseconds(nextDue), writeError);
     }
 
     /// <summary>Leases the first ready chat, if any (<see cref="SettleAsync"/> for one chat and no acknowledgement).</summary>

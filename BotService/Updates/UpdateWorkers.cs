@@ -29,11 +29,20 @@ public sealed partial class UpdateWorkers(
     /// <summary>The most acknowledgements one round carries.</summary>
     const int MaxAcksPerRound = 128;
 
+    /// <summary>The most chats one round leases (Lua's unpack has a limit; a round this big is plenty).</summary>
+    const int MaxClaimsPerRound = 512;
+
+    /// <summary>Rounds in a row that fail before their acknowledgements are given up (the leases expire and the entries are taken again).</summary>
+    const int MaxFailedRounds = 3;
+
+    /// <summary>What a chat's task hands the loop: an acknowledgement to settle, or (no Ack) its place is free, the chat given back to be retried after <see cref="RetryIn"/>.</summary>
+    readonly record struct Finished(Ack? Ack, TimeSpan? RetryIn = null);
+
     readonly BotOptions settings = options.Value;
     readonly string holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
-    // Handled entries waiting for the next round (and chats given back, as a null Ack: only the place comes free).
-    readonly ConcurrentQueue<Ack?> done = new();
+    // Handled entries waiting for the next round, and chats given back.
+    readonly ConcurrentQueue<Finished> done = new();
     readonly SemaphoreSlim signal = new(0, 1);
     ITimer wakeTimer = null!;
     int wakeArmed;
@@ -49,20 +58,25 @@ public sealed partial class UpdateWorkers(
         long dueAt = 0; // when the next chat becomes ready (Stopwatch ticks): at once, to start
         var seen = announcements;
         var more = false; // the last claim got all it asked for: more chats may be ready
+        var failedRounds = 0;
         while (!stoppingToken.IsCancellationRequested || held > 0)
         {
-            while (acks.Count < MaxAcksPerRound && done.TryDequeue(out var ack))
+            while (acks.Count < MaxAcksPerRound && done.TryDequeue(out var finished))
             {
-                if (ack is { } a)
+                if (finished.Ack is { } ack)
                 {
-                    acks.Add(a);
+                    acks.Add(ack);
                 }
                 else
                 {
                     held--;
+                    if (finished.RetryIn is { } retryIn)
+                    {
+                        dueAt = Math.Min(dueAt, Stopwatch.GetTimestamp() + Ticks(retryIn));
+                    }
                 }
             }
-            var free = stoppingToken.IsCancellationRequested ? 0 : settings.Workers - held;
+            var free = stoppingToken.IsCancellationRequested || failedRounds > 0 ? 0 : Math.Min(settings.Workers - held, MaxClaimsPerRound);
             var claim = free > 0 && (more || Volatile.Read(ref announcements) != seen || Stopwatch.GetTimestamp() >= dueAt) ? free : 0;
             if (acks.Count == 0 && claim == 0)
             {
@@ -90,12 +104,29 @@ public sealed partial class UpdateWorkers(
             {
                 settled = await queue.SettleAsync(acks, claim, holder);
             }
-            catch (Exception e) when (e is RedisException or TimeoutException)
+            catch (Exception e)
             {
-                LogRedisUnavailable(logger, e.GetType().Name);
+                // Redis unavailable (or the round's answer lost: chats it leased come back when their leases end). The
+                // acknowledgements are tried again, without claiming, and given up after a few rounds or at once when
+                // stopping: their entries are then handled again once the leases expire.
+                LogSettleFailed(logger, e, acks.Count);
                 dueAt = 0;
-                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+                if (acks.Count == 0 || ++failedRounds >= MaxFailedRounds || stoppingToken.IsCancellationRequested)
+                {
+                    held -= acks.Count;
+                    acks.Clear();
+                    failedRounds = 0;
+                }
+                if (!stoppingToken.IsCancellationRequested)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+                }
                 continue;
+            }
+            failedRounds = 0;
+            if (settled.WriteError is { } writeError)
+            {
+                LogWritesFailed(logger, writeError);
             }
             for (var i = 0; i < acks.Count; i++)
             {
@@ -119,14 +150,21 @@ public sealed partial class UpdateWorkers(
             {
                 Start(lease, stoppingToken);
             }
+            var nextDue = settled.NextDue is { } due ? Stopwatch.GetTimestamp() + Ticks(due) : long.MaxValue;
             if (claim > 0)
             {
                 // All asked for were there: more may be. Fewer: nothing more is ready until the next due chat.
                 more = settled.Claimed.Length == claim;
-                dueAt = settled.NextDue is { } due ? Stopwatch.GetTimestamp() + (long)(due.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+                dueAt = nextDue;
+            }
+            else
+            {
+                dueAt = Math.Min(dueAt, nextDue); // a chat given back with its next entry still in its reorder window
             }
         }
     }
+
+    static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     async Task SubscribeAsync(CancellationToken stoppingToken)
     {
@@ -209,6 +247,7 @@ public sealed partial class UpdateWorkers(
     async Task RunAsync(ChatLease lease, CancellationToken stoppingToken)
     {
         Ack? outcome = null;
+        TimeSpan? retryIn = null;
         try
         {
             await Task.Yield(); // off the loop's thread: the loop goes on starting the round's other chats
@@ -236,6 +275,7 @@ public sealed partial class UpdateWorkers(
                     LogHandlerFailed(logger, e, entry.Id, lease.ChatId, lease.Tries);
                     BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
                     await queue.ReleaseAsync(lease, delay, $"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" "));
+                    retryIn = delay;
                 }
                 catch (Exception) when (stoppingToken.IsCancellationRequested)
                 {
@@ -253,7 +293,7 @@ public sealed partial class UpdateWorkers(
         }
         finally
         {
-            done.Enqueue(outcome);
+            done.Enqueue(new Finished(outcome, retryIn));
             Signal();
         }
     }
@@ -335,6 +375,12 @@ public sealed partial class UpdateWorkers(
 
     [LoggerMessage(5, LogLevel.Warning, "Redis unavailable ({Error}); workers retry")]
     static partial void LogRedisUnavailable(ILogger logger, string error);
+
+    [LoggerMessage(7, LogLevel.Warning, "Settling {Acks} handled entries with Redis failed; tried again, then left to their leases' expiry")]
+    static partial void LogSettleFailed(ILogger logger, Exception exception, int acks);
+
+    [LoggerMessage(8, LogLevel.Warning, "A handler's write that went with its acknowledgement failed; the update stays handled")]
+    static partial void LogWritesFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(6, LogLevel.Warning, "Could not finish or give back chat {ChatId}; it is taken again when its lease expires")]
     static partial void LogChatDropped(ILogger logger, Exception exception, string chatId);
