@@ -58,7 +58,11 @@ public static class GatewayServiceExtensions
 
     public static WebApplication MapTelegramWebhook(this WebApplication app)
     {
-        app.MapPost(TelegramWebhookEndpoint.Route, (HttpContext context, TelegramWebhookEndpoint endpoint) => endpoint.HandleAsync(context));
+        // Short-circuit: the endpoint runs as soon as it is routed, skipping the operator API's rate-limiting,
+        // authentication and authorization middlewares, which have nothing to do with it (the webhook checks its own
+        // secret) and would otherwise run on every update.
+        app.MapPost(TelegramWebhookEndpoint.Route, (HttpContext context, TelegramWebhookEndpoint endpoint) => endpoint.HandleAsync(context))
+            .ShortCircuit();
         return app;
     }
 }
