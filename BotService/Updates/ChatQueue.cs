@@ -79,10 +79,12 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
     const string SettleScript = Now + EnqueuedAt + """
         local prefix, lease, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
         local out = {-1}
-        local soonest = nil
-        local function putoff(ready) if soonest == nil or ready < soonest then soonest = ready end end
+        -- Chats whose next entry is still in its reorder window: rescored to when it ends (once, at the end).
+        local later, soonest = {}, nil
+        local function due(at) if soonest == nil or at < soonest then soonest = at end end
+        local function putoff(ready, chat) later[#later + 1] = ready later[#later + 1] = chat due(ready) end
         local acks, acked = tonumber(ARGV[7]), 0
-        local drained, released, waiting, kept, restart = {}, {}, {}, {}, {}
+        local drained, released, kept, restart = {}, {}, {}, {}
         if acks > 0 then
           local chats = {}
           for i = 1, acks do chats[i] = ARGV[4 + 4 * i] end
@@ -105,8 +107,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
                 released[#released + 1] = chat
                 out[#out + 1] = 1
               elseif ready > now then
-                waiting[#waiting + 1] = ready waiting[#waiting + 1] = chat
-                putoff(ready)
+                putoff(ready, chat)
                 released[#released + 1] = chat
                 out[#out + 1] = 1
               else
@@ -119,7 +120,6 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
           if acked > 0 then redis.call('DECRBY', KEYS[4], acked) end
           if #drained > 0 then redis.call('ZREM', KEYS[1], unpack(drained)) end
           if #released > 0 then redis.call('HDEL', KEYS[2], unpack(released)) redis.call('HDEL', KEYS[3], unpack(released)) end
-          if #waiting > 0 then redis.call('ZADD', KEYS[1], unpack(waiting)) end
           if #kept > 0 then redis.call('ZADD', KEYS[1], unpack(kept)) end
         end
 
@@ -129,7 +129,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
           local candidates = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, want)
           if #candidates > 0 then
             local counts = redis.call('HMGET', KEYS[3], unpack(candidates))
-            local gone, later, leased, holders, tried = {}, {}, {}, {}, {}
+            local gone, leased, holders = {}, {}, {}
             local number = tonumber(ARGV[6])
             for i, chat in ipairs(candidates) do
               local head = redis.call('ZRANGE', prefix .. 'q:' .. chat, 0, 0, 'WITHSCORES')
@@ -138,33 +138,31 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<Bot
               else
                 local ready = enqueued(head[1]) + window
                 if ready > now then
-                  later[#later + 1] = ready later[#later + 1] = chat
-                  putoff(ready)
+                  putoff(ready, chat)
                 else
                   local token = ARGV[5] .. ':' .. (number + i)
                   local tries = tonumber(counts[i] or '0') + 1
                   leased[#leased + 1] = now + lease leased[#leased + 1] = chat
                   holders[#holders + 1] = chat holders[#holders + 1] = token
-                  tried[#tried + 1] = chat tried[#tried + 1] = tries
+                  restart[#restart + 1] = chat restart[#restart + 1] = tries
                   out[#out + 1] = chat out[#out + 1] = token out[#out + 1] = head[1] out[#out + 1] = head[2] out[#out + 1] = tries
                   claimed = claimed + 1
                 end
               end
             end
             if #gone > 0 then redis.call('ZREM', KEYS[1], unpack(gone)) redis.call('HDEL', KEYS[2], unpack(gone)) redis.call('HDEL', KEYS[3], unpack(gone)) end
-            if #later > 0 then redis.call('ZADD', KEYS[1], unpack(later)) end
             if #leased > 0 then
               redis.call('ZADD', KEYS[1], unpack(leased))
               redis.call('HSET', KEYS[2], unpack(holders))
-              for _, v in ipairs(tried) do restart[#restart + 1] = v end
             end
           end
           if claimed < want then
             local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-            if #first > 0 then putoff(tonumber(first[2])) end
+            if #first > 0 then due(tonumber(first[2])) end
           end
         end
         if soonest then out[1] = math.max(0, soonest - now) end
+        if #later > 0 then redis.call('ZADD', KEYS[1], unpack(later)) end
         if #restart > 0 then redis.call('HSET', KEYS[3], unpack(restart)) end
         return out
         """;
