@@ -4,6 +4,7 @@ using Mesh.Bot.Operations;
 using Mesh.Bot.Telegram;
 using Mesh.Bot.Updates;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Mesh.Bot;
 
@@ -24,6 +25,13 @@ public static class BotServiceExtensions
         // The client keeps its own socket threads (not the shared thread pool): when the pool is starved — a cold start
         // on a busy machine — Redis replies, and with them lease renewals, must still get through.
         builder.AddRedisClient("redis", settings => settings.DisableTracing |= !exporting);
+        // A second connection to the same Redis for the intake alone (the acknowledgement path): its scripts never wait
+        // in the client's pipe behind the workers' settle scripts, state reads and writes. Redis is checked once (above).
+        builder.AddKeyedRedisClient(ChatQueue.IntakeConnection, settings =>
+        {
+            settings.DisableTracing |= !exporting;
+            settings.DisableHealthChecks = true;
+        });
 
         services.AddGrpc(o => o.Interceptors.Add<StoreUnavailableInterceptor>());
 
@@ -36,7 +44,8 @@ public static class BotServiceExtensions
         services.AddSingleton<NotificationDelivery>();
 
         // Updates: intake and durable per-chat queues, workers.
-        services.AddSingleton<ChatQueue>();
+        services.AddSingleton(sp => new ChatQueue(sp.GetRequiredService<IConnectionMultiplexer>(),
+            sp.GetRequiredKeyedService<IConnectionMultiplexer>(ChatQueue.IntakeConnection), sp.GetRequiredService<IOptions<BotOptions>>()));
         services.AddSingleton<UpdateIntake>();
         services.AddHostedService<UpdateWorkers>();
         services.AddHostedService<QueueSampler>();

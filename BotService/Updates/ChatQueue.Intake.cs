@@ -76,7 +76,7 @@ public sealed partial class ChatQueue
             values[5 + 4 * i] = entry.ChatId;
             values[6 + 4 * i] = entry.Order is { } order ? order : "";
         }
-        var answers = (string?)await Db.ScriptEvaluateAsync(EnqueueScript, keys, values) ?? "";
+        var answers = (string?)await intakeRedis.GetDatabase().ScriptEvaluateAsync(EnqueueScript, keys, values) ?? "";
         if (answers.Length != entries.Count)
         {
             throw new InvalidOperationException($"The enqueue script answered for {answers.Length} of {entries.Count} entries.");

@@ -60,8 +60,20 @@ public sealed record Settlement(LeaseState[] Acked, ChatLease[] Claimed, TimeSpa
 /// <c>leases</c> chat → holder token; <c>tries</c> chat → tries of its head entry; <c>errors</c> chat → last handler
 /// error; <c>deadletter</c> a list; <c>depth</c> a counter. New work is announced on the channel <c>wake</c>.
 /// </summary>
-public sealed partial class ChatQueue(IConnectionMultiplexer redis, IOptions<BotOptions> options)
+/// <param name="intakeRedis">The connection the appends go through (<see cref="EnqueueManyAsync"/>): a connection of
+/// their own in the service (<see cref="IntakeConnection"/>), so an acknowledgement never queues in the client behind
+/// the workers' traffic; the same as <paramref name="redis"/> when given one.</param>
+public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionMultiplexer intakeRedis, IOptions<BotOptions> options)
 {
+    /// <summary>The service key of the intake's own Redis connection (the connection string is the same: <c>redis</c>).</summary>
+    public const string IntakeConnection = "redis";
+
+    /// <summary>A queue whose appends share the workers' connection (tests, tools).</summary>
+    public ChatQueue(IConnectionMultiplexer redis, IOptions<BotOptions> options)
+        : this(redis, redis, options)
+    {
+    }
+
     const string Now = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) ";
 
     // The enqueue time is the last field of an entry's header line: milliseconds since 1970, 13 digits (until 2286).

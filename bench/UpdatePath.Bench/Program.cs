@@ -67,7 +67,7 @@ if (warmupSeconds > 0)
     }
 }
 
-var results = new List<(int Senders, Run Ceiling, Run Mesh, double[] CpuBare, double[] CpuMesh)>();
+var results = new List<(int Senders, Run Ceiling, Run Mesh, double[] CpuBare, double[] CpuMesh, double[] SwitchesPerUpdate, RedisCalls RedisPerUpdate)>();
 foreach (var senders in senderCounts)
 {
     var cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
@@ -79,6 +79,8 @@ foreach (var senders in senderCounts)
     await DrainAsync(mesh, TimeSpan.FromSeconds(60));
     var repliesBefore = mesh.DeliveredCount;
     cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
+    var switches0 = processes.Select(p => ContextSwitches(p.Pid)).ToArray();
+    var redis0 = await RedisCalls.ReadAsync(redis.Connection);
     t0 = Stopwatch.GetTimestamp();
     Console.WriteLine($"{senders} senders: mesh run …");
     var run = await Load.RunAsync(mesh.WebhookUrl, senders, duration, chats, NextId, UpdatePathHost.Secret);
@@ -91,9 +93,11 @@ foreach (var senders in senderCounts)
     }
     var lastReply = Stopwatch.GetTimestamp();
     var cpuMesh = CpuShare(cpu0, t0);
+    var switches = processes.Select((p, i) => (ContextSwitches(p.Pid) - switches0[i]) / (double)Math.Max(1, run.Sent)).ToArray();
+    var redisCalls = (await RedisCalls.ReadAsync(redis.Connection) - redis0) / Math.Max(1, run.Sent);
     var delivered = mesh.DeliveredCount - repliesBefore - run.Opening;
     run = run with { Replies = delivered, SustainedPerSecond = run.Sent / Stopwatch.GetElapsedTime(run.FirstSend, lastReply).TotalSeconds };
-    results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh));
+    results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh, switches, redisCalls));
 }
 
 var rssGateway = Rss(mesh.Gateway.ProcessId);
@@ -106,7 +110,7 @@ Console.WriteLine($"Measuring idle CPU over {idleSeconds} s …");
 var (cpuGateway, cpuBot) = await IdleCpuAsync(mesh.Gateway.ProcessId, mesh.Bots[0].ProcessId, TimeSpan.FromSeconds(idleSeconds));
 
 Console.WriteLine();
-foreach (var (senders, bare, run, cpuBare, cpuMesh) in results)
+foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls) in results)
 {
     Console.WriteLine($"── {senders} concurrent senders ──────────────────────────────────────────────");
     Console.WriteLine($"{"",-34}{"ceiling",12}{"mesh",12}{"ratio",10}");
@@ -121,6 +125,9 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh) in results)
     // CPU time of gateway + bot + redis per update (share of a core over the run ÷ updates per second): less sensitive
     // to other load on the machine than the rates.
     Console.WriteLine($"{"CPU ms per update (gw+bot+redis)",-34}{"",12}{(cpuMesh[0] + cpuMesh[1] + cpuMesh[2]) / Math.Max(1e-9, run.SustainedPerSecond) * 1000,12:F3}");
+    // Counts, not times: steadier than the rates from one run to the next on a shared machine, so they show what a change did.
+    Console.WriteLine($"{"context switches per update",-34}{string.Join("  ", processes.Select((p, i) => $"{p.Name} {switches[i]:F2}"))}");
+    Console.WriteLine($"{"Redis per update",-34}{redisCalls.Scripts:F2} script calls, {redisCalls.Commands:F2} commands (those in scripts included), {redisCalls.Microseconds:F1} µs running scripts");
 }
 Console.WriteLine("── after the load ──────────────────────────────────────────────────────────");
 Console.WriteLine($"RSS gateway {rssGateway / 1048576.0:F0} MB, bot {rssBot / 1048576.0:F0} MB (bench process incl. ceiling endpoint and load generator: {ceilingRss / 1048576.0:F0} MB)");
@@ -167,6 +174,30 @@ static long Rss(int pid)
     return 0;
 }
 
+// Voluntary and involuntary switches of every thread of the process (a wake-up and a hop between threads each cost one).
+static long ContextSwitches(int pid)
+{
+    long total = 0;
+    foreach (var task in Directory.Exists($"/proc/{pid}/task") ? Directory.GetDirectories($"/proc/{pid}/task") : [])
+    {
+        try
+        {
+            foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+            {
+                if (line.Contains("ctxt_switches:", StringComparison.Ordinal))
+                {
+                    total += long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The thread ended meanwhile.
+        }
+    }
+    return total;
+}
+
 static long CpuTicks(int pid)
 {
     if (pid <= 0 || !File.Exists($"/proc/{pid}/stat"))
@@ -185,6 +216,47 @@ static async Task<(double Gateway, double Bot)> IdleCpuAsync(int gateway, int bo
     var b0 = CpuTicks(bot);
     await Task.Delay(window);
     return ((CpuTicks(gateway) - g0) / ticksPerSecond / window.TotalSeconds, (CpuTicks(bot) - b0) / ticksPerSecond / window.TotalSeconds);
+}
+
+/// <summary>Redis's own count of commands (those run inside scripts included) and of script calls, from INFO commandstats.</summary>
+/// <param name="Commands">Commands other than script calls, those the scripts ran included.</param>
+/// <param name="Microseconds">Time Redis spent running scripts (the commands they ran included).</param>
+record RedisCalls(double Commands, double Scripts, double Microseconds)
+{
+    public static async Task<RedisCalls> ReadAsync(StackExchange.Redis.IConnectionMultiplexer redis)
+    {
+        var info = (string?)await redis.GetDatabase().ExecuteAsync("INFO", "commandstats") ?? "";
+        double commands = 0, scripts = 0, usec = 0;
+        foreach (var line in info.Split('\n', StringSplitOptions.TrimEntries))
+        {
+            // cmdstat_evalsha:calls=12,usec=340,usec_per_call=28.33,...
+            if (!line.StartsWith("cmdstat_", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var name = line[8..line.IndexOf(':')];
+            var fields = line[(line.IndexOf(':') + 1)..].Split(',').Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]);
+            var calls = double.Parse(fields["calls"], CultureInfo.InvariantCulture);
+            if (name is "info" or "ping" or "client|setinfo" or "client|setname" or "subscribe" or "config|get" or "cluster|nodes" or "echo")
+            {
+                continue; // the bench's own and the client's housekeeping
+            }
+            if (name is "evalsha" or "eval")
+            {
+                scripts += calls;
+                usec += double.Parse(fields["usec"], CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                commands += calls;
+            }
+        }
+        return new RedisCalls(commands, scripts, usec);
+    }
+
+    public static RedisCalls operator -(RedisCalls a, RedisCalls b) => new(a.Commands - b.Commands, a.Scripts - b.Scripts, a.Microseconds - b.Microseconds);
+
+    public static RedisCalls operator /(RedisCalls a, double n) => new(a.Commands / n, a.Scripts / n, a.Microseconds / n);
 }
 
 /// <param name="Opening">Posts acknowledged while the connections were opened, before the clock started (their replies are not counted).</param>

@@ -56,14 +56,17 @@ public sealed class ConversationTests(MeshFixture mesh)
     /// <summary>Restarts the bot the way an operator does from the dashboard, and waits until the new process is healthy.</summary>
     async Task RestartBotAsync()
     {
+        // The orchestrator reports start times in whole seconds: a restart within the same second as this reads as
+        // "not after" an unrounded now, so compare with the second it is in (the old process started long before).
         var before = DateTime.UtcNow;
+        before = before.AddTicks(-(before.Ticks % TimeSpan.TicksPerSecond));
         var result = await mesh.Mesh.App.Services.GetRequiredService<ResourceCommandService>()
             .ExecuteCommandAsync("bot", KnownResourceCommands.RestartCommand, Ct);
         Assert.True(result.Success, result.Message);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromMinutes(2));
         await mesh.Mesh.App.ResourceNotifications.WaitForResourceAsync("bot",
-            e => e.Snapshot.StartTimeStamp > before && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
+            e => e.Snapshot.StartTimeStamp >= before && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
             timeout.Token);
     }
 }
