@@ -10,6 +10,9 @@ namespace Mesh.Bot;
 
 public static class BotServiceExtensions
 {
+    /// <summary>Thread-pool threads started without delay when work queues up (Redis replies are served by the pool).</summary>
+    const int RedisPoolThreads = 8;
+
     /// <summary>All of the bot service's wiring: options validated at start, Redis, the Bot API client, intake, workers, handlers.</summary>
     public static IHostApplicationBuilder AddBotServices(this IHostApplicationBuilder builder)
     {
@@ -22,16 +25,22 @@ public static class BotServiceExtensions
 
         // ConnectionStrings:redis; brings the Redis health check (/health) and, when telemetry is exported, tracing of every Redis call.
         var exporting = builder.HasTelemetryExporter();
-        // The client keeps its own socket threads (not the shared thread pool): when the pool is starved — a cold start
-        // on a busy machine — Redis replies, and with them lease renewals, must still get through.
-        builder.AddRedisClient("redis", settings => settings.DisableTracing |= !exporting);
+        // Redis sockets are served by the shared thread pool, not the client's own ten threads: each reply read there
+        // woke a sleeping thread only to hand the result to the pool anyway (measured: 3.2–3.8 context switches of the
+        // bot per update with them, 1.4–1.7 without). Replies now wait for a pool thread, so the pool starts threads up
+        // to RedisPoolThreads at once when work queues up (a cold start, a blocking call in a library), rather than
+        // one per half second, and lease renewals are not held back behind them.
+        ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
+        ThreadPool.SetMinThreads(Math.Max(minWorkers, RedisPoolThreads), minIo);
+        builder.AddRedisClient("redis", settings => settings.DisableTracing |= !exporting,
+            options => options.SocketManager = SocketManager.ThreadPool);
         // A second connection to the same Redis for the intake alone (the acknowledgement path): its scripts never wait
         // in the client's pipe behind the workers' settle scripts, state reads and writes. Redis is checked once (above).
         builder.AddKeyedRedisClient(ChatQueue.IntakeConnection, settings =>
         {
             settings.DisableTracing |= !exporting;
             settings.DisableHealthChecks = true;
-        });
+        }, options => options.SocketManager = SocketManager.ThreadPool);
 
         services.AddGrpc(o => o.Interceptors.Add<StoreUnavailableInterceptor>());
 
