@@ -250,7 +250,9 @@ public sealed partial class UpdateWorkers(
         TimeSpan? retryIn = null;
         try
         {
-            await Task.Yield(); // off the loop's thread: the loop goes on starting the round's other chats
+            // Runs on the loop's thread up to the handler's first await (parsing the update, reading the user's state
+            // from Redis): no hop through the thread pool per update (measured: 13 % of the ceiling without the hop,
+            // 10–11 % with it at 40 senders; 15 % and 13–14 % at 100).
             var entry = QueuedEntry.Parse(lease.Head.Entry);
             if (stoppingToken.IsCancellationRequested)
             {
