@@ -20,12 +20,6 @@ public sealed partial class OutboundSender(
     TimeProvider clock,
     ILogger<OutboundSender> logger)
 {
-    /// <summary>
-    /// Added to every <c>retry_after</c>: timers run on the kernel's coarse clock and may fire a few milliseconds early,
-    /// and a retry that comes even a little before Telegram's second is up is refused again.
-    /// </summary>
-    static readonly TimeSpan RetryAfterMargin = TimeSpan.FromMilliseconds(50);
-
     readonly TelegramOptions settings = options.Value;
 
     public async Task<SendOutcome> SendMessageAsync(long chatId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken) =>
@@ -84,7 +78,7 @@ public sealed partial class OutboundSender(
             catch (ApiRequestException e) when (e.ErrorCode == 429)
             {
                 Count("429");
-                var wait = TimeSpan.FromSeconds(Math.Max(1, e.Parameters?.RetryAfter ?? 1)) + RetryAfterMargin;
+                var wait = RetryAfter.Wait(e.Parameters?.RetryAfter);
                 if (++rateLimited > settings.MaxRateLimitedRetries)
                 {
                     LogGaveUp(logger, chatId, "429");

@@ -176,7 +176,7 @@ public sealed partial class PollingLeader(
             }
             catch (BotApiErrorException e) when (e.ErrorCode == 429 && !cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, e.RetryAfter ?? 1)), clock, cancellationToken);
+                await Task.Delay(RetryAfter.Wait(e.RetryAfter), clock, cancellationToken);
             }
             catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
