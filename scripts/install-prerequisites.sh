@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Installs what Mesh needs beyond the .NET SDK, only what is missing (idempotent):
-#   redis-server and postgresql (the local stores), chromium (browser tests, with --browser).
+#   redis-server and postgresql (the local stores), chromium (browser tests, with --browser), nginx (the benchmark's
+#   Bot API stand-in, with --bench).
 set -euo pipefail
 
 want_browser=false
-[[ "${1:-}" == "--browser" ]] && want_browser=true
+want_bench=false
+for arg in "$@"; do
+  [[ "$arg" == "--browser" ]] && want_browser=true
+  [[ "$arg" == "--bench" ]] && want_bench=true
+done
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
@@ -13,6 +18,9 @@ if ! command -v postgres >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/
 fi
 if $want_browser && ! command -v chromium >/dev/null 2>&1; then
   missing+=(chromium)
+fi
+if $want_bench && [[ ! -x /usr/sbin/nginx ]]; then
+  missing+=(nginx-light)
 fi
 ((${#missing[@]} == 0)) && exit 0
 
@@ -28,7 +36,7 @@ if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
   $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Debian starts the packaged servers as system services; Mesh runs its own, so leave them stopped.
-for service in redis-server postgresql; do
+for service in redis-server postgresql nginx; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
     $sudo systemctl stop "$service" || true
   fi

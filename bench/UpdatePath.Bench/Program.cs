@@ -11,7 +11,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 // The update-path benchmark (issue 9): webhook senders → Gateway → BotService → Redis → workers → sendMessage to a sink
-// Bot API, against a bare Kestrel 200 endpoint as the ceiling. Usage: dotnet run -c Release --project bench/UpdatePath.Bench -- [--seconds 60] [--idle-seconds 60] [--warmup-seconds 15] [--senders 40,100] [--chats 1000]
+// Bot API, against a bare Kestrel 200 endpoint as the ceiling. Usage: dotnet run -c Release --project bench/UpdatePath.Bench -- [--seconds 60] [--idle-seconds 60] [--warmup-seconds 15] [--senders 40,100] [--chats 1000] [--sink nginx|sandbox]
+// The sink is nginx with a canned sendMessage answer (scripts/install-prerequisites.sh --bench installs it), else the sandbox's sink mode in-process.
 
 var seconds = Arg("--seconds", 60);
 var idleSeconds = Arg("--idle-seconds", 60);
@@ -19,9 +20,18 @@ var warmupSeconds = Arg("--warmup-seconds", 15);
 var chats = Arg("--chats", 1000);
 var senderCounts = (ArgText("--senders") ?? "40,100").Split(',').Select(int.Parse).ToArray();
 var duration = TimeSpan.FromSeconds(seconds);
+var sinkKind = ArgText("--sink") ?? (NginxSink.Available ? "nginx" : "sandbox");
 var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
 
 Console.WriteLine($"Update-path benchmark: {duration.TotalSeconds} s per run after {warmupSeconds} s of warm-up, senders {string.Join('/', senderCounts)}, {chats} chats, {Environment.ProcessorCount} cores, services from {Path.GetDirectoryName(ServiceHost.DllOf("BotService"))}");
+if (sinkKind == "nginx" && !NginxSink.Available)
+{
+    Console.WriteLine("nginx is not installed: run scripts/install-prerequisites.sh --bench, or pass --sink sandbox.");
+    return 1;
+}
+Console.WriteLine(sinkKind == "nginx"
+    ? "Bot API stand-in: nginx answering sendMessage with a canned reply (its own process), the rest proxied to the sandbox."
+    : "Bot API stand-in: the sandbox's sink mode, in the benchmark's process (nginx is lighter: scripts/install-prerequisites.sh --bench).");
 if (configuration != "Release")
 {
     Console.WriteLine("WARNING: a Debug build; run with -c Release for figures worth comparing.");
@@ -30,6 +40,7 @@ if (configuration != "Release")
 await using var redis = new RedisServerFixture();
 await redis.InitializeAsync();
 // Production environment and webhook mode, as deployed; the sink stands in for the Bot API with no rate limits of ours.
+NginxSink? nginx = null;
 await using var mesh = await UpdatePathHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("bench"), new Dictionary<string, string?>
 {
     ["Bot:LeaseDuration"] = "00:00:30",
@@ -39,12 +50,16 @@ await using var mesh = await UpdatePathHost.StartAsync(redis.ConnectionString, R
     ["Telegram:GlobalPerSecond"] = "0",
     ["Telegram:PublicUrl"] = "https://bench.invalid",
     ["Telegram:WebhookSecret"] = UpdatePathHost.Secret,
-}, sink: true, environment: "Production", gatewaySettings: new Dictionary<string, string?>
+}, sink: sinkKind != "nginx", environment: "Production", gatewaySettings: new Dictionary<string, string?>
 {
     ["Gateway:OperatorTokens:0"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
-});
+}, telegramFront: sinkKind != "nginx" ? null : async sandbox => (nginx = await NginxSink.StartAsync(sandbox)).Url);
+await using var sinkProcess = nginx;
+// Replies the stand-in answered so far.
+long Delivered() => nginx?.Count ?? mesh.DeliveredCount;
 await using var ceiling = await BareEndpoint.StartAsync();
-var processes = new (string Name, int Pid)[] { ("gateway", mesh.Gateway.ProcessId), ("bot", mesh.Bots[0].ProcessId), ("redis", redis.ProcessId ?? 0), ("bench", Environment.ProcessId) };
+var processes = new (string Name, int Pid)[] { ("gateway", mesh.Gateway.ProcessId), ("bot", mesh.Bots[0].ProcessId), ("redis", redis.ProcessId ?? 0), ("bench", Environment.ProcessId) }
+    .Concat(nginx is null ? [] : [("nginx", nginx.ProcessId)]).ToArray();
 
 long nextUpdateId = 1;
 long NextId() => Interlocked.Increment(ref nextUpdateId);
@@ -58,7 +73,7 @@ if (warmupSeconds > 0)
     {
         await Load.RunAsync(mesh.WebhookUrl, senders, warm, chats, NextId, UpdatePathHost.Secret);
     }
-    await DrainAsync(mesh, TimeSpan.FromSeconds(60));
+    await DrainAsync(Delivered, TimeSpan.FromSeconds(60));
     // The JIT tiers methods up once the load stops (call counting waits for a quiet moment): let it finish.
     await Task.Delay(TimeSpan.FromSeconds(5));
     foreach (var senders in senderCounts)
@@ -76,8 +91,8 @@ foreach (var senders in senderCounts)
     var bare = await Load.RunAsync(ceiling.Url, senders, duration, chats, NextId, secret: null);
     var cpuBare = CpuShare(cpu0, t0);
 
-    await DrainAsync(mesh, TimeSpan.FromSeconds(60));
-    var repliesBefore = mesh.DeliveredCount;
+    await DrainAsync(Delivered, TimeSpan.FromSeconds(60));
+    var repliesBefore = Delivered();
     cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
     var switches0 = processes.Select(p => ContextSwitches(p.Pid)).ToArray();
     var redis0 = await RedisCalls.ReadAsync(redis.Connection);
@@ -87,7 +102,7 @@ foreach (var senders in senderCounts)
     // Wait for every reply (or give up after a minute): the sustained rate counts the backlog.
     var target = repliesBefore + run.Opening + run.Acked;
     var until = DateTime.UtcNow.AddSeconds(60);
-    while (mesh.DeliveredCount < target && DateTime.UtcNow < until)
+    while (Delivered() < target && DateTime.UtcNow < until)
     {
         await Task.Delay(2);
     }
@@ -95,7 +110,7 @@ foreach (var senders in senderCounts)
     var cpuMesh = CpuShare(cpu0, t0);
     var switches = processes.Select((p, i) => (ContextSwitches(p.Pid) - switches0[i]) / (double)Math.Max(1, run.Sent)).ToArray();
     var redisCalls = (await RedisCalls.ReadAsync(redis.Connection) - redis0) / Math.Max(1, run.Sent);
-    var delivered = mesh.DeliveredCount - repliesBefore - run.Opening;
+    var delivered = Delivered() - repliesBefore - run.Opening;
     run = run with { Replies = delivered, SustainedPerSecond = run.Sent / Stopwatch.GetElapsedTime(run.FirstSend, lastReply).TotalSeconds };
     results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh, switches, redisCalls));
 }
@@ -124,7 +139,7 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls) in res
     Console.WriteLine($"{"CPU % of one core (mesh run)",-34}{string.Join("  ", processes.Select((p, i) => $"{p.Name} {cpuMesh[i]:P0}"))}");
     // CPU time of gateway + bot + redis per update (share of a core over the run ÷ updates per second): less sensitive
     // to other load on the machine than the rates.
-    Console.WriteLine($"{"CPU ms per update (gw+bot+redis)",-34}{"",12}{(cpuMesh[0] + cpuMesh[1] + cpuMesh[2]) / Math.Max(1e-9, run.SustainedPerSecond) * 1000,12:F3}");
+    Console.WriteLine($"{"CPU ms per update (gw+bot+redis)",-34}{"",12}{(cpuMesh[0] + cpuMesh[1] + cpuMesh[2]) / Math.Max(1e-9, run.SustainedPerSecond) * 1000,12:F3}   (every process above: {cpuMesh.Sum() / Math.Max(1e-9, run.SustainedPerSecond) * 1000:F3})");
     // Counts, not times: steadier than the rates from one run to the next on a shared machine, so they show what a change did.
     Console.WriteLine($"{"context switches per update",-34}{string.Join("  ", processes.Select((p, i) => $"{p.Name} {switches[i]:F2}"))}");
     Console.WriteLine($"{"Redis per update",-34}{redisCalls.Scripts:F2} script calls, {redisCalls.Commands:F2} commands (those in scripts included), {redisCalls.Microseconds:F1} µs running scripts");
@@ -132,6 +147,7 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls) in res
 Console.WriteLine("── after the load ──────────────────────────────────────────────────────────");
 Console.WriteLine($"RSS gateway {rssGateway / 1048576.0:F0} MB, bot {rssBot / 1048576.0:F0} MB (bench process incl. ceiling endpoint and load generator: {ceilingRss / 1048576.0:F0} MB)");
 Console.WriteLine($"idle CPU over {idleSeconds} s: gateway {cpuGateway:P2} of one core, bot {cpuBot:P2}, together {cpuGateway + cpuBot:P2}");
+return 0;
 
 double[] CpuShare(long[] before, long started)
 {
@@ -139,14 +155,14 @@ double[] CpuShare(long[] before, long started)
     return processes.Select((p, i) => (CpuTicks(p.Pid) - before[i]) / 100.0 / seconds).ToArray();
 }
 
-static async Task DrainAsync(UpdatePathHost mesh, TimeSpan deadline)
+static async Task DrainAsync(Func<long> delivered, TimeSpan deadline)
 {
     // Done when no reply arrived for half a second.
     var until = DateTime.UtcNow + deadline;
     var last = -1L;
-    while (DateTime.UtcNow < until && mesh.DeliveredCount != last)
+    while (DateTime.UtcNow < until && delivered() != last)
     {
-        last = mesh.DeliveredCount;
+        last = delivered();
         await Task.Delay(500);
     }
 }

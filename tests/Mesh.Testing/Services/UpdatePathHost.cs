@@ -60,18 +60,21 @@ public sealed class UpdatePathHost : IAsyncDisposable
     public string WebhookUrl => Gateway.HttpUrl + "/telegram/webhook";
 
     /// <summary>Starts the sandbox (only counting sendMessage if <paramref name="sink"/>), one bot and the gateway. <paramref name="botSettings"/> override the test defaults (no rate limits, 2 s lease).</summary>
+    /// <param name="telegramFront">Given the sandbox's base URL, starts what stands in front of it (a benchmark's sink
+    /// proxy) and returns the base URL the bots are to call instead.</param>
     public static async Task<UpdatePathHost> StartAsync(string redisConnectionString, string keyPrefix,
         IReadOnlyDictionary<string, string?>? botSettings = null, bool sink = false, int bots = 1, string environment = "Development",
-        IReadOnlyDictionary<string, string?>? gatewaySettings = null)
+        IReadOnlyDictionary<string, string?>? gatewaySettings = null, Func<string, Task<string>>? telegramFront = null)
     {
         var telegram = await SandboxHost.StartAsync(sink
             ? new Dictionary<string, string?> { ["Sandbox:Sink"] = "true" }
             : new Dictionary<string, string?>());
+        var apiBaseUrl = telegramFront is null ? telegram.BaseUrl : await telegramFront(telegram.BaseUrl);
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:redis"] = redisConnectionString,
             ["Telegram:BotToken"] = telegram.BotToken,
-            ["Telegram:ApiBaseUrl"] = telegram.BaseUrl,
+            ["Telegram:ApiBaseUrl"] = apiBaseUrl,
             ["Telegram:PerChatPerSecond"] = "0",
             ["Telegram:GlobalPerSecond"] = "0",
             ["Telegram:SendRetryDelay"] = "00:00:00.100",
