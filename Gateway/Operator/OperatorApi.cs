@@ -1,5 +1,5 @@
-using System.Threading.RateLimiting;
 using Mesh.Bot.Grpc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Gateway.Operator;
@@ -7,9 +7,9 @@ namespace Mesh.Gateway.Operator;
 /// <summary>
 /// The operator API: everything under <c>/api</c> requires <c>Authorization: Bearer &lt;token&gt;</c> (the
 /// <see cref="Policy"/> authorization policy over the <see cref="OperatorAuthentication"/> scheme) and is rate limited
-/// per client address (the <see cref="Policy"/> rate-limiter policy, 429 when exceeded; failed attempts count too).
-/// The YARP routes <c>/api/support/**</c> and <c>/api/billing/**</c> reuse both by name
-/// (<c>AuthorizationPolicy</c> and <c>RateLimiterPolicy</c> = <c>"operator"</c>).
+/// per client address (<see cref="OperatorRateLimiter"/>, on the whole prefix, 429 when exceeded; failed attempts count
+/// too). The YARP routes <c>/api/support/**</c> and <c>/api/billing/**</c> reuse the policy by name
+/// (<c>AuthorizationPolicy</c> = <c>"operator"</c>) and are limited by being under the prefix.
 /// </summary>
 public static class OperatorApi
 {
@@ -30,20 +30,8 @@ public static class OperatorApi
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, policy => policy.AddAuthenticationSchemes(OperatorAuthentication.SchemeName).RequireRole("operator"));
 
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(Policy, context =>
-            {
-                var settings = context.RequestServices.GetRequiredService<IOptions<OperatorOptions>>().Value;
-                return RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = settings.OperatorRateLimit,
-                    Window = settings.OperatorRateWindow,
-                    QueueLimit = 0,
-                });
-            });
-        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<OperatorRateLimiter>();
 
         // The bot's BotOperations over gRPC (http://_grpc.bot), with a deadline on every call.
         services.AddMeshGrpcClient<BotOperations.BotOperationsClient>("bot", TimeSpan.FromSeconds(10));
@@ -54,11 +42,11 @@ public static class OperatorApi
     /// <summary>Rate limiting first (so guessing tokens is limited too), then authentication and authorization; then the routes.</summary>
     public static WebApplication MapOperatorApi(this WebApplication app)
     {
-        app.UseRateLimiter();
+        OperatorRateLimiter.Use(app, Prefix);
         app.UseAuthentication();
         app.UseAuthorization();
 
-        var api = app.MapGroup(Prefix).RequireRateLimiting(Policy).RequireAuthorization(Policy);
+        var api = app.MapGroup(Prefix).RequireAuthorization(Policy);
         api.MapGet(TelegramStatusEndpoint.Route, (TelegramStatusEndpoint endpoint, CancellationToken ct) => endpoint.GetAsync(ct));
         return app;
     }

@@ -98,13 +98,18 @@ public sealed class OperatorApiTests(RedisServerFixture redis) : IAsyncLifetime
         var gateway = await StartGatewayAsync(rateLimit: 3);
 
         var statuses = new List<HttpStatusCode>();
+        var retryAfter = new List<TimeSpan?>();
         foreach (var authorization in new[] { "Bearer " + Token, null, "Bearer wrong-operator-token-000000", "Bearer " + Token, null })
         {
             using var response = await GetStatusAsync(gateway, authorization);
             statuses.Add(response.StatusCode);
+            retryAfter.Add(response.Headers.RetryAfter?.Delta);
         }
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        // The refusals say when the 5-minute window ends.
+        Assert.All(retryAfter[3..], wait => Assert.InRange(wait!.Value, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5)));
+        Assert.All(retryAfter[..3], wait => Assert.Null(wait));
     }
 
     public async ValueTask DisposeAsync()

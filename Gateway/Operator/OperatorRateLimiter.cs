@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Gateway.Operator;
+
+/// <summary>
+/// The operator API's limit: <see cref="OperatorOptions.OperatorRateLimit"/> requests per client address in each fixed
+/// <see cref="OperatorOptions.OperatorRateWindow"/>, whatever their outcome (so guessing tokens is limited too); past it,
+/// 429 with <c>Retry-After</c>. No timer: a window is checked and restarted by the requests themselves, and ended windows
+/// are swept when the table grows. (ASP.NET Core's partitioned rate limiter keeps a 100 ms heartbeat for as long as the
+/// process runs: ten wake-ups a second of an otherwise idle gateway, for an API used a few times a minute.)
+/// </summary>
+public sealed class OperatorRateLimiter(IOptions<OperatorOptions> options, TimeProvider clock)
+{
+    const int SweepAbove = 1024;
+
+    readonly ConcurrentDictionary<string, Window> windows = new(StringComparer.Ordinal);
+    int sweeping;
+
+    sealed class Window
+    {
+        public long Start;
+        public int Count;
+    }
+
+    /// <summary>Client addresses with a window in the table (tests).</summary>
+    internal int ClientCount => windows.Count;
+
+    /// <summary>Counts a request of <paramref name="client"/>: null when allowed, else how long until its window ends.</summary>
+    public TimeSpan? TryAcquire(string client)
+    {
+        var settings = options.Value;
+        var length = settings.OperatorRateWindow.Ticks;
+        var now = clock.GetUtcNow().UtcTicks;
+        if (windows.Count > SweepAbove)
+        {
+            Sweep(now, length);
+        }
+        var window = windows.GetOrAdd(client, static _ => new Window { Start = long.MinValue });
+        lock (window)
+        {
+            if (window.Start == long.MinValue || now - window.Start >= length)
+            {
+                window.Start = now;
+                window.Count = 0;
+            }
+            if (window.Count >= settings.OperatorRateLimit)
+            {
+                return TimeSpan.FromTicks(window.Start + length - now);
+            }
+            window.Count++;
+            return null;
+        }
+    }
+
+    void Sweep(long now, long length)
+    {
+        if (Interlocked.Exchange(ref sweeping, 1) == 1)
+        {
+            return;
+        }
+        try
+        {
+            foreach (var (client, window) in windows)
+            {
+                if (now - Volatile.Read(ref window.Start) >= length)
+                {
+                    windows.TryRemove(client, out _);
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref sweeping, 0);
+        }
+    }
+
+    /// <summary>Limits every request under <paramref name="prefix"/> (before authentication runs); the rest pass untouched.</summary>
+    public static void Use(WebApplication app, PathString prefix)
+    {
+        var limiter = app.Services.GetRequiredService<OperatorRateLimiter>();
+        app.Use((context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments(prefix)
+                || limiter.TryAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "unknown") is not { } wait)
+            {
+                return next(context);
+            }
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        });
+    }
+}

@@ -1,0 +1,69 @@
+using Mesh.Gateway.Operator;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Gateway.Tests.Operator;
+
+public sealed class OperatorRateLimiterTests
+{
+    readonly ManualClock clock = new(new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero));
+    readonly OperatorRateLimiter limiter;
+
+    public OperatorRateLimiterTests() =>
+        limiter = new OperatorRateLimiter(Options.Create(new OperatorOptions { OperatorRateLimit = 2, OperatorRateWindow = TimeSpan.FromMinutes(1) }), clock);
+
+    [Fact]
+    public void A_client_past_its_limit_waits_for_the_end_of_its_window_then_gets_a_fresh_one()
+    {
+        Assert.Null(limiter.TryAcquire("10.0.0.1"));
+        clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Null(limiter.TryAcquire("10.0.0.1"));
+        Assert.Equal(TimeSpan.FromSeconds(40), limiter.TryAcquire("10.0.0.1"));
+
+        clock.Advance(TimeSpan.FromSeconds(39));
+        Assert.Equal(TimeSpan.FromSeconds(1), limiter.TryAcquire("10.0.0.1"));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(limiter.TryAcquire("10.0.0.1"));
+        Assert.Null(limiter.TryAcquire("10.0.0.1"));
+        Assert.NotNull(limiter.TryAcquire("10.0.0.1"));
+    }
+
+    [Fact]
+    public void Clients_are_counted_apart()
+    {
+        Assert.Null(limiter.TryAcquire("10.0.0.1"));
+        Assert.Null(limiter.TryAcquire("10.0.0.1"));
+        Assert.NotNull(limiter.TryAcquire("10.0.0.1"));
+        Assert.Null(limiter.TryAcquire("10.0.0.2"));
+    }
+
+    [Fact]
+    public void Sweeping_ended_windows_of_many_clients_keeps_the_live_ones_limited()
+    {
+        Assert.Null(limiter.TryAcquire("10.0.0.1"));
+        Assert.Null(limiter.TryAcquire("10.0.0.1"));
+        for (var i = 0; i < 2000; i++)
+        {
+            Assert.Null(limiter.TryAcquire($"192.168.{i / 256}.{i % 256}"));
+        }
+        clock.Advance(TimeSpan.FromSeconds(30));
+        // Over the sweep threshold: nothing has ended yet, so nothing is forgotten.
+        Assert.NotNull(limiter.TryAcquire("10.0.0.1"));
+        Assert.Null(limiter.TryAcquire("192.168.0.0"));
+        Assert.NotNull(limiter.TryAcquire("192.168.0.0"));
+        Assert.Equal(2001, limiter.ClientCount);
+
+        clock.Advance(TimeSpan.FromSeconds(31));
+        // Every window ended: the next request sweeps them all, and its client starts afresh.
+        Assert.Null(limiter.TryAcquire("10.0.0.1"));
+        Assert.Equal(1, limiter.ClientCount);
+    }
+
+    sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        DateTimeOffset now = now;
+
+        public void Advance(TimeSpan by) => now += by;
+
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
