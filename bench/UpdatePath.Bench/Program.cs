@@ -11,7 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 // The update-path benchmark (issue 9): webhook senders → Gateway → BotService → Redis → workers → sendMessage to a sink
-// Bot API, against a bare Kestrel 200 endpoint as the ceiling. Usage: dotnet run -c Release --project bench/UpdatePath.Bench -- [--seconds 60] [--idle-seconds 60] [--warmup-seconds 15] [--senders 40,100] [--chats 1000] [--sink nginx|sandbox]
+// Bot API, against a bare Kestrel 200 endpoint as the ceiling. Usage: dotnet run -c Release --project bench/UpdatePath.Bench -- [--seconds 60] [--idle-seconds 60] [--warmup-seconds 15] [--senders 40,100] [--chats 1000] [--sink nginx|sandbox] [--set "KEY=VALUE;…"]
 // The sink is nginx with a canned sendMessage answer (scripts/install-prerequisites.sh --bench installs it), else the sandbox's sink mode in-process.
 
 var seconds = Arg("--seconds", 60);
@@ -41,6 +41,8 @@ await using var redis = new RedisServerFixture();
 await redis.InitializeAsync();
 // Production environment and webhook mode, as deployed; the sink stands in for the Bot API with no rate limits of ours.
 NginxSink? nginx = null;
+// --set "KEY=VALUE;…": configuration keys (Bot:Workers) or runtime variables (DOTNET_TieredPGO) for both services, for A/B runs.
+var svcEnv = (ArgText("--set") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
 await using var mesh = await UpdatePathHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("bench"), new Dictionary<string, string?>
 {
     ["Bot:LeaseDuration"] = "00:00:30",
@@ -50,10 +52,10 @@ await using var mesh = await UpdatePathHost.StartAsync(redis.ConnectionString, R
     ["Telegram:GlobalPerSecond"] = "0",
     ["Telegram:PublicUrl"] = "https://bench.invalid",
     ["Telegram:WebhookSecret"] = UpdatePathHost.Secret,
-}, sink: sinkKind != "nginx", environment: "Production", gatewaySettings: new Dictionary<string, string?>
+}.Concat(svcEnv).ToDictionary(), sink: sinkKind != "nginx", environment: "Production", gatewaySettings: new Dictionary<string, string?>
 {
     ["Gateway:OperatorTokens:0"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
-}, telegramFront: sinkKind != "nginx" ? null : async sandbox => (nginx = await NginxSink.StartAsync(sandbox)).Url);
+}.Concat(svcEnv).ToDictionary(), telegramFront: sinkKind != "nginx" ? null : async sandbox => (nginx = await NginxSink.StartAsync(sandbox)).Url);
 await using var sinkProcess = nginx;
 // Replies the stand-in answered so far.
 long Delivered() => nginx?.Count ?? mesh.DeliveredCount;
