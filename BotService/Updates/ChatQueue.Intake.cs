@@ -18,6 +18,8 @@ public sealed partial class ChatQueue
     // header prefix, payload, chat, score ('' = after the chat's last entry)
     const string EnqueueScript = Now + """
         local ttl, window = ARGV[1], tonumber(ARGV[3])
+        -- Numbers formatted once per call, not once per entry (Redis prints a Lua number argument with printf).
+        local stamp, readyAt = ' ' .. now .. '\n', tostring(now + window)
         local answers, queued, ready = {}, 0, {}
         for i = 1, (#KEYS - 2) / 2 do
           local a = 4 * i
@@ -27,8 +29,8 @@ public sealed partial class ChatQueue
               local last = redis.call('ZRANGE', KEYS[2 * i + 2], -1, -1, 'WITHSCORES')
               score = (#last == 0) and 0 or math.floor(tonumber(last[2]))
             end
-            redis.call('ZADD', KEYS[2 * i + 2], score, ARGV[a] .. ' ' .. now .. '\n' .. ARGV[a + 1])
-            ready[#ready + 1] = now + window
+            redis.call('ZADD', KEYS[2 * i + 2], score, ARGV[a] .. stamp .. ARGV[a + 1])
+            ready[#ready + 1] = readyAt
             ready[#ready + 1] = ARGV[a + 2]
             queued = queued + 1
             answers[i] = '1'

@@ -90,6 +90,8 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     //   then per claim: chat token entry order tries}
     const string SettleScript = Now + EnqueuedAt + """
         local prefix, lease, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+        -- The lease expiry as a string, formatted once (Redis prints each Lua number argument with printf).
+        local leasedUntil = tostring(now + lease)
         local out = {-1}
         -- Chats whose next entry is still in its reorder window: rescored to when it ends (once, at the end).
         local later, soonest = {}, nil
@@ -123,8 +125,8 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
                 released[#released + 1] = chat
                 out[#out + 1] = 1
               else
-                kept[#kept + 1] = now + lease kept[#kept + 1] = chat
-                restart[#restart + 1] = chat restart[#restart + 1] = 1
+                kept[#kept + 1] = leasedUntil kept[#kept + 1] = chat
+                restart[#restart + 1] = chat restart[#restart + 1] = '1'
                 out[#out + 1] = 2 out[#out + 1] = head[1] out[#out + 1] = head[2] out[#out + 1] = 1
               end
             end
@@ -154,7 +156,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
                 else
                   local token = ARGV[5] .. ':' .. (number + i)
                   local tries = tonumber(counts[i] or '0') + 1
-                  leased[#leased + 1] = now + lease leased[#leased + 1] = chat
+                  leased[#leased + 1] = leasedUntil leased[#leased + 1] = chat
                   holders[#holders + 1] = chat holders[#holders + 1] = token
                   restart[#restart + 1] = chat restart[#restart + 1] = tries
                   out[#out + 1] = chat out[#out + 1] = token out[#out + 1] = head[1] out[#out + 1] = head[2] out[#out + 1] = tries
