@@ -42,7 +42,11 @@ await redis.InitializeAsync();
 // Production environment and webhook mode, as deployed; the sink stands in for the Bot API with no rate limits of ours.
 NginxSink? nginx = null;
 // --set "KEY=VALUE;…": configuration keys (Bot:Workers) or runtime variables (DOTNET_TieredPGO) for both services, for A/B runs.
-var svcEnv = (ArgText("--set") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
+// A key prefixed "gateway/" or "bot/" goes to that service only.
+var settingsToSet = (ArgText("--set") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).ToArray();
+Dictionary<string, string?> SettingsFor(string service) => settingsToSet
+    .Where(kv => !kv[0].Contains('/') || kv[0].StartsWith(service + "/", StringComparison.Ordinal))
+    .ToDictionary(kv => kv[0][(kv[0].IndexOf('/') + 1)..], kv => (string?)kv[1]);
 await using var mesh = await UpdatePathHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("bench"), new Dictionary<string, string?>
 {
     ["Bot:LeaseDuration"] = "00:00:30",
@@ -52,10 +56,10 @@ await using var mesh = await UpdatePathHost.StartAsync(redis.ConnectionString, R
     ["Telegram:GlobalPerSecond"] = "0",
     ["Telegram:PublicUrl"] = "https://bench.invalid",
     ["Telegram:WebhookSecret"] = UpdatePathHost.Secret,
-}.Concat(svcEnv).ToDictionary(), sink: sinkKind != "nginx", environment: "Production", gatewaySettings: new Dictionary<string, string?>
+}.Concat(SettingsFor("bot")).ToDictionary(), sink: sinkKind != "nginx", environment: "Production", gatewaySettings: new Dictionary<string, string?>
 {
     ["Gateway:OperatorTokens:0"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
-}.Concat(svcEnv).ToDictionary(), telegramFront: sinkKind != "nginx" ? null : async sandbox => (nginx = await NginxSink.StartAsync(sandbox)).Url);
+}.Concat(SettingsFor("gateway")).ToDictionary(), telegramFront: sinkKind != "nginx" ? null : async sandbox => (nginx = await NginxSink.StartAsync(sandbox)).Url);
 await using var sinkProcess = nginx;
 // Replies the stand-in answered so far.
 long Delivered() => nginx?.Count ?? mesh.DeliveredCount;
