@@ -1,7 +1,5 @@
-using System.Globalization;
 using Mesh.Bot.Features.Start;
 using Mesh.Bot.Updates;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.ReplyMarkups;
@@ -43,22 +41,13 @@ public sealed class MenuBuilder(string screen, long version)
 }
 
 /// <summary>
-/// Menus edited in place. Each user's menu in a chat has a version in Redis (<c>{prefix}menu:{chat}:{user}</c>: version,
-/// message, screen); every draw moves it on and puts it in every button. A press carrying an older version answers
+/// Menus edited in place. Each user's menu in a chat has a version in Redis (version, message, screen: fields of the
+/// user's conversation hash, <see cref="ConversationStore"/>, which reads them with the state); every draw moves it on
+/// and puts it in every button. A press carrying an older version answers
 /// "this menu is outdated" and redraws the current screen on the pressed message, which becomes the current menu.
 /// </summary>
-public sealed class BotMenus(BotRouter router, IConnectionMultiplexer redis, IOptions<BotOptions> bot, IOptions<ConversationOptions> options)
+public sealed class BotMenus(BotRouter router, ConversationStore store)
 {
-    readonly string prefix = bot.Value.RedisKeyPrefix + "menu:";
-
-    string KeyOf(long chatId, long userId) => prefix + chatId.ToString(CultureInfo.InvariantCulture) + ":" + userId.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The user's current menu (version and screen), read by <see cref="UserContext"/> with the conversation state.</summary>
-    public async Task<MenuState> ReadAsync(long chatId, long userId)
-    {
-        var fields = await redis.GetDatabase().HashGetAsync(KeyOf(chatId, userId), ["v", "s"]);
-        return new MenuState(fields[0].TryParse(out long v) ? v : 0, fields[1].IsNullOrEmpty ? null : (string?)fields[1]);
-    }
 
     /// <summary>
     /// Draws <paramref name="screen"/> with a new version: in place of the pressed message, or as a new message. The
@@ -81,10 +70,10 @@ public sealed class BotMenus(BotRouter router, IConnectionMultiplexer redis, IOp
         var text = string.IsNullOrEmpty(header) ? menu.Text : header + "\n" + menu.Text;
 
         var messageId = inPlace ? await ctx.EditAsync(text, menu.Keyboard) : await ctx.SendAsync(text, menu.Keyboard);
-        var key = KeyOf(ctx.ChatId, ctx.UserId);
-        var ttl = options.Value.ConversationTtl;
+        var key = store.KeyOf(ctx.ChatId, ctx.UserId);
+        var ttl = store.Ttl;
         ctx.WriteWithAck(db => Task.WhenAll(
-            db.HashSetAsync(key, [new("v", version), new("s", screen), new("m", messageId ?? 0)]),
+            db.HashSetAsync(key, [new(ConversationStore.MenuVersion, version), new(ConversationStore.MenuScreen, screen), new(ConversationStore.MenuMessage, messageId ?? 0)]),
             db.KeyExpireAsync(key, ttl)));
     }
 

@@ -6,8 +6,8 @@ namespace Mesh.Bot.Conversations;
 
 /// <summary>
 /// Conversation state in Redis, one hash per chat and user (<c>{prefix}conv:{chat}:{user}</c>: step, data, version,
-/// updated-at), with a TTL (<see cref="ConversationOptions.ConversationTtl"/>) renewed on each write so stuck states
-/// expire. Writes are compare-and-set on the version (a Lua script), so of two writers that read the same version
+/// updated-at, and the user's menu in the chat, which <see cref="BotMenus"/> writes, so that one command reads both), with
+/// a TTL (<see cref="ConversationOptions.ConversationTtl"/>) renewed on each write so stuck states expire. Writes are compare-and-set on the version (a Lua script), so of two writers that read the same version
 /// only one wins, whichever replica they run on. <see cref="ClearAsync"/> is the operators' "clear stuck conversations".
 /// </summary>
 public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOptions<BotOptions> bot, IOptions<ConversationOptions> options, TimeProvider clock, ILogger<ConversationStore> logger)
@@ -22,23 +22,32 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
         return next
         """;
 
+    /// <summary>The menu's fields in the same hash (<see cref="BotMenus"/>): version, screen, message id.</summary>
+    public const string MenuVersion = "mv", MenuScreen = "ms", MenuMessage = "mm";
+
+    static readonly RedisValue[] StateFields = ["v", "s", "d", "t", MenuVersion, MenuScreen];
+
     readonly string prefix = bot.Value.RedisKeyPrefix + "conv:";
 
     public TimeSpan Ttl => options.Value.ConversationTtl;
 
     public string KeyOf(long chatId, long userId) => prefix + chatId.ToString(CultureInfo.InvariantCulture) + ":" + userId.ToString(CultureInfo.InvariantCulture);
 
-    public async Task<ConversationState> GetAsync(long chatId, long userId)
+    public async Task<ConversationState> GetAsync(long chatId, long userId) => (await GetWithMenuAsync(chatId, userId)).State;
+
+    /// <summary>The conversation state and the menu of a user in a chat, in one command (<see cref="UserContext"/>).</summary>
+    public async Task<(ConversationState State, MenuState Menu)> GetWithMenuAsync(long chatId, long userId)
     {
-        var fields = await redis.GetDatabase().HashGetAsync(KeyOf(chatId, userId), ["v", "s", "d", "t"]);
+        var fields = await redis.GetDatabase().HashGetAsync(KeyOf(chatId, userId), StateFields);
+        var menu = new MenuState(fields[4].TryParse(out long version) ? version : 0, fields[5].IsNullOrEmpty ? null : (string?)fields[5]);
         if (fields[0].IsNull)
         {
-            return ConversationState.None;
+            return (ConversationState.None, menu);
         }
         var step = fields[1].IsNullOrEmpty ? null : new Step(fields[1]!);
         var data = fields[2].IsNullOrEmpty ? null : (string?)fields[2];
         DateTimeOffset? at = fields[3].TryParse(out long ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
-        return new ConversationState(step, data, (long)fields[0], at);
+        return (new ConversationState(step, data, (long)fields[0], at), menu);
     }
 
     /// <summary>Moves to <paramref name="step"/> (null: out of any flow) with <paramref name="data"/> if the state is still at <paramref name="expectedVersion"/>; throws <see cref="ConversationConflict"/> if not.</summary>

@@ -49,7 +49,8 @@ public sealed class FailingHandlerTests(RedisServerFixture redis) : IAsyncLifeti
         };
         var ctx = new BotContext(update, user.Id, services.GetRequiredService<OutboundSender>(), services, ct);
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => services.GetRequiredService<BotDispatcher>().InvokeAsync(ctx, () => Task.CompletedTask));
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => services.GetRequiredService<BotDispatcher>().InvokeAsync(ctx, () => Task.CompletedTask));
+        Assert.Equal("the handler failed", thrown.Message);
 
         var answer = await sandbox.Client.WaitForCallbackAnswerAsync(sandbox.BotToken, user.Id, pressed.CallbackQueryId, SandboxBotHost.Deadline, ct);
         Assert.Equal("Something went wrong; please try again.", answer.Text);
@@ -71,6 +72,7 @@ public sealed class FailingHandlerTests(RedisServerFixture redis) : IAsyncLifeti
             .AddSingleton<UnreachableChats>()
             .AddSingleton<OutboundSender>()
             .AddSingleton(router)
+            .AddSingleton<ConversationStore>()
             .AddSingleton<BotMenus>()
             .AddSingleton<BotDispatcher>()
             .BuildServiceProvider();
