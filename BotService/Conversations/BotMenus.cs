@@ -43,12 +43,11 @@ public sealed class MenuBuilder(string screen, long version)
 /// <summary>
 /// Menus edited in place. Each user's menu in a chat has a version in Redis (version, message, screen: fields of the
 /// user's conversation hash, <see cref="ConversationStore"/>, which reads them with the state); every draw moves it on
-/// and puts it in every button. A press carrying an older version answers
-/// "this menu is outdated" and redraws the current screen on the pressed message, which becomes the current menu.
+/// and puts it in every button. A press carrying an older version answers "this menu is outdated" and redraws the
+/// current screen on the pressed message, which becomes the current menu.
 /// </summary>
 public sealed class BotMenus(BotRouter router, ConversationStore store)
 {
-
     /// <summary>
     /// Draws <paramref name="screen"/> with a new version: in place of the pressed message, or as a new message. The
     /// version is the one read with the update plus one: the chat is leased to this worker, so nobody else draws this

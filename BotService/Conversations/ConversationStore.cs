@@ -7,8 +7,9 @@ namespace Mesh.Bot.Conversations;
 /// <summary>
 /// Conversation state in Redis, one hash per chat and user (<c>{prefix}conv:{chat}:{user}</c>: step, data, version,
 /// updated-at, and the user's menu in the chat, which <see cref="BotMenus"/> writes, so that one command reads both), with
-/// a TTL (<see cref="ConversationOptions.ConversationTtl"/>) renewed on each write so stuck states expire. Writes are compare-and-set on the version (a Lua script), so of two writers that read the same version
-/// only one wins, whichever replica they run on. <see cref="ClearAsync"/> is the operators' "clear stuck conversations".
+/// a TTL (<see cref="ConversationOptions.ConversationTtl"/>) renewed on each write so stuck states expire. Writes are
+/// compare-and-set on the version (a Lua script), so of two writers that read the same version only one wins, whichever
+/// replica they run on. <see cref="ClearAsync"/> is the operators' "clear stuck conversations".
 /// </summary>
 public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOptions<BotOptions> bot, IOptions<ConversationOptions> options, TimeProvider clock, ILogger<ConversationStore> logger)
 {

@@ -37,10 +37,10 @@ public sealed class OperatorRateLimiter(IOptions<OperatorOptions> options, TimeP
         {
             Sweep(now, length);
         }
-        var window = windows.GetOrAdd(client, static _ => new Window { Start = long.MinValue });
+        var window = windows.GetOrAdd(client, static (_, start) => new Window { Start = start }, now);
         lock (window)
         {
-            if (window.Start == long.MinValue || now - window.Start >= length)
+            if (now - window.Start >= length)
             {
                 window.Start = now;
                 window.Count = 0;

@@ -39,7 +39,6 @@ if (configuration != "Release")
 
 await using var redis = new RedisServerFixture();
 await redis.InitializeAsync();
-// Production environment and webhook mode, as deployed; the sink stands in for the Bot API with no rate limits of ours.
 NginxSink? nginx = null;
 // --set "KEY=VALUE;…": configuration keys (Bot:Workers) or runtime variables (DOTNET_TieredPGO) for both services, for A/B runs.
 // A key prefixed "gateway/" or "bot/" goes to that service only.
@@ -47,6 +46,7 @@ var settingsToSet = (ArgText("--set") ?? "").Split(';', StringSplitOptions.Remov
 Dictionary<string, string?> SettingsFor(string service) => settingsToSet
     .Where(kv => !kv[0].Contains('/') || kv[0].StartsWith(service + "/", StringComparison.Ordinal))
     .ToDictionary(kv => kv[0][(kv[0].IndexOf('/') + 1)..], kv => (string?)kv[1]);
+// Production environment and webhook mode, as deployed; the sink stands in for the Bot API with no rate limits of ours.
 await using var mesh = await UpdatePathHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("bench"), new Dictionary<string, string?>
 {
     ["Bot:LeaseDuration"] = "00:00:30",

@@ -69,7 +69,16 @@ public sealed class UpdatePathHost : IAsyncDisposable
         var telegram = await SandboxHost.StartAsync(sink
             ? new Dictionary<string, string?> { ["Sandbox:Sink"] = "true" }
             : new Dictionary<string, string?>());
-        var apiBaseUrl = telegramFront is null ? telegram.BaseUrl : await telegramFront(telegram.BaseUrl);
+        string apiBaseUrl;
+        try
+        {
+            apiBaseUrl = telegramFront is null ? telegram.BaseUrl : await telegramFront(telegram.BaseUrl);
+        }
+        catch
+        {
+            await telegram.DisposeAsync();
+            throw;
+        }
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:redis"] = redisConnectionString,
