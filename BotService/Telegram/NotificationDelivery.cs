@@ -22,8 +22,8 @@ public sealed class NotificationDelivery(ChatQueue queue, OutboundSender sender,
     public async Task<bool> QueueAsync(SendNotificationRequest request)
     {
         var payload = request.ToByteArray();
-        var queued = await queue.EnqueueAsync("n:" + request.NotificationId, request.ChatId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            QueuedEntry.HeaderPrefix(EntryKind.Notification, request.NotificationId, System.Diagnostics.Activity.Current?.Id), payload, order: null);
+        var queued = await queue.EnqueueAsync(NewEntry.Notification(request.NotificationId, request.ChatId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            QueuedEntry.HeaderPrefix(EntryKind.Notification, request.NotificationId, System.Diagnostics.Activity.Current?.Id), payload));
         if (queued)
         {
             await SetOutcomeAsync(request.NotificationId, NotificationOutcome.Pending);

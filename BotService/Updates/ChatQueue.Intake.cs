@@ -1,29 +1,68 @@
+using System.Globalization;
 using StackExchange.Redis;
 
 namespace Mesh.Bot.Updates;
 
-/// <summary>An entry to append to a chat's queue.</summary>
-/// <param name="DedupId">Seen once within the de-dup window (<c>u:&lt;update_id&gt;</c>, <c>n:&lt;notification id&gt;</c>).</param>
-/// <param name="HeaderPrefix">The entry's header up to its enqueue time (<see cref="QueuedEntry.HeaderPrefix"/>).</param>
-/// <param name="Order">Position in the chat's queue (the update_id); null → after the chat's last entry.</param>
-public readonly record struct NewEntry(string DedupId, string ChatId, string HeaderPrefix, ReadOnlyMemory<byte> Payload, long? Order);
+/// <summary>
+/// An entry to append to a chat's queue: an update, de-duplicated on its update_id and placed by it, or a notification,
+/// de-duplicated on its id and placed after the chat's last entry.
+/// </summary>
+public readonly record struct NewEntry
+{
+    NewEntry(string chatId, string headerPrefix, ReadOnlyMemory<byte> payload, long? updateId, string? notificationId)
+    {
+        ChatId = chatId;
+        HeaderPrefix = headerPrefix;
+        Payload = payload;
+        UpdateId = updateId;
+        NotificationId = notificationId;
+    }
+
+    public string ChatId { get; }
+
+    /// <summary>The entry's header up to its enqueue time (<see cref="QueuedEntry.HeaderPrefix"/>).</summary>
+    public string HeaderPrefix { get; }
+
+    public ReadOnlyMemory<byte> Payload { get; }
+
+    /// <summary>An update's update_id: its de-dup id and its position in the chat's queue.</summary>
+    public long? UpdateId { get; }
+
+    public string? NotificationId { get; }
+
+    public static NewEntry Update(long updateId, string chatId, string headerPrefix, ReadOnlyMemory<byte> payload) =>
+        new(chatId, headerPrefix, payload, updateId, null);
+
+    public static NewEntry Notification(string notificationId, string chatId, string headerPrefix, ReadOnlyMemory<byte> payload) =>
+        new(chatId, headerPrefix, payload, null, notificationId);
+}
 
 public sealed partial class ChatQueue
 {
     // Appends entries, in order, each unless its de-dup id was seen (so an id twice in one call is queued once): one
-    // round trip and one script run for a whole batch (the group commit of the webhook intake). A chat that had no work
-    // joins the chats ready after the reorder window; when any did, the batch is announced once, with how many. The
-    // answer is one character per entry, '1' queued and '0' duplicate: one bulk string rather than an array to parse.
+    // round trip and one script run for a whole batch (the group commit of the webhook intake). An update's id is a bit
+    // in a bitmap of 65,536 ids (SETBIT answers whether it was set: test and set in one command), kept for the de-dup
+    // window after the last id set in it; a notification's is a key of its own. A chat that had no work joins the chats
+    // ready after the reorder window; when any did, the batch is announced once, with how many. The answer is one
+    // character per entry, '1' queued and '0' duplicate: one bulk string rather than an array to parse.
     // KEYS: chats, depth, then per entry seen, queue · ARGV: ttl s, wake channel, reorder window ms, then per entry
-    // header prefix, payload, chat, score ('' = after the chat's last entry)
+    // header prefix, payload, chat, score ('' = after the chat's last entry), bit in the seen bitmap ('' = a key of its own)
     const string EnqueueScript = Now + """
         local ttl, window = ARGV[1], tonumber(ARGV[3])
         -- Numbers formatted once per call, not once per entry (Redis prints a Lua number argument with printf).
         local stamp, readyAt = ' ' .. now .. '\n', tostring(now + window)
-        local answers, queued, ready = {}, 0, {}
+        local answers, queued, ready, kept = {}, 0, {}, {}
         for i = 1, (#KEYS - 2) / 2 do
-          local a = 4 * i
-          if redis.call('SET', KEYS[2 * i + 1], '1', 'NX', 'EX', ttl) then
+          local a, seen = 5 * i - 1, KEYS[2 * i + 1]
+          local new
+          if ARGV[a + 4] == '' then
+            new = redis.call('SET', seen, '1', 'NX', 'EX', ttl)
+          else
+            new = redis.call('SETBIT', seen, ARGV[a + 4], 1) == 0
+            -- The bitmap lives on for the window after its last new id (once per call).
+            if new and not kept[seen] then kept[seen] = true redis.call('EXPIRE', seen, ttl) end
+          end
+          if new then
             local score = ARGV[a + 3]
             if score == '' then
               local last = redis.call('ZRANGE', KEYS[2 * i + 2], -1, -1, 'WITHSCORES')
@@ -46,10 +85,15 @@ public sealed partial class ChatQueue
         return table.concat(answers)
         """;
 
-    /// <summary>Appends an entry to its chat's queue unless <paramref name="dedupId"/> was seen; false for a duplicate.</summary>
-    /// <param name="order">Position in the chat's queue (the update_id); null → after the last entry.</param>
-    public async Task<bool> EnqueueAsync(string dedupId, string chatId, string headerPrefix, ReadOnlyMemory<byte> payload, long? order) =>
-        (await EnqueueManyAsync([new NewEntry(dedupId, chatId, headerPrefix, payload, order)]))[0];
+    /// <summary>Update ids per seen bitmap: 8 KiB each.</summary>
+    const int SeenBitmapBits = 1 << 16;
+
+    /// <summary>The seen bitmap holding <paramref name="updateId"/>, and its bit there.</summary>
+    public (RedisKey Key, long Bit) SeenUpdate(long updateId) =>
+        (prefix + "seenu:" + (updateId / SeenBitmapBits).ToString(CultureInfo.InvariantCulture), updateId % SeenBitmapBits);
+
+    /// <summary>Appends an entry to its chat's queue unless its de-dup id was seen; false for a duplicate.</summary>
+    public async Task<bool> EnqueueAsync(NewEntry entry) => (await EnqueueManyAsync([entry]))[0];
 
     /// <summary>
     /// Appends every entry not seen before to its chat's queue, in one script call (one round trip, atomic), in this
@@ -62,7 +106,7 @@ public sealed partial class ChatQueue
             return [];
         }
         var keys = new RedisKey[2 + 2 * entries.Count];
-        var values = new RedisValue[3 + 4 * entries.Count];
+        var values = new RedisValue[3 + 5 * entries.Count];
         keys[0] = chats;
         keys[1] = depth;
         values[0] = dedupSeconds;
@@ -71,12 +115,16 @@ public sealed partial class ChatQueue
         for (var i = 0; i < entries.Count; i++)
         {
             var entry = entries[i];
-            keys[2 + 2 * i] = prefix + "seen:" + entry.DedupId;
+            // An update_id below 0 (never from Telegram) gets a key of its own: a bit has no negative position.
+            var (seen, bit) = entry.UpdateId is >= 0 and var id ? SeenUpdate(id)
+                : (prefix + (entry.NotificationId is { } notification ? "seen:n:" + notification : "seen:u:" + entry.UpdateId), -1);
+            keys[2 + 2 * i] = seen;
             keys[3 + 2 * i] = QueueKey(entry.ChatId);
-            values[3 + 4 * i] = entry.HeaderPrefix;
-            values[4 + 4 * i] = entry.Payload;
-            values[5 + 4 * i] = entry.ChatId;
-            values[6 + 4 * i] = entry.Order is { } order ? order : "";
+            values[3 + 5 * i] = entry.HeaderPrefix;
+            values[4 + 5 * i] = entry.Payload;
+            values[5 + 5 * i] = entry.ChatId;
+            values[6 + 5 * i] = entry.UpdateId is { } order ? order : "";
+            values[7 + 5 * i] = bit >= 0 ? bit : "";
         }
         var answers = (string?)await intakeRedis.GetDatabase().ScriptEvaluateAsync(EnqueueScript, keys, values) ?? "";
         if (answers.Length != entries.Count)

@@ -53,7 +53,8 @@ public sealed record Settlement(LeaseState[] Acked, ChatLease[] Claimed, TimeSpa
 /// <summary>
 /// The durable per-chat queues in Redis. Every operation is one Lua script, so one round trip and atomic; the workers'
 /// (<see cref="SettleAsync"/>) acknowledges and leases many chats at once. Keys (under <see cref="BotOptions.RedisKeyPrefix"/>):
-/// <c>seen:&lt;id&gt;</c> de-dup markers with a TTL; <c>q:&lt;chat&gt;</c> a sorted set per chat, ordered by update_id
+/// <c>seenu:&lt;update_id ÷ 65,536&gt;</c> bitmaps of the update_ids seen and <c>seen:n:&lt;notification id&gt;</c> markers,
+/// with a TTL (<see cref="SeenUpdate"/>); <c>q:&lt;chat&gt;</c> a sorted set per chat, ordered by update_id
 /// (Telegram may deliver one chat's updates concurrently and out of order; an entry is taken only after
 /// <see cref="BotOptions.ReorderWindow"/>, so late lower ids still go first); <c>chats</c> a sorted set of chats with work,
 /// scored by when they may next be claimed (ready time when free, the lease expiry when leased: the lease is the score);

@@ -19,7 +19,7 @@ public sealed partial class UpdateIntake(ChatQueue queue, ILogger<UpdateIntake> 
     {
         var id = updateId.ToString(CultureInfo.InvariantCulture);
         var chat = chatId.ToString(CultureInfo.InvariantCulture);
-        var accepted = await queue.EnqueueAsync("u:" + id, chat, QueuedEntry.HeaderPrefix(EntryKind.Update, id, Activity.Current?.Id), updateJson, updateId);
+        var accepted = await queue.EnqueueAsync(NewEntry.Update(updateId, chat, QueuedEntry.HeaderPrefix(EntryKind.Update, id, Activity.Current?.Id), updateJson));
         BotTelemetry.UpdatesAccepted.Add(1, accepted ? AcceptedTag : DuplicateTag);
         Log(updateId, chatId, accepted);
         return accepted;
@@ -39,8 +39,8 @@ public sealed partial class UpdateIntake(ChatQueue queue, ILogger<UpdateIntake> 
             var update = updates[i];
             var id = update.UpdateId.ToString(CultureInfo.InvariantCulture);
             var traceParent = IsTraceParent(update.TraceParent) ? update.TraceParent : current;
-            entries[i] = new NewEntry("u:" + id, update.ChatId.ToString(CultureInfo.InvariantCulture),
-                QueuedEntry.HeaderPrefix(EntryKind.Update, id, traceParent), update.Json, update.UpdateId);
+            entries[i] = NewEntry.Update(update.UpdateId, update.ChatId.ToString(CultureInfo.InvariantCulture),
+                QueuedEntry.HeaderPrefix(EntryKind.Update, id, traceParent), update.Json);
         }
         var accepted = await queue.EnqueueManyAsync(entries);
         var queued = 0;

@@ -26,6 +26,13 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public static string NewKeyPrefix(string owner) => $"{owner}:{Guid.NewGuid():N}:";
 
+    /// <summary>
+    /// Whether BotService marked <paramref name="updateId"/> seen under <paramref name="keyPrefix"/>: its bit in the seen
+    /// bitmap of its 65,536 ids (the layout of <c>ChatQueue.SeenUpdate</c>, for tests that do not load BotService).
+    /// </summary>
+    public async Task<bool> IsUpdateSeenAsync(string keyPrefix, long updateId) =>
+        await Connection.GetDatabase().StringGetBitAsync(keyPrefix + "seenu:" + updateId / 65536, updateId % 65536);
+
     public async ValueTask InitializeAsync()
     {
         var binary = RedisServer.Binary.Locate();

@@ -15,7 +15,7 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
     }));
 
     static Task<bool> EnqueueAsync(ChatQueue queue, long updateId, string chat = "42") =>
-        queue.EnqueueAsync($"u:{updateId}", chat, QueuedEntry.HeaderPrefix(EntryKind.Update, updateId.ToString(), null), Encoding.UTF8.GetBytes($"{{\"update_id\":{updateId}}}"), updateId);
+        queue.EnqueueAsync(NewEntry.Update(updateId, chat, QueuedEntry.HeaderPrefix(EntryKind.Update, updateId.ToString(), null), Encoding.UTF8.GetBytes($"{{\"update_id\":{updateId}}}")));
 
     static string IdOf(Head head) => QueuedEntry.Parse(head.Entry).Id;
 
@@ -29,6 +29,49 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
         Assert.False(await EnqueueAsync(queue, 1, chat: "43"));
 
         Assert.Equal(1, (await queue.SampleAsync()).Depth);
+    }
+
+    [Fact]
+    public async Task Update_ids_are_told_apart_across_the_seen_bitmaps_and_from_notifications()
+    {
+        var queue = NewQueue();
+        long[] ids = [65_535, 65_536, 0, 9_000_000_123, -5];
+
+        foreach (var id in ids)
+        {
+            Assert.True(await EnqueueAsync(queue, id), $"update {id} the first time");
+        }
+        foreach (var id in ids)
+        {
+            Assert.False(await EnqueueAsync(queue, id), $"update {id} again");
+        }
+        // A notification whose id reads like an update's is its own.
+        Assert.True(await queue.EnqueueAsync(NewEntry.Notification("65536", "42", QueuedEntry.HeaderPrefix(EntryKind.Notification, "65536", null), new byte[] { 1 })));
+
+        Assert.Equal(ids.Length + 1, (await queue.SampleAsync()).Depth);
+    }
+
+    [Fact]
+    public async Task Seen_bitmap_lives_for_the_dedup_window_after_its_latest_update()
+    {
+        var queue = NewQueue();
+        var db = redis.Connection.GetDatabase();
+        var (bitmap, _) = queue.SeenUpdate(70_000);
+        Assert.Equal(bitmap, queue.SeenUpdate(70_001).Key);
+
+        await EnqueueAsync(queue, 70_000);
+        var ttl = await db.KeyTimeToLiveAsync(bitmap);
+        Assert.InRange(ttl!.Value, TimeSpan.FromHours(25) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(25));
+
+        // Hours later (the TTL run down), a new update in the same bitmap keeps it for another whole window…
+        await db.KeyExpireAsync(bitmap, TimeSpan.FromSeconds(30));
+        Assert.True(await EnqueueAsync(queue, 70_001));
+        Assert.InRange((await db.KeyTimeToLiveAsync(bitmap))!.Value, TimeSpan.FromHours(25) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(25));
+
+        // …and a re-delivered one does not (it marks nothing new).
+        await db.KeyExpireAsync(bitmap, TimeSpan.FromSeconds(30));
+        Assert.False(await EnqueueAsync(queue, 70_000));
+        Assert.InRange((await db.KeyTimeToLiveAsync(bitmap))!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     }
 
     [Fact]

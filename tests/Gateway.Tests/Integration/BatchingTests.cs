@@ -66,7 +66,7 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
 
     async Task<long> QueuedCountAsync() => (long?)await redis.Connection.GetDatabase().StringGetAsync(keyPrefix + "depth") ?? 0;
 
-    async Task<bool> IsQueuedAsync(long updateId) => await redis.Connection.GetDatabase().KeyExistsAsync(keyPrefix + "seen:u:" + updateId);
+    Task<bool> IsQueuedAsync(long updateId) => redis.IsUpdateSeenAsync(keyPrefix, updateId);
 
     [Fact]
     public async Task A_lone_update_goes_at_once_and_updates_arriving_during_calls_share_the_next_one()

@@ -45,7 +45,8 @@ public sealed class WebhookTests(RedisServerFixture redis) : IAsyncLifetime
     public async Task Valid_update_is_acknowledged_once_queued()
     {
         Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(UpdatePathHost.TextUpdate(50, 11, "/start")));
-        Assert.True(await redis.Connection.GetDatabase().KeyExistsAsync(mesh.KeyPrefix + "seen:u:50"));
+        Assert.True(await redis.IsUpdateSeenAsync(mesh.KeyPrefix, 50));
+        Assert.False(await redis.IsUpdateSeenAsync(mesh.KeyPrefix, 51));
     }
 
     [Fact]
