@@ -123,6 +123,10 @@ foreach (var senders in senderCounts)
 
 var rssGateway = Rss(mesh.Gateway.ProcessId);
 var rssBot = Rss(mesh.Bots[0].ProcessId);
+// What the updates left behind in Redis (de-dup markers, conversation state): the queues themselves are empty by now.
+var redisMemory = (string?)await redis.Connection.GetDatabase().ExecuteAsync("INFO", "memory") ?? "";
+var redisUsed = redisMemory.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.StartsWith("used_memory:", StringComparison.Ordinal))?["used_memory:".Length..];
+var redisKeys = (long)await redis.Connection.GetDatabase().ExecuteAsync("DBSIZE");
 GC.Collect();
 var ceilingRss = Rss(Environment.ProcessId);
 // Let the services settle (tiering, GC, pooled connections' idle timers) before the idle window.
@@ -152,6 +156,7 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls) in res
 }
 Console.WriteLine("── after the load ──────────────────────────────────────────────────────────");
 Console.WriteLine($"RSS gateway {rssGateway / 1048576.0:F0} MB, bot {rssBot / 1048576.0:F0} MB (bench process incl. ceiling endpoint and load generator: {ceilingRss / 1048576.0:F0} MB)");
+Console.WriteLine($"Redis after {nextUpdateId:N0} updates: {long.Parse(redisUsed ?? "0", CultureInfo.InvariantCulture) / 1048576.0:F0} MB used, {redisKeys:N0} keys");
 Console.WriteLine($"idle CPU over {idleSeconds} s: gateway {cpuGateway:P2} of one core, bot {cpuBot:P2}, together {cpuGateway + cpuBot:P2}");
 return 0;
 
