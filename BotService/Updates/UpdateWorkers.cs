@@ -16,7 +16,9 @@ namespace Mesh.Bot.Updates;
 /// the last and leases as many ready chats as there are free places, in one script call (<see cref="ChatQueue.SettleAsync"/>),
 /// so the queue costs a round trip per round, not per update. A failing entry is given back with a back-off and, after
 /// <see cref="BotOptions.MaxAttempts"/> tries, dead-lettered with its error so the chat moves on. When nothing is ready
-/// the loop sleeps until the intake announces work (Redis pub/sub), a chat is due, or the idle poll.
+/// the loop sleeps until the intake announces work (Redis pub/sub), a chat is due, or the idle poll. A chat still in
+/// hand a quarter of a lease after it was taken has its lease renewed by one sweep for all of them, every quarter of a
+/// lease: a quick handler (the usual case) costs no timer of its own.
 /// </summary>
 public sealed partial class UpdateWorkers(
     ChatQueue queue,
@@ -35,8 +37,11 @@ public sealed partial class UpdateWorkers(
     /// <summary>Rounds in a row that fail before their acknowledgements are given up (the leases expire and the entries are taken again).</summary>
     const int MaxFailedRounds = 3;
 
-    /// <summary>What a chat's task hands the loop: an acknowledgement to settle, or (no Ack) its place is free, the chat given back to be retried after <see cref="RetryIn"/>.</summary>
-    readonly record struct Finished(Ack? Ack, TimeSpan? RetryIn = null);
+    /// <summary>
+    /// What a chat's task hands the loop: an acknowledgement to settle, or (no Ack) its place is free, the chat given back
+    /// to be retried after <see cref="RetryIn"/>. <see cref="Place"/> is where the chat is kept in hand.
+    /// </summary>
+    readonly record struct Finished(int Place, Ack? Ack, TimeSpan? RetryIn = null);
 
     readonly BotOptions settings = options.Value;
     readonly string holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
@@ -44,6 +49,16 @@ public sealed partial class UpdateWorkers(
     // Handled entries waiting for the next round, and chats given back.
     readonly ConcurrentQueue<Finished> done = new();
     readonly SemaphoreSlim signal = new(0, 1);
+
+    // The chats in hand, one place each: the loop hands places out and takes them back (it alone writes these two);
+    // the renew sweep reads them. handedAt: when the place's chat was taken or its next entry started (Stopwatch ticks);
+    // renewedAt: when the sweep last renewed the lease in the place (the sweep alone writes it).
+    readonly ChatLease?[] inHand = new ChatLease?[options.Value.Workers];
+    readonly long[] handedAt = new long[options.Value.Workers];
+    readonly long[] renewedAt = new long[options.Value.Workers];
+    readonly Stack<int> freePlaces = new(Enumerable.Range(0, options.Value.Workers).Reverse());
+    int sweeping;
+    ITimer? renewTimer;
     ITimer wakeTimer = null!;
     int wakeArmed;
     int announcements; // bumped when new work was announced; the loop claims when it moved since its last claim
@@ -51,32 +66,35 @@ public sealed partial class UpdateWorkers(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         wakeTimer = TimeProvider.System.CreateTimer(_ => { Volatile.Write(ref wakeArmed, 0); WorkAnnounced(); }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var renewEvery = settings.LeaseDuration / 4;
+        renewTimer = TimeProvider.System.CreateTimer(_ => RenewSweep(renewEvery), null, renewEvery, renewEvery);
         await SubscribeAsync(stoppingToken);
         await Task.Yield();
-        var held = 0;
         var acks = new List<Ack>();
+        var ackPlaces = new List<int>();
         long dueAt = 0; // when the next chat becomes ready (Stopwatch ticks): at once, to start
         var seen = announcements;
         var more = false; // the last claim got all it asked for: more chats may be ready
         var failedRounds = 0;
-        while (!stoppingToken.IsCancellationRequested || held > 0)
+        while (!stoppingToken.IsCancellationRequested || freePlaces.Count < settings.Workers) // stopping: until every chat is given back
         {
             while (acks.Count < MaxAcksPerRound && done.TryDequeue(out var finished))
             {
                 if (finished.Ack is { } ack)
                 {
                     acks.Add(ack);
+                    ackPlaces.Add(finished.Place);
                 }
                 else
                 {
-                    held--;
+                    Free(finished.Place);
                     if (finished.RetryIn is { } retryIn)
                     {
                         dueAt = Math.Min(dueAt, Stopwatch.GetTimestamp() + Ticks(retryIn));
                     }
                 }
             }
-            var free = stoppingToken.IsCancellationRequested || failedRounds > 0 ? 0 : Math.Min(settings.Workers - held, MaxClaimsPerRound);
+            var free = stoppingToken.IsCancellationRequested || failedRounds > 0 ? 0 : Math.Min(freePlaces.Count, MaxClaimsPerRound);
             var claim = free > 0 && (more || Volatile.Read(ref announcements) != seen || Stopwatch.GetTimestamp() >= dueAt) ? free : 0;
             if (acks.Count == 0 && claim == 0)
             {
@@ -113,8 +131,9 @@ public sealed partial class UpdateWorkers(
                 dueAt = 0;
                 if (acks.Count == 0 || ++failedRounds >= MaxFailedRounds || stoppingToken.IsCancellationRequested)
                 {
-                    held -= acks.Count;
+                    ackPlaces.ForEach(Free);
                     acks.Clear();
+                    ackPlaces.Clear();
                     failedRounds = 0;
                 }
                 if (!stoppingToken.IsCancellationRequested)
@@ -133,22 +152,22 @@ public sealed partial class UpdateWorkers(
                 switch (settled.Acked[i])
                 {
                     case LeaseState.Next next:
-                        Start(next.Lease, stoppingToken);
+                        Start(next.Lease, ackPlaces[i], stoppingToken);
                         break;
                     case LeaseState.Lost:
                         LogLeaseLost(logger, acks[i].Lease.ChatId);
-                        held--;
+                        Free(ackPlaces[i]);
                         break;
                     default:
-                        held--;
+                        Free(ackPlaces[i]);
                         break;
                 }
             }
             acks.Clear();
-            held += settled.Claimed.Length;
+            ackPlaces.Clear();
             foreach (var lease in settled.Claimed)
             {
-                Start(lease, stoppingToken);
+                Start(lease, freePlaces.Pop(), stoppingToken);
             }
             var nextDue = settled.NextDue is { } due ? Stopwatch.GetTimestamp() + Ticks(due) : long.MaxValue;
             if (claim > 0)
@@ -241,10 +260,70 @@ public sealed partial class UpdateWorkers(
         }
     }
 
-    void Start(ChatLease lease, CancellationToken stoppingToken) => _ = RunAsync(lease, stoppingToken);
+    /// <summary>Puts <paramref name="lease"/> in <paramref name="place"/> and handles its head entry (the loop's thread only).</summary>
+    void Start(ChatLease lease, int place, CancellationToken stoppingToken)
+    {
+        handedAt[place] = Stopwatch.GetTimestamp();
+        Volatile.Write(ref inHand[place], lease);
+        _ = RunAsync(lease, place, stoppingToken);
+    }
+
+    /// <summary>The chat in <paramref name="place"/> is no longer in hand (the loop's thread only).</summary>
+    void Free(int place)
+    {
+        Volatile.Write(ref inHand[place], null);
+        freePlaces.Push(place);
+    }
+
+    /// <summary>
+    /// Renews the lease of every chat in hand for longer than <paramref name="after"/> since it was taken or last renewed.
+    /// Runs every <paramref name="after"/> (a quarter of a lease), so a lease is renewed at the latest half a lease after
+    /// it was taken or renewed. A lease found lost is left to the acknowledgement, which says so; the handler finishes.
+    /// </summary>
+    void RenewSweep(TimeSpan after)
+    {
+        if (Interlocked.Exchange(ref sweeping, 1) == 1)
+        {
+            return; // the last sweep is still waiting on Redis
+        }
+        _ = SweepAsync();
+
+        async Task SweepAsync()
+        {
+            try
+            {
+                for (var place = 0; place < inHand.Length; place++)
+                {
+                    // Read before the lease: a renewal recorded for a chat that has just left the place is older than
+                    // the next chat's handedAt, so it never hides that chat from a sweep.
+                    var now = Stopwatch.GetTimestamp();
+                    if (Volatile.Read(ref inHand[place]) is not { } lease
+                        || Stopwatch.GetElapsedTime(Math.Max(Volatile.Read(ref handedAt[place]), renewedAt[place]), now) < after)
+                    {
+                        continue;
+                    }
+                    try
+                    {
+                        if (await queue.RenewAsync(lease))
+                        {
+                            renewedAt[place] = now;
+                        }
+                    }
+                    catch (Exception e) when (e is RedisException or TimeoutException)
+                    {
+                        LogRenewFailed(logger, lease.ChatId, e.GetType().Name);
+                    }
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref sweeping, 0);
+            }
+        }
+    }
 
     /// <summary>Handles a chat's head entry and hands the outcome to the loop: an acknowledgement, or the place freed.</summary>
-    async Task RunAsync(ChatLease lease, CancellationToken stoppingToken)
+    async Task RunAsync(ChatLease lease, int place, CancellationToken stoppingToken)
     {
         Ack? outcome = null;
         TimeSpan? retryIn = null;
@@ -269,7 +348,7 @@ public sealed partial class UpdateWorkers(
             {
                 try
                 {
-                    outcome = new Ack(lease, Writes: await HandleWithLeaseAsync(lease, entry, stoppingToken));
+                    outcome = new Ack(lease, Writes: await HandleAsync(long.Parse(lease.ChatId, System.Globalization.CultureInfo.InvariantCulture), entry, stoppingToken));
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -295,39 +374,9 @@ public sealed partial class UpdateWorkers(
         }
         finally
         {
-            done.Enqueue(new Finished(outcome, retryIn));
+            done.Enqueue(new Finished(place, outcome, retryIn));
             Signal();
         }
-    }
-
-    /// <summary>
-    /// Runs the handler and, only while it takes longer than a third of the lease, renews the lease. A quick handler
-    /// (the usual case) costs one timer: no linked token source, no cancelled delay thrown and caught per update.
-    /// </summary>
-    /// <returns>The handler's writes that go with the acknowledgement (<see cref="BotContext.WriteWithAck"/>).</returns>
-    async Task<IReadOnlyList<Func<IDatabaseAsync, Task>>?> HandleWithLeaseAsync(ChatLease lease, QueuedEntry entry, CancellationToken stoppingToken)
-    {
-        var handling = HandleAsync(long.Parse(lease.ChatId, System.Globalization.CultureInfo.InvariantCulture), entry, stoppingToken);
-        var renewEvery = settings.LeaseDuration / 3;
-        while (!handling.IsCompleted)
-        {
-            await ((Task)handling).WaitAsync(renewEvery).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (handling.IsCompleted)
-            {
-                break;
-            }
-            try
-            {
-                if (!await queue.RenewAsync(lease))
-                {
-                    break; // lost: the ack will say so; the handler finishes either way
-                }
-            }
-            catch (Exception e) when (e is RedisException or TimeoutException)
-            {
-            }
-        }
-        return await handling;
     }
 
     async Task<IReadOnlyList<Func<IDatabaseAsync, Task>>?> HandleAsync(long chatId, QueuedEntry entry, CancellationToken stoppingToken)
@@ -360,6 +409,7 @@ public sealed partial class UpdateWorkers(
     public override void Dispose()
     {
         wakeTimer?.Dispose();
+        renewTimer?.Dispose();
         base.Dispose();
     }
 
@@ -383,6 +433,9 @@ public sealed partial class UpdateWorkers(
 
     [LoggerMessage(8, LogLevel.Warning, "A handler's write that went with its acknowledgement failed; the update stays handled")]
     static partial void LogWritesFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Warning, "Renewing the lease on chat {ChatId} failed ({Error}); tried again at the next sweep")]
+    static partial void LogRenewFailed(ILogger logger, string chatId, string error);
 
     [LoggerMessage(6, LogLevel.Warning, "Could not finish or give back chat {ChatId}; it is taken again when its lease expires")]
     static partial void LogChatDropped(ILogger logger, Exception exception, string chatId);
