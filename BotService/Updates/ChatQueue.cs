@@ -53,8 +53,8 @@ public sealed record Settlement(LeaseState[] Acked, ChatLease[] Claimed, TimeSpa
 /// <summary>
 /// The durable per-chat queues in Redis. Every operation is one Lua script, so one round trip and atomic; the workers'
 /// (<see cref="SettleAsync"/>) acknowledges and leases many chats at once. Keys (under <see cref="BotOptions.RedisKeyPrefix"/>):
-/// <c>seenu:&lt;update_id ÷ 65,536&gt;</c> bitmaps of the update_ids seen and <c>seen:n:&lt;notification id&gt;</c> markers,
-/// with a TTL (<see cref="SeenUpdate"/>); <c>q:&lt;chat&gt;</c> a sorted set per chat, ordered by update_id
+/// <c>seenu:&lt;update_id ÷ 65,536&gt;</c> bitmaps of the update_ids seen (<see cref="SeenUpdate"/>; a negative id:
+/// <c>seen:update:&lt;id&gt;</c>) and <c>seen:n:&lt;notification id&gt;</c> markers, with a TTL; <c>seen-bitmaps-since</c>; <c>q:&lt;chat&gt;</c> a sorted set per chat, ordered by update_id
 /// (Telegram may deliver one chat's updates concurrently and out of order; an entry is taken only after
 /// <see cref="BotOptions.ReorderWindow"/>, so late lower ids still go first); <c>chats</c> a sorted set of chats with work,
 /// scored by when they may next be claimed (ready time when free, the lease expiry when leased: the lease is the score);
@@ -191,11 +191,19 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         return 1
         """;
 
-    // KEYS: chats, leases · ARGV: chat, token, lease ms
+    // KEYS: chats, leases · ARGV: lease ms, then per lease chat, token → per lease 1 renewed | 0 lost
     const string RenewScript = Now + """
-        if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
-        redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[3]), ARGV[1])
-        return 1
+        local leasedUntil = tostring(now + tonumber(ARGV[1]))
+        local out = {}
+        for i = 2, #ARGV, 2 do
+          if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[i + 1] then
+            redis.call('ZADD', KEYS[1], 'XX', leasedUntil, ARGV[i])
+            out[#out + 1] = 1
+          else
+            out[#out + 1] = 0
+          end
+        end
+        return out
         """;
 
     // KEYS: chats, depth · ARGV: prefix, sample size → {depth, oldest enqueue ms or -1, now}
@@ -332,9 +340,19 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         await Db.ScriptEvaluateAsync(ReleaseScript, [chats, leases, errors],
             [lease.ChatId, lease.Token, (long)delay.TotalMilliseconds, error]);
 
-    /// <summary>Extends a lease still held; false when it was lost.</summary>
-    public async Task<bool> RenewAsync(ChatLease lease) =>
-        (long)await Db.ScriptEvaluateAsync(RenewScript, [chats, leases], [lease.ChatId, lease.Token, leaseMs]) == 1;
+    /// <summary>Extends the leases still held, in one round trip; per lease, in order, false when it was lost.</summary>
+    public async Task<bool[]> RenewAsync(IReadOnlyList<ChatLease> held)
+    {
+        var values = new RedisValue[1 + 2 * held.Count];
+        values[0] = leaseMs;
+        for (var i = 0; i < held.Count; i++)
+        {
+            values[1 + 2 * i] = held[i].ChatId;
+            values[2 + 2 * i] = held[i].Token;
+        }
+        var renewed = (RedisResult[])(await Db.ScriptEvaluateAsync(RenewScript, [chats, leases], values))!;
+        return [.. renewed.Select(r => (long)r == 1)];
+    }
 
     public async Task<string?> LastErrorAsync(string chatId) => await Db.HashGetAsync(errors, chatId);
 

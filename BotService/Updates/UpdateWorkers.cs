@@ -16,9 +16,9 @@ namespace Mesh.Bot.Updates;
 /// the last and leases as many ready chats as there are free places, in one script call (<see cref="ChatQueue.SettleAsync"/>),
 /// so the queue costs a round trip per round, not per update. A failing entry is given back with a back-off and, after
 /// <see cref="BotOptions.MaxAttempts"/> tries, dead-lettered with its error so the chat moves on. When nothing is ready
-/// the loop sleeps until the intake announces work (Redis pub/sub), a chat is due, or the idle poll. A chat still in
-/// hand a quarter of a lease after it was taken has its lease renewed by one sweep for all of them, every quarter of a
-/// lease: a quick handler (the usual case) costs no timer of its own.
+/// the loop sleeps until the intake announces work (Redis pub/sub), a chat is due, or the idle poll. Leases of chats
+/// held longer than an eighth of a lease are renewed by one sweep for all of them (one round trip), every quarter of
+/// a lease: a quick handler (the usual case) costs no timer of its own.
 /// </summary>
 public sealed partial class UpdateWorkers(
     ChatQueue queue,
@@ -50,12 +50,13 @@ public sealed partial class UpdateWorkers(
     readonly ConcurrentQueue<Finished> done = new();
     readonly SemaphoreSlim signal = new(0, 1);
 
-    // The chats in hand, one place each: the loop hands places out and takes them back (it alone writes these two);
-    // the renew sweep reads them. handedAt: when the place's chat was taken or its next entry started (Stopwatch ticks);
-    // renewedAt: when the sweep last renewed the lease in the place (the sweep alone writes it).
+    // The chats in hand, one place each. The loop alone hands places out and takes them back (freePlaces, inHand,
+    // handedAt: when the place's chat was taken or its next entry started, Stopwatch ticks); the renew sweep reads those
+    // and alone writes renewedAt (when it last renewed the lease in the place) and lost (a lease it found lost there).
     readonly ChatLease?[] inHand = new ChatLease?[options.Value.Workers];
     readonly long[] handedAt = new long[options.Value.Workers];
     readonly long[] renewedAt = new long[options.Value.Workers];
+    readonly ChatLease?[] lost = new ChatLease?[options.Value.Workers];
     readonly Stack<int> freePlaces = new(Enumerable.Range(0, options.Value.Workers).Reverse());
     int sweeping;
     ITimer? renewTimer;
@@ -276,11 +277,12 @@ public sealed partial class UpdateWorkers(
     }
 
     /// <summary>
-    /// Renews the lease of every chat in hand for longer than <paramref name="after"/> since it was taken or last renewed.
-    /// Runs every <paramref name="after"/> (a quarter of a lease), so a lease is renewed at the latest half a lease after
-    /// it was taken or renewed. A lease found lost is left to the acknowledgement, which says so; the handler finishes.
+    /// Renews, in one round trip, the lease of every chat in hand for more than half a sweep's period since it was taken
+    /// or last renewed. Runs every quarter of a lease, so a lease is renewed at the latest 3/8 of a lease after it was
+    /// taken or renewed (plus however late the timer fires), well before it ends. A lease found lost is left to the
+    /// acknowledgement, which says so (the handler finishes), and not tried again.
     /// </summary>
-    void RenewSweep(TimeSpan after)
+    void RenewSweep(TimeSpan period)
     {
         if (Interlocked.Exchange(ref sweeping, 1) == 1)
         {
@@ -290,30 +292,40 @@ public sealed partial class UpdateWorkers(
 
         async Task SweepAsync()
         {
+            var due = new List<(int Place, ChatLease Lease)>();
             try
             {
+                // Read before the leases: a renewal recorded for a chat that has just left its place is older than the
+                // next chat's handedAt, so it never hides that chat from a sweep.
+                var now = Stopwatch.GetTimestamp();
                 for (var place = 0; place < inHand.Length; place++)
                 {
-                    // Read before the lease: a renewal recorded for a chat that has just left the place is older than
-                    // the next chat's handedAt, so it never hides that chat from a sweep.
-                    var now = Stopwatch.GetTimestamp();
-                    if (Volatile.Read(ref inHand[place]) is not { } lease
-                        || Stopwatch.GetElapsedTime(Math.Max(Volatile.Read(ref handedAt[place]), renewedAt[place]), now) < after)
+                    if (Volatile.Read(ref inHand[place]) is { } lease && !ReferenceEquals(lease, lost[place])
+                        && Stopwatch.GetElapsedTime(Math.Max(Volatile.Read(ref handedAt[place]), renewedAt[place]), now) >= period / 2)
                     {
-                        continue;
-                    }
-                    try
-                    {
-                        if (await queue.RenewAsync(lease))
-                        {
-                            renewedAt[place] = now;
-                        }
-                    }
-                    catch (Exception e) when (e is RedisException or TimeoutException)
-                    {
-                        LogRenewFailed(logger, lease.ChatId, e.GetType().Name);
+                        due.Add((place, lease));
                     }
                 }
+                if (due.Count == 0)
+                {
+                    return;
+                }
+                var renewed = await queue.RenewAsync([.. due.Select(d => d.Lease)]);
+                for (var i = 0; i < due.Count; i++)
+                {
+                    if (renewed[i])
+                    {
+                        renewedAt[due[i].Place] = now;
+                    }
+                    else
+                    {
+                        lost[due[i].Place] = due[i].Lease;
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                LogRenewFailed(logger, e, due.Count);
             }
             finally
             {
@@ -434,9 +446,9 @@ public sealed partial class UpdateWorkers(
     [LoggerMessage(8, LogLevel.Warning, "A handler's write that went with its acknowledgement failed; the update stays handled")]
     static partial void LogWritesFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(9, LogLevel.Warning, "Renewing the lease on chat {ChatId} failed ({Error}); tried again at the next sweep")]
-    static partial void LogRenewFailed(ILogger logger, string chatId, string error);
-
     [LoggerMessage(6, LogLevel.Warning, "Could not finish or give back chat {ChatId}; it is taken again when its lease expires")]
     static partial void LogChatDropped(ILogger logger, Exception exception, string chatId);
+
+    [LoggerMessage(9, LogLevel.Warning, "Renewing the leases of {Chats} chats in hand failed; tried again at the next sweep")]
+    static partial void LogRenewFailed(ILogger logger, Exception exception, int chats);
 }

@@ -68,6 +68,7 @@ var processes = new (string Name, int Pid)[] { ("gateway", mesh.Gateway.ProcessI
     .Concat(nginx is null ? [] : [("nginx", nginx.ProcessId)]).ToArray();
 
 long nextUpdateId = 1;
+long meshUpdates = 0; // updates posted to the mesh (the ceiling's take ids too)
 long NextId() => Interlocked.Increment(ref nextUpdateId);
 
 // Warm-up: JIT (tiered up), connections, thread pools and Redis scripts, on both targets; then the mesh's backlog drains.
@@ -77,7 +78,7 @@ if (warmupSeconds > 0)
     Console.WriteLine("warm-up …");
     foreach (var senders in senderCounts)
     {
-        await Load.RunAsync(mesh.WebhookUrl, senders, warm, chats, NextId, UpdatePathHost.Secret);
+        meshUpdates += (await Load.RunAsync(mesh.WebhookUrl, senders, warm, chats, NextId, UpdatePathHost.Secret)).Sent;
     }
     await DrainAsync(Delivered, TimeSpan.FromSeconds(60));
     // The JIT tiers methods up once the load stops (call counting waits for a quiet moment): let it finish.
@@ -105,6 +106,7 @@ foreach (var senders in senderCounts)
     t0 = Stopwatch.GetTimestamp();
     Console.WriteLine($"{senders} senders: mesh run …");
     var run = await Load.RunAsync(mesh.WebhookUrl, senders, duration, chats, NextId, UpdatePathHost.Secret);
+    meshUpdates += run.Sent;
     // Wait for every reply (or give up after a minute): the sustained rate counts the backlog.
     var target = repliesBefore + run.Opening + run.Acked;
     var until = DateTime.UtcNow.AddSeconds(60);
@@ -156,7 +158,7 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls) in res
 }
 Console.WriteLine("── after the load ──────────────────────────────────────────────────────────");
 Console.WriteLine($"RSS gateway {rssGateway / 1048576.0:F0} MB, bot {rssBot / 1048576.0:F0} MB (bench process incl. ceiling endpoint and load generator: {ceilingRss / 1048576.0:F0} MB)");
-Console.WriteLine($"Redis after {nextUpdateId:N0} updates: {long.Parse(redisUsed ?? "0", CultureInfo.InvariantCulture) / 1048576.0:F0} MB used, {redisKeys:N0} keys");
+Console.WriteLine($"Redis after the load ({meshUpdates:N0} updates through the mesh, warm-up included): {long.Parse(redisUsed ?? "0", CultureInfo.InvariantCulture) / 1048576.0:F0} MB used, {redisKeys:N0} keys");
 Console.WriteLine($"idle CPU over {idleSeconds} s: gateway {cpuGateway:P2} of one core, bot {cpuBot:P2}, together {cpuGateway + cpuBot:P2}");
 return 0;
 

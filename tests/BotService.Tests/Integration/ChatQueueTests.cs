@@ -7,9 +7,9 @@ namespace Mesh.Bot.Tests.Integration;
 
 public sealed class ChatQueueTests(RedisServerFixture redis)
 {
-    ChatQueue NewQueue(TimeSpan? lease = null) => new(redis.Connection, Options.Create(new BotOptions
+    ChatQueue NewQueue(TimeSpan? lease = null, string? prefix = null) => new(redis.Connection, Options.Create(new BotOptions
     {
-        RedisKeyPrefix = RedisServerFixture.NewKeyPrefix("chatqueue"),
+        RedisKeyPrefix = prefix ?? RedisServerFixture.NewKeyPrefix("chatqueue"),
         LeaseDuration = lease ?? TimeSpan.FromSeconds(30),
         ReorderWindow = TimeSpan.Zero,
     }));
@@ -72,6 +72,37 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
         await db.KeyExpireAsync(bitmap, TimeSpan.FromSeconds(30));
         Assert.False(await EnqueueAsync(queue, 70_000));
         Assert.InRange((await db.KeyTimeToLiveAsync(bitmap))!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task Update_marked_seen_the_old_way_before_an_upgrade_stays_a_duplicate_for_one_window()
+    {
+        var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
+        var db = redis.Connection.GetDatabase();
+        await db.StringSetAsync(prefix + "seen:u:77", "1", TimeSpan.FromHours(25)); // queued by a replica of the old layout
+
+        var upgraded = NewQueue(prefix: prefix);
+        Assert.False(await EnqueueAsync(upgraded, 77));
+        Assert.True(await EnqueueAsync(upgraded, 78));
+        Assert.False(await EnqueueAsync(upgraded, 78));
+
+        // A whole window after the upgrade a replica (started then) no longer looks at the old keys.
+        await db.StringSetAsync(prefix + "seen-bitmaps-since", DateTimeOffset.UtcNow.AddHours(-25.1).ToUnixTimeMilliseconds());
+        await db.StringSetAsync(prefix + "seen:u:79", "1");
+        Assert.True(await EnqueueAsync(NewQueue(prefix: prefix), 79));
+    }
+
+    [Fact]
+    public async Task Store_that_never_had_the_old_layout_does_not_look_for_it()
+    {
+        var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
+        var db = redis.Connection.GetDatabase();
+        var queue = NewQueue(prefix: prefix);
+
+        Assert.True(await EnqueueAsync(queue, 1));
+        Assert.Equal(0, (long)await db.StringGetAsync(prefix + "seen-bitmaps-since"));
+        await db.StringSetAsync(prefix + "seen:u:5", "1");
+        Assert.True(await EnqueueAsync(queue, 5));
     }
 
     [Fact]
