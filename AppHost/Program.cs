@@ -10,12 +10,14 @@ var telegram = builder.AddTelegram("telegram");
 var operatorToken = builder.AddOperatorToken("operator-token");
 
 var bot = builder.AddProject<Projects.BotService>("bot")
+    .WithServiceRuntime()
     .WithReference(redis).WaitFor(redis)
     .WithTelegramBotApi(telegram)
     .WithHttpHealthCheck("/health")
     .WithBotCommands();
 
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
+    .WithServiceRuntime()
     .WithReference(bot).WaitFor(bot)
     .WithTelegramWebhookSecret(telegram)
     .WithOperatorToken(operatorToken)

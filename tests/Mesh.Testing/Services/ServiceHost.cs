@@ -65,6 +65,10 @@ public sealed class ServiceHost : IAsyncDisposable
             WorkingDirectory = Path.GetDirectoryName(DllOf(project))!,
         };
         info.ArgumentList.Add(DllOf(project));
+        foreach (var (name, value) in Aspire.Hosting.ServiceRuntime.EnvironmentOf(project))
+        {
+            info.Environment[name] = value; // as the AppHost runs it (the configuration below may override)
+        }
         info.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         info.Environment["DOTNET_ENVIRONMENT"] = environment;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
