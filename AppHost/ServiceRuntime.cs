@@ -25,7 +25,7 @@ public static class ServiceRuntime
 
     /// <summary>The environment variables of <paramref name="project"/> (its project file's name, e.g. <c>Gateway</c>).</summary>
     public static IReadOnlyDictionary<string, string> EnvironmentOf(string project) =>
-        ByProject.GetValueOrDefault(project) ?? new Dictionary<string, string>();
+        ByProject.GetValueOrDefault(project) ?? System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
 
     public static IResourceBuilder<ProjectResource> WithServiceRuntime(this IResourceBuilder<ProjectResource> service)
     {

@@ -106,6 +106,9 @@ public sealed partial class ChatQueue
     /// <summary>Until when (ms since 1970) new update ids are also looked up under the old layout; 0: not read yet.</summary>
     long oldLayoutUntil;
 
+    /// <summary>The old layout's key prefix: a key per update id.</summary>
+    readonly string oldSeenPrefix = options.Value.RedisKeyPrefix + "seen:u:";
+
     /// <summary>
     /// The old keys' prefix while one de-dup window has not passed since the bitmaps were first used here, when the old
     /// layout was in use then; else ''. The first call records (or reads) that moment; later calls compare the clock.
@@ -125,7 +128,7 @@ public sealed partial class ChatQueue
             until = recorded == 0 ? -1 : recorded + dedupSeconds * 1000;
             Volatile.Write(ref oldLayoutUntil, until);
         }
-        return DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() < until ? prefix + "seen:u:" : "";
+        return DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() < until ? oldSeenPrefix : "";
     }
 
     /// <summary>
@@ -137,7 +140,7 @@ public sealed partial class ChatQueue
         var cursor = "0";
         for (var page = 0; page < 100; page++)
         {
-            var reply = (RedisResult[])(await db.ExecuteAsync("SCAN", cursor, "MATCH", prefix + "seen:u:*", "COUNT", 1000))!;
+            var reply = (RedisResult[])(await db.ExecuteAsync("SCAN", cursor, "MATCH", oldSeenPrefix + "*", "COUNT", 1000))!;
             if (((RedisResult[])reply[1]!).Length > 0)
             {
                 return true;

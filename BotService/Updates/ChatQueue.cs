@@ -54,12 +54,14 @@ public sealed record Settlement(LeaseState[] Acked, ChatLease[] Claimed, TimeSpa
 /// The durable per-chat queues in Redis. Every operation is one Lua script, so one round trip and atomic; the workers'
 /// (<see cref="SettleAsync"/>) acknowledges and leases many chats at once. Keys (under <see cref="BotOptions.RedisKeyPrefix"/>):
 /// <c>seenu:&lt;update_id ÷ 65,536&gt;</c> bitmaps of the update_ids seen (<see cref="SeenUpdate"/>; a negative id:
-/// <c>seen:update:&lt;id&gt;</c>) and <c>seen:n:&lt;notification id&gt;</c> markers, with a TTL; <c>seen-bitmaps-since</c>; <c>q:&lt;chat&gt;</c> a sorted set per chat, ordered by update_id
-/// (Telegram may deliver one chat's updates concurrently and out of order; an entry is taken only after
-/// <see cref="BotOptions.ReorderWindow"/>, so late lower ids still go first); <c>chats</c> a sorted set of chats with work,
-/// scored by when they may next be claimed (ready time when free, the lease expiry when leased: the lease is the score);
-/// <c>leases</c> chat → holder token; <c>tries</c> chat → tries of its head entry; <c>errors</c> chat → last handler
-/// error; <c>deadletter</c> a list; <c>depth</c> a counter. New work is announced on the channel <c>wake</c>.
+/// <c>seen:update:&lt;id&gt;</c>) and <c>seen:n:&lt;notification id&gt;</c> markers, with a TTL; <c>seen-bitmaps-since</c>
+/// when the bitmaps were first used (to honour the old layout's keys for one window); <c>q:&lt;chat&gt;</c> a sorted set
+/// per chat, ordered by update_id (Telegram may deliver one chat's updates concurrently and out of order; an entry is
+/// taken only after <see cref="BotOptions.ReorderWindow"/>, so late lower ids still go first); <c>chats</c> a sorted set
+/// of chats with work, scored by when they may next be claimed (ready time when free, the lease expiry when leased: the
+/// lease is the score); <c>leases</c> chat → holder token; <c>tries</c> chat → tries of its head entry; <c>errors</c>
+/// chat → last handler error; <c>deadletter</c> a list; <c>depth</c> a counter. New work is announced on the channel
+/// <c>wake</c>.
 /// </summary>
 /// <param name="intakeRedis">The connection the appends go through (<see cref="EnqueueManyAsync"/>): a connection of
 /// their own in the service (<see cref="IntakeConnection"/>), so an acknowledgement never queues in the client behind
