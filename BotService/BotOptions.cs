@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Mesh.Bot;
 
 /// <summary>The <c>Bot</c> configuration section: queues and workers.</summary>
@@ -40,4 +42,33 @@ public sealed class BotOptions
 
     /// <summary>How often an idle worker looks for chats whose lease expired (new updates wake it at once).</summary>
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// Refuses to start on a <c>Bot</c> setting that would break the update path's guarantees or stop it, naming the key:
+/// no workers (nothing would ever be handled), a lease too short to renew, a de-dup window shorter than the 24 h Telegram
+/// keeps an update (a re-delivery after it would be handled twice), no tries, or a zero poll interval (a busy loop).
+/// </summary>
+public sealed class BotOptionsValidator : IValidateOptions<BotOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BotOptions options)
+    {
+        var failures = new List<string>();
+        void Require(bool ok, string key, string rule)
+        {
+            if (!ok)
+            {
+                failures.Add($"{BotOptions.Section}:{key} {rule}.");
+            }
+        }
+        Require(options.Workers >= 1, nameof(BotOptions.Workers), "must be at least 1 (chats handled at once by this replica)");
+        Require(options.LeaseDuration >= TimeSpan.FromSeconds(1), nameof(BotOptions.LeaseDuration), "must be at least 1 second (a lease is renewed every quarter of it)");
+        Require(options.DeduplicationWindow >= TimeSpan.FromHours(24), nameof(BotOptions.DeduplicationWindow),
+            "must be at least 24 hours (Telegram re-delivers an update for up to 24 h; 25 h is the default)");
+        Require(options.MaxAttempts >= 1, nameof(BotOptions.MaxAttempts), "must be at least 1");
+        Require(options.RetryDelay > TimeSpan.Zero, nameof(BotOptions.RetryDelay), "must be positive");
+        Require(options.ReorderWindow >= TimeSpan.Zero, nameof(BotOptions.ReorderWindow), "must not be negative");
+        Require(options.IdlePollInterval > TimeSpan.Zero, nameof(BotOptions.IdlePollInterval), "must be positive");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

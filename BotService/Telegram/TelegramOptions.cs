@@ -95,6 +95,26 @@ public sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
         {
             failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.GlobalPerSecond)} and {nameof(TelegramOptions.PerChatPerSecond)} must not be negative.");
         }
+        if (options.PerChatPerSecond > 0 && options.PerChatBurst < 1)
+        {
+            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.PerChatBurst)} must be at least 1 while {nameof(TelegramOptions.PerChatPerSecond)} limits the rate.");
+        }
+        if (options.GlobalPerSecond > 0 && options.GlobalBurst < 1)
+        {
+            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.GlobalBurst)} must be at least 1 while {nameof(TelegramOptions.GlobalPerSecond)} limits the rate.");
+        }
+        if (options.MaxSendAttempts < 1)
+        {
+            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.MaxSendAttempts)} must be at least 1.");
+        }
+        if (options.SendRetryDelay <= TimeSpan.Zero)
+        {
+            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.SendRetryDelay)} must be positive.");
+        }
+        if (options.MaxRateLimitedRetries < 0)
+        {
+            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.MaxRateLimitedRetries)} must not be negative.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -35,4 +35,22 @@ public sealed class ConfigurationTests(RedisServerFixture redis)
         Assert.Contains("ConnectionStrings:redis", bot.Output);
         Assert.DoesNotContain(token, bot.Output);
     }
+
+    [Fact]
+    public async Task Bot_setting_that_would_stop_the_workers_stops_the_start_naming_the_key()
+    {
+        await using var bot = ServiceHost.Start("BotService", new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = redis.ConnectionString,
+            ["Telegram:BotToken"] = SandboxHost.NewBotToken(),
+            ["Bot:Workers"] = "0",
+            ["Bot:DeduplicationWindow"] = "01:00:00",
+        }, grpc: true, environment: "Production");
+
+        var exitCode = await bot.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Bot:Workers", bot.Output);
+        Assert.Contains("Bot:DeduplicationWindow", bot.Output);
+    }
 }
