@@ -47,19 +47,33 @@ Dictionary<string, string?> SettingsFor(string service) => settingsToSet
     .Where(kv => !kv[0].Contains('/') || kv[0].StartsWith(service + "/", StringComparison.Ordinal))
     .ToDictionary(kv => kv[0][(kv[0].IndexOf('/') + 1)..], kv => (string?)kv[1]);
 // Production environment and webhook mode, as deployed; the sink stands in for the Bot API with no rate limits of ours.
-await using var mesh = await UpdatePathHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("bench"), new Dictionary<string, string?>
+// nginx starts inside (in front of the sandbox, before the services): stopped here if a service then fails to start.
+UpdatePathHost started;
+try
 {
-    ["Bot:LeaseDuration"] = "00:00:30",
-    ["Bot:MaxAttempts"] = "5",
-    ["Bot:IdlePollInterval"] = "00:00:05",
-    ["Telegram:PerChatPerSecond"] = "0",
-    ["Telegram:GlobalPerSecond"] = "0",
-    ["Telegram:PublicUrl"] = "https://bench.invalid",
-    ["Telegram:WebhookSecret"] = UpdatePathHost.Secret,
-}.Concat(SettingsFor("bot")).ToDictionary(), sink: sinkKind != "nginx", environment: "Production", gatewaySettings: new Dictionary<string, string?>
+    started = await UpdatePathHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("bench"), new Dictionary<string, string?>
+    {
+        ["Bot:LeaseDuration"] = "00:00:30",
+        ["Bot:MaxAttempts"] = "5",
+        ["Bot:IdlePollInterval"] = "00:00:05",
+        ["Telegram:PerChatPerSecond"] = "0",
+        ["Telegram:GlobalPerSecond"] = "0",
+        ["Telegram:PublicUrl"] = "https://bench.invalid",
+        ["Telegram:WebhookSecret"] = UpdatePathHost.Secret,
+    }.Concat(SettingsFor("bot")).ToDictionary(), sink: sinkKind != "nginx", environment: "Production", gatewaySettings: new Dictionary<string, string?>
+    {
+        ["Gateway:OperatorTokens:0"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+    }.Concat(SettingsFor("gateway")).ToDictionary(), telegramFront: sinkKind != "nginx" ? null : async sandbox => (nginx = await NginxSink.StartAsync(sandbox)).Url);
+}
+catch
 {
-    ["Gateway:OperatorTokens:0"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
-}.Concat(SettingsFor("gateway")).ToDictionary(), telegramFront: sinkKind != "nginx" ? null : async sandbox => (nginx = await NginxSink.StartAsync(sandbox)).Url);
+    if (nginx is not null)
+    {
+        await nginx.DisposeAsync();
+    }
+    throw;
+}
+await using var mesh = started;
 await using var sinkProcess = nginx;
 // Replies the stand-in answered so far.
 long Delivered() => nginx?.Count ?? mesh.DeliveredCount;
