@@ -2,6 +2,9 @@ using Mesh.Bot;
 using Mesh.Bot.Grpc;
 using Mesh.Bot.Operations;
 
+// Socket completions run on the socket engine's threads (see InlineSocketCompletions): before any socket is made.
+InlineSocketCompletions.EnableUnlessSet();
+
 // Operator commands (webhook setup|delete|check, conversations clear) run and exit without the web host.
 if (BotCommandLine.IsCommand(args))
 {

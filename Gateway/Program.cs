@@ -1,6 +1,9 @@
 using Mesh.Gateway;
 using Mesh.Gateway.Operator;
 
+// Socket completions run on the socket engine's threads (see InlineSocketCompletions): before any socket is made.
+InlineSocketCompletions.EnableUnlessSet();
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
