@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Mesh.Bot.Conversations;
@@ -21,14 +22,17 @@ public abstract record CallbackData(string Prefix)
     public string Pack()
     {
         var shape = ShapeOf(GetType());
-        var builder = new StringBuilder(Prefix);
+        // Built in a stack buffer (a keyboard packs one per button, on every menu drawn): only the result is allocated.
+        var data = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[2 * MaxBytes]);
+        data.AppendFormatted(Prefix);
         foreach (var property in shape.Properties)
         {
-            builder.Append(Separator).Append(Format(property.GetValue(this)));
+            data.AppendFormatted(Separator);
+            Append(ref data, property.GetValue(this));
         }
-        var data = builder.ToString();
-        var bytes = Encoding.UTF8.GetByteCount(data);
-        return bytes <= MaxBytes ? data : throw new CallbackDataTooLong(GetType().Name, bytes);
+        var packed = data.ToStringAndClear();
+        var bytes = Encoding.UTF8.GetByteCount(packed);
+        return bytes <= MaxBytes ? packed : throw new CallbackDataTooLong(GetType().Name, bytes);
     }
 
     /// <summary>Reads <paramref name="data"/> as a <typeparamref name="T"/>: null when the prefix or the shape differ.</summary>
@@ -60,15 +64,28 @@ public abstract record CallbackData(string Prefix)
         return shape.Constructor.Invoke(values);
     }
 
-    static string Format(object? value) => value switch
+    static void Append(ref DefaultInterpolatedStringHandler data, object? value)
     {
-        null => "",
-        string s => s.Replace("%", "%25", StringComparison.Ordinal).Replace(":", "%3A", StringComparison.Ordinal),
-        bool b => b ? "1" : "0",
-        Enum e => Convert.ToInt64(e, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => throw new NotSupportedException($"Callback data cannot hold a {value.GetType().Name}."),
-    };
+        switch (value)
+        {
+            case null:
+                break;
+            case string s:
+                data.AppendFormatted(s.Replace("%", "%25", StringComparison.Ordinal).Replace(":", "%3A", StringComparison.Ordinal));
+                break;
+            case bool b:
+                data.AppendFormatted(b ? '1' : '0');
+                break;
+            case Enum e:
+                data.AppendFormatted(Convert.ToInt64(e, CultureInfo.InvariantCulture));
+                break;
+            case IFormattable f:
+                data.AppendFormatted(f); // formatted in place, invariant, when it can be (numbers)
+                break;
+            default:
+                throw new NotSupportedException($"Callback data cannot hold a {value.GetType().Name}.");
+        }
+    }
 
     static bool TryParse(string text, Type type, out object? value)
     {

@@ -25,6 +25,14 @@ public sealed class RoutingTests
         Assert.Equal(new FlagButton(true, DayOfWeek.Friday, "a:b%c"), CallbackData.Unpack<FlagButton>(new FlagButton(true, DayOfWeek.Friday, "a:b%c").Pack()));
     }
 
+    [Fact]
+    public void Callback_data_writes_booleans_enums_and_escapes_as_digits_and_percent_codes()
+    {
+        Assert.Equal("fl:1:5:a%3Ab%25c", new FlagButton(true, DayOfWeek.Friday, "a:b%c").Pack());
+        Assert.Equal("fl:0:0:", new FlagButton(false, DayOfWeek.Sunday, null).Pack());
+        Assert.Equal("tk:x:-9223372036854775808", new TicketButton("x", long.MinValue).Pack());
+    }
+
     [Theory]
     [InlineData("mn:main:1:")]
     [InlineData("tk:open")]
