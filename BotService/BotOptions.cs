@@ -53,22 +53,15 @@ public sealed class BotOptionsValidator : IValidateOptions<BotOptions>
 {
     public ValidateOptionsResult Validate(string? name, BotOptions options)
     {
-        var failures = new List<string>();
-        void Require(bool ok, string key, string rule)
-        {
-            if (!ok)
-            {
-                failures.Add($"{BotOptions.Section}:{key} {rule}.");
-            }
-        }
-        Require(options.Workers >= 1, nameof(BotOptions.Workers), "must be at least 1 (chats handled at once by this replica)");
-        Require(options.LeaseDuration >= TimeSpan.FromSeconds(1), nameof(BotOptions.LeaseDuration), "must be at least 1 second (a lease is renewed every quarter of it)");
-        Require(options.DeduplicationWindow >= TimeSpan.FromHours(24), nameof(BotOptions.DeduplicationWindow),
+        var failures = new SettingFailures(BotOptions.Section);
+        failures.Require(options.Workers >= 1, nameof(BotOptions.Workers), "must be at least 1 (chats handled at once by this replica)");
+        failures.Require(options.LeaseDuration >= TimeSpan.FromSeconds(1), nameof(BotOptions.LeaseDuration), "must be at least 1 second (a lease is renewed every quarter of it)");
+        failures.Require(options.DeduplicationWindow >= TimeSpan.FromHours(24), nameof(BotOptions.DeduplicationWindow),
             "must be at least 24 hours (Telegram re-delivers an update for up to 24 h; 25 h is the default)");
-        Require(options.MaxAttempts >= 1, nameof(BotOptions.MaxAttempts), "must be at least 1");
-        Require(options.RetryDelay > TimeSpan.Zero, nameof(BotOptions.RetryDelay), "must be positive");
-        Require(options.ReorderWindow >= TimeSpan.Zero, nameof(BotOptions.ReorderWindow), "must not be negative");
-        Require(options.IdlePollInterval > TimeSpan.Zero, nameof(BotOptions.IdlePollInterval), "must be positive");
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        failures.Require(options.MaxAttempts >= 1, nameof(BotOptions.MaxAttempts), "must be at least 1");
+        failures.Require(options.RetryDelay > TimeSpan.Zero, nameof(BotOptions.RetryDelay), "must be positive");
+        failures.Require(options.ReorderWindow >= TimeSpan.Zero, nameof(BotOptions.ReorderWindow), "must not be negative");
+        failures.Require(options.IdlePollInterval > TimeSpan.Zero, nameof(BotOptions.IdlePollInterval), "must be positive");
+        return failures.Result;
     }
 }

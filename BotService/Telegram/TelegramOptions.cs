@@ -65,56 +65,27 @@ public sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
 {
     public ValidateOptionsResult Validate(string? name, TelegramOptions options)
     {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.BotToken))
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.BotToken)} is required (the bot token from @BotFather, or the sandbox's).");
-        }
-        if (!string.IsNullOrWhiteSpace(options.ApiBaseUrl) && !Uri.TryCreate(options.ApiBaseUrl, UriKind.Absolute, out _))
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.ApiBaseUrl)} must be an absolute URL.");
-        }
-        if (!string.IsNullOrWhiteSpace(options.PublicUrl)
-            && (!Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var publicUrl) || (publicUrl.Scheme != Uri.UriSchemeHttps && publicUrl.Scheme != Uri.UriSchemeHttp)))
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.PublicUrl)} must be an absolute http(s) URL (the gateway's public base), or empty for polling mode.");
-        }
-        if (options.MaxConnections is < 1 or > 100)
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.MaxConnections)} must be between 1 and 100.");
-        }
-        if (options.PollingTimeout < TimeSpan.Zero || options.PollingTimeout > TimeSpan.FromSeconds(50))
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.PollingTimeout)} must be between 0 and 50 seconds.");
-        }
-        if (options.PollingLease < TimeSpan.FromSeconds(1))
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.PollingLease)} must be at least 1 second.");
-        }
-        if (options.PerChatPerSecond < 0 || options.GlobalPerSecond < 0)
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.GlobalPerSecond)} and {nameof(TelegramOptions.PerChatPerSecond)} must not be negative.");
-        }
-        if (options.PerChatPerSecond > 0 && options.PerChatBurst < 1)
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.PerChatBurst)} must be at least 1 while {nameof(TelegramOptions.PerChatPerSecond)} limits the rate.");
-        }
-        if (options.GlobalPerSecond > 0 && options.GlobalBurst < 1)
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.GlobalBurst)} must be at least 1 while {nameof(TelegramOptions.GlobalPerSecond)} limits the rate.");
-        }
-        if (options.MaxSendAttempts < 1)
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.MaxSendAttempts)} must be at least 1.");
-        }
-        if (options.SendRetryDelay <= TimeSpan.Zero)
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.SendRetryDelay)} must be positive.");
-        }
-        if (options.MaxRateLimitedRetries < 0)
-        {
-            failures.Add($"{TelegramOptions.Section}:{nameof(TelegramOptions.MaxRateLimitedRetries)} must not be negative.");
-        }
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        var failures = new SettingFailures(TelegramOptions.Section);
+        failures.Require(!string.IsNullOrWhiteSpace(options.BotToken), nameof(TelegramOptions.BotToken),
+            "is required (the bot token from @BotFather, or the sandbox's)");
+        failures.Require(string.IsNullOrWhiteSpace(options.ApiBaseUrl) || Uri.TryCreate(options.ApiBaseUrl, UriKind.Absolute, out _),
+            nameof(TelegramOptions.ApiBaseUrl), "must be an absolute URL");
+        failures.Require(string.IsNullOrWhiteSpace(options.PublicUrl)
+            || (Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var publicUrl) && (publicUrl.Scheme == Uri.UriSchemeHttps || publicUrl.Scheme == Uri.UriSchemeHttp)),
+            nameof(TelegramOptions.PublicUrl), "must be an absolute http(s) URL (the gateway's public base), or empty for polling mode");
+        failures.Require(options.MaxConnections is >= 1 and <= 100, nameof(TelegramOptions.MaxConnections), "must be between 1 and 100");
+        failures.Require(options.PollingTimeout >= TimeSpan.Zero && options.PollingTimeout <= TimeSpan.FromSeconds(50),
+            nameof(TelegramOptions.PollingTimeout), "must be between 0 and 50 seconds");
+        failures.Require(options.PollingLease >= TimeSpan.FromSeconds(1), nameof(TelegramOptions.PollingLease), "must be at least 1 second");
+        failures.Require(options.PerChatPerSecond >= 0 && options.GlobalPerSecond >= 0,
+            $"{nameof(TelegramOptions.GlobalPerSecond)} and {nameof(TelegramOptions.PerChatPerSecond)}", "must not be negative");
+        failures.Require(options.PerChatPerSecond <= 0 || options.PerChatBurst >= 1, nameof(TelegramOptions.PerChatBurst),
+            $"must be at least 1 while {nameof(TelegramOptions.PerChatPerSecond)} limits the rate");
+        failures.Require(options.GlobalPerSecond <= 0 || options.GlobalBurst >= 1, nameof(TelegramOptions.GlobalBurst),
+            $"must be at least 1 while {nameof(TelegramOptions.GlobalPerSecond)} limits the rate");
+        failures.Require(options.MaxSendAttempts >= 1, nameof(TelegramOptions.MaxSendAttempts), "must be at least 1");
+        failures.Require(options.SendRetryDelay > TimeSpan.Zero, nameof(TelegramOptions.SendRetryDelay), "must be positive");
+        failures.Require(options.MaxRateLimitedRetries >= 0, nameof(TelegramOptions.MaxRateLimitedRetries), "must not be negative");
+        return failures.Result;
     }
 }
