@@ -55,7 +55,8 @@ public static class BotServiceExtensions
 
         // Updates: intake and durable per-chat queues, workers.
         services.AddSingleton(sp => new ChatQueue(sp.GetRequiredService<IConnectionMultiplexer>(),
-            sp.GetRequiredKeyedService<IConnectionMultiplexer>(ChatQueue.IntakeConnection), sp.GetRequiredService<IOptions<BotOptions>>()));
+            sp.GetRequiredKeyedService<IConnectionMultiplexer>(ChatQueue.IntakeConnection), sp.GetRequiredService<IOptions<BotOptions>>(),
+            sp.GetService<ChatSnapshotKeys>()));
         services.AddSingleton<UpdateIntake>();
         services.AddHostedService<UpdateWorkers>();
         services.AddHostedService<QueueSampler>();

@@ -17,6 +17,8 @@ public static class ConversationRegistration
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<LanguageStore>();
         services.AddSingleton<BotMenus>();
+        // What UserContext reads, read by the queue with each update of a private chat it hands a worker.
+        services.AddSingleton(sp => UserContext.SnapshotKeys(sp.GetRequiredService<ConversationStore>(), sp.GetRequiredService<LanguageStore>()));
 
         var features = typeof(ConversationRegistration).Assembly.GetTypes()
             .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IBotFeature).IsAssignableFrom(t));

@@ -26,20 +26,27 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
     /// <summary>The menu's fields in the same hash (<see cref="BotMenus"/>): version, screen, message id.</summary>
     public const string MenuVersion = "mv", MenuScreen = "ms", MenuMessage = "mm";
 
-    static readonly RedisValue[] StateFields = ["v", "s", "d", "t", MenuVersion, MenuScreen];
+    /// <summary>The fields a read takes (<see cref="Parse"/>): the state's, then the menu's version and screen.</summary>
+    public static readonly RedisValue[] StateFields = ["v", "s", "d", "t", MenuVersion, MenuScreen];
 
-    readonly string prefix = bot.Value.RedisKeyPrefix + "conv:";
+    /// <summary>The start of every key (<see cref="KeyOf"/>: this, the chat, <see cref="Separator"/>, the user).</summary>
+    public string KeyPrefix { get; } = bot.Value.RedisKeyPrefix + "conv:";
+
+    public const string Separator = ":";
 
     public TimeSpan Ttl => options.Value.ConversationTtl;
 
-    public string KeyOf(long chatId, long userId) => prefix + chatId.ToString(CultureInfo.InvariantCulture) + ":" + userId.ToString(CultureInfo.InvariantCulture);
+    public string KeyOf(long chatId, long userId) => KeyPrefix + chatId.ToString(CultureInfo.InvariantCulture) + Separator + userId.ToString(CultureInfo.InvariantCulture);
 
     public async Task<ConversationState> GetAsync(long chatId, long userId) => (await GetWithMenuAsync(chatId, userId)).State;
 
     /// <summary>The conversation state and the menu of a user in a chat, in one command (<see cref="UserContext"/>).</summary>
-    public async Task<(ConversationState State, MenuState Menu)> GetWithMenuAsync(long chatId, long userId)
+    public async Task<(ConversationState State, MenuState Menu)> GetWithMenuAsync(long chatId, long userId) =>
+        Parse(await redis.GetDatabase().HashGetAsync(KeyOf(chatId, userId), StateFields));
+
+    /// <summary>The conversation state and the menu in the values of <see cref="StateFields"/> (null values: none yet).</summary>
+    public static (ConversationState State, MenuState Menu) Parse(RedisValue[] fields)
     {
-        var fields = await redis.GetDatabase().HashGetAsync(KeyOf(chatId, userId), StateFields);
         var menu = new MenuState(fields[4].TryParse(out long version) ? version : 0, fields[5].IsNullOrEmpty ? null : (string?)fields[5]);
         if (fields[0].IsNull)
         {
@@ -89,7 +96,7 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
             {
                 continue;
             }
-            await foreach (var key in server.KeysAsync(db.Database, prefix + "*", pageSize: 500).WithCancellation(cancellationToken))
+            await foreach (var key in server.KeysAsync(db.Database, KeyPrefix + "*", pageSize: 500).WithCancellation(cancellationToken))
             {
                 if (olderThan is not null)
                 {

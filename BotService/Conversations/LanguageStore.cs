@@ -7,14 +7,15 @@ namespace Mesh.Bot.Conversations;
 /// <summary>The language each user chose, in Redis (<c>{prefix}lang:{user}</c>), without expiry.</summary>
 public sealed class LanguageStore(IConnectionMultiplexer redis, IOptions<BotOptions> options)
 {
-    readonly string prefix = options.Value.RedisKeyPrefix + "lang:";
+    /// <summary>The start of every key: this, then the user's id.</summary>
+    public string KeyPrefix { get; } = options.Value.RedisKeyPrefix + "lang:";
 
-    public async Task<BotLanguage?> GetAsync(long userId)
-    {
-        var code = await redis.GetDatabase().StringGetAsync(prefix + userId.ToString(CultureInfo.InvariantCulture));
-        return BotLanguages.TryParse(code, out var language) ? language : null;
-    }
+    public async Task<BotLanguage?> GetAsync(long userId) =>
+        Parse(await redis.GetDatabase().StringGetAsync(KeyPrefix + userId.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>The language a stored value names; null when there is none (or an unknown one).</summary>
+    public static BotLanguage? Parse(RedisValue code) => BotLanguages.TryParse(code, out var language) ? language : null;
 
     public Task SetAsync(long userId, BotLanguage language) =>
-        redis.GetDatabase().StringSetAsync(prefix + userId.ToString(CultureInfo.InvariantCulture), language.Code());
+        redis.GetDatabase().StringSetAsync(KeyPrefix + userId.ToString(CultureInfo.InvariantCulture), language.Code());
 }

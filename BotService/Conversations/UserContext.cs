@@ -4,22 +4,39 @@ using Mesh.Bot.Updates;
 namespace Mesh.Bot.Conversations;
 
 /// <summary>
-/// Reads, in one Redis round trip of two commands, the user's conversation state in this chat into <c>ctx.Flow</c>, their
-/// menu into <c>ctx.Menu</c> (both from one hash) and the user's
-/// language into <c>ctx.Texts</c>: the one chosen with <c>/language</c>, else Telegram's <c>language_code</c>.
+/// Puts the user's conversation state in this chat into <c>ctx.Flow</c>, their menu into <c>ctx.Menu</c> (both from one
+/// hash) and the user's language into <c>ctx.Texts</c>: the one chosen with <c>/language</c>, else Telegram's
+/// <c>language_code</c>. In a private chat the queue has read them already, with the update (<see cref="SnapshotKeys"/>);
+/// elsewhere they take one round trip of two commands.
 /// </summary>
 public sealed class UserContext(ConversationStore store, LanguageStore languages) : IBotMiddleware
 {
+    /// <summary>What the queue reads for a private chat, whose one user is the chat: this user's hash and language.</summary>
+    public static ChatSnapshotKeys SnapshotKeys(ConversationStore store, LanguageStore languages) =>
+        new(store.KeyPrefix, ConversationStore.Separator, ConversationStore.StateFields, languages.KeyPrefix);
+
     public async Task InvokeAsync(BotContext ctx, Func<Task> next)
     {
         var userId = ctx.UserId;
-        // Both commands are written before either is awaited, so the multiplexer sends them together.
-        var state = store.GetWithMenuAsync(ctx.ChatId, userId);
-        var chosen = ctx.From is { } user ? languages.GetAsync(user.Id) : Task.FromResult<BotLanguage?>(null);
-        var (conversation, menu) = await state;
+        ConversationState conversation;
+        MenuState menu;
+        BotLanguage? chosen;
+        if (ctx.Snapshot is { } snapshot && ctx.From is { } sender && sender.Id == ctx.ChatId && userId == ctx.ChatId)
+        {
+            (conversation, menu) = ConversationStore.Parse(snapshot.HashFields);
+            chosen = LanguageStore.Parse(snapshot.String);
+        }
+        else
+        {
+            // Both commands are written before either is awaited, so the multiplexer sends them together.
+            var state = store.GetWithMenuAsync(ctx.ChatId, userId);
+            var language = ctx.From is { } user ? languages.GetAsync(user.Id) : Task.FromResult<BotLanguage?>(null);
+            (conversation, menu) = await state;
+            chosen = await language;
+        }
         ctx.Flow = new ConversationFlow(store, ctx.ChatId, userId, conversation);
         ctx.Menu = menu;
-        ctx.Texts = BotTexts.For(await chosen ?? BotLanguages.FromCode(ctx.From?.LanguageCode));
+        ctx.Texts = BotTexts.For(chosen ?? BotLanguages.FromCode(ctx.From?.LanguageCode));
         await next();
     }
 }

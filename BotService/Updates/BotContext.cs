@@ -28,6 +28,9 @@ public sealed class BotContext(Update update, long chatId, OutboundSender sender
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
+    /// <summary>The chat's values the queue read with this update (<see cref="ChatSnapshotKeys"/>), or null.</summary>
+    public ChatSnapshot? Snapshot { get; init; }
+
     /// <summary>State shared between middlewares for this update.</summary>
     public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>();
 

@@ -7,7 +7,24 @@ namespace Mesh.Bot.Updates;
 public readonly record struct Head(ReadOnlyMemory<byte> Entry, long Order);
 
 /// <summary>A chat leased to this replica: its head entry, tried <paramref name="Tries"/> times, and the lease's token.</summary>
-public sealed record ChatLease(string ChatId, string Token, Head Head, long Tries);
+public sealed record ChatLease(string ChatId, string Token, Head Head, long Tries)
+{
+    /// <summary>The chat's values read with its head entry (<see cref="ChatSnapshotKeys"/>); null when none were read.</summary>
+    public ChatSnapshot? Snapshot { get; init; }
+}
+
+/// <summary>
+/// What the workers' settle script reads for a private chat (a positive id: its one user is the chat itself) when it hands
+/// the chat's head entry over: <see cref="HashFields"/> of the hash <c>HashKeyPrefix + chat + HashKeySeparator + chat</c>
+/// and the string <c>StringKeyPrefix + chat</c> (the user's conversation state and language, <see cref="Conversations.UserContext"/>).
+/// The handler then starts without a round trip of its own. The chat is leased to the reader, so nothing but its own
+/// handlers changes these values meanwhile; the writes that go with an acknowledgement are applied before the script
+/// reads the next entry's.
+/// </summary>
+public sealed record ChatSnapshotKeys(string HashKeyPrefix, string HashKeySeparator, RedisValue[] HashFields, string StringKeyPrefix);
+
+/// <summary>The values of <see cref="ChatSnapshotKeys"/> for one chat, as they were when its head entry was handed over.</summary>
+public sealed record ChatSnapshot(RedisValue[] HashFields, RedisValue String);
 
 /// <summary>A handled head entry to remove (to the dead-letter list with <paramref name="DeadLetterNote"/>).</summary>
 /// <param name="Writes">The handler's writes, sent first in the same round trip (<see cref="BotContext.WriteWithAck"/>).</param>
@@ -66,7 +83,8 @@ public sealed record Settlement(LeaseState[] Acked, ChatLease[] Claimed, TimeSpa
 /// <param name="intakeRedis">The connection the appends go through (<see cref="EnqueueManyAsync"/>): a connection of
 /// their own in the service (<see cref="IntakeConnection"/>), so an acknowledgement never queues in the client behind
 /// the workers' traffic; the same as <paramref name="redis"/> when given one.</param>
-public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionMultiplexer intakeRedis, IOptions<BotOptions> options)
+/// <param name="snapshotKeys">What to read with each head entry handed to a worker (<see cref="ChatLease.Snapshot"/>); null: nothing.</param>
+public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionMultiplexer intakeRedis, IOptions<BotOptions> options, ChatSnapshotKeys? snapshotKeys = null)
 {
     /// <summary>The service key of the intake's own Redis connection (the connection string is the same: <c>redis</c>).</summary>
     public const string IntakeConnection = "redis";
@@ -85,17 +103,32 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
 
     // Acknowledges handled head entries, then leases up to a number of ready chats: the workers' one call per round.
     // Commands that take many members (HMGET, HDEL, ZADD, HSET, ZREM) go once per call rather than once per chat.
+    // With each entry it hands over, it reads the chat's snapshot (ChatSnapshotKeys) for a private chat.
     // KEYS: chats, leases, tries, depth, deadletter
-    // ARGV: prefix, lease ms, reorder window ms, chats to claim, token prefix, first token number, acks, then per ack:
-    //   chat, token, entry (the member itself), dead-letter note ('' = a plain ack)
+    // ARGV: prefix, lease ms, reorder window ms, chats to claim, token prefix, first token number, acks, snapshot hash key
+    //   prefix ('' = no snapshots), its separator, snapshot string key prefix, snapshot field count n, the n fields, then
+    //   per ack: chat, token, entry (the member itself), dead-letter note ('' = a plain ack)
     // → {ms until the soonest chat this call put off (an entry still in its reorder window) or, when fewer chats were ready
-    //   than asked for, the next chat of all is due; -1 none; then per ack: 0 lost | 1 released | 2 entry order tries,
-    //   then per claim: chat token entry order tries}
+    //   than asked for, the next chat of all is due; -1 none; then per ack: 0 lost | 1 released | 2 entry order tries
+    //   snapshot, then per claim: chat token entry order tries snapshot}, a snapshot being 0 (none read) or 1, the n
+    //   fields' values, the string's value
     const string SettleScript = Now + EnqueuedAt + """
         local prefix, lease, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
         -- The lease expiry as a string, formatted once (Redis prints each Lua number argument with printf).
         local leasedUntil = tostring(now + lease)
         local out = {-1}
+        local hashPrefix, separator, stringPrefix, fieldCount = ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11])
+        local fields = {}
+        for i = 1, fieldCount do fields[i] = ARGV[11 + i] end
+        local first = 12 + fieldCount -- the first acknowledgement's arguments
+        -- A chat's snapshot, for a private chat (not '-'...: a group's id is negative).
+        local function snapshot(chat)
+          if hashPrefix == '' or string.byte(chat, 1) == 45 then out[#out + 1] = 0 return end
+          out[#out + 1] = 1
+          local values = redis.call('HMGET', hashPrefix .. chat .. separator .. chat, unpack(fields))
+          for i = 1, fieldCount do out[#out + 1] = values[i] end
+          out[#out + 1] = redis.call('GET', stringPrefix .. chat)
+        end
         -- Chats whose next entry is still in its reorder window: rescored to when it ends (once, at the end).
         local later, soonest = {}, nil
         local function due(at) if soonest == nil or at < soonest then soonest = at end end
@@ -104,10 +137,10 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         local drained, released, kept, restart = {}, {}, {}, {}
         if acks > 0 then
           local chats = {}
-          for i = 1, acks do chats[i] = ARGV[4 + 4 * i] end
+          for i = 1, acks do chats[i] = ARGV[first + 4 * (i - 1)] end
           local holders = redis.call('HMGET', KEYS[2], unpack(chats))
           for i = 1, acks do
-            local a = 4 + 4 * i
+            local a = first + 4 * (i - 1)
             local chat = ARGV[a]
             if holders[i] ~= ARGV[a + 1] then
               out[#out + 1] = 0
@@ -131,6 +164,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
                 kept[#kept + 1] = leasedUntil kept[#kept + 1] = chat
                 restart[#restart + 1] = chat restart[#restart + 1] = '1'
                 out[#out + 1] = 2 out[#out + 1] = head[1] out[#out + 1] = head[2] out[#out + 1] = 1
+                snapshot(chat)
               end
             end
           end
@@ -163,6 +197,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
                   holders[#holders + 1] = chat holders[#holders + 1] = token
                   restart[#restart + 1] = chat restart[#restart + 1] = tries
                   out[#out + 1] = chat out[#out + 1] = token out[#out + 1] = head[1] out[#out + 1] = head[2] out[#out + 1] = tries
+                  snapshot(chat)
                   claimed = claimed + 1
                 end
               end
@@ -250,7 +285,9 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     public async Task<Settlement> SettleAsync(IReadOnlyList<Ack> acks, int claim, string holder)
     {
         var keys = new RedisKey[] { chats, leases, tries, depth, deadLetter };
-        var values = new RedisValue[7 + 4 * acks.Count];
+        var fieldCount = snapshotKeys?.HashFields.Length ?? 0;
+        var first = 11 + fieldCount; // the first acknowledgement's arguments
+        var values = new RedisValue[first + 4 * acks.Count];
         values[0] = prefix;
         values[1] = leaseMs;
         values[2] = windowMs;
@@ -258,14 +295,19 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         values[4] = holder;
         values[5] = Interlocked.Add(ref tokenNumber, Math.Max(claim, 0)) - claim;
         values[6] = acks.Count;
+        values[7] = snapshotKeys?.HashKeyPrefix ?? "";
+        values[8] = snapshotKeys?.HashKeySeparator ?? "";
+        values[9] = snapshotKeys?.StringKeyPrefix ?? "";
+        values[10] = fieldCount;
+        snapshotKeys?.HashFields.CopyTo(values, 11);
         var writeCount = 0;
         for (var i = 0; i < acks.Count; i++)
         {
             var ack = acks[i];
-            values[7 + 4 * i] = ack.Lease.ChatId;
-            values[8 + 4 * i] = ack.Lease.Token;
-            values[9 + 4 * i] = ack.Lease.Head.Entry;
-            values[10 + 4 * i] = ack.DeadLetterNote ?? "";
+            values[first + 4 * i] = ack.Lease.ChatId;
+            values[first + 1 + 4 * i] = ack.Lease.Token;
+            values[first + 2 + 4 * i] = ack.Lease.Head.Entry;
+            values[first + 3 + 4 * i] = ack.DeadLetterNote ?? "";
             writeCount += ack.Writes?.Count ?? 0;
         }
 
@@ -315,15 +357,37 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
             {
                 0 => new LeaseState.Lost(),
                 1 => new LeaseState.Drained(),
-                _ => new LeaseState.Next(acks[i].Lease with { Head = new Head((byte[])result[p++]!, (long)result[p++]), Tries = (long)result[p++] }),
+                _ => new LeaseState.Next(acks[i].Lease with
+                {
+                    Head = new Head((byte[])result[p++]!, (long)result[p++]),
+                    Tries = (long)result[p++],
+                    Snapshot = ReadSnapshot(result, ref p, fieldCount),
+                }),
             };
         }
-        var claimed = new ChatLease[(result.Length - p) / 5];
-        for (var i = 0; i < claimed.Length; i++, p += 5)
+        var claimed = new List<ChatLease>();
+        while (p < result.Length)
         {
-            claimed[i] = new ChatLease((string)result[p]!, (string)result[p + 1]!, new Head((byte[])result[p + 2]!, (long)result[p + 3]), (long)result[p + 4]);
+            claimed.Add(new ChatLease((string)result[p]!, (string)result[p + 1]!, new Head((byte[])result[p + 2]!, (long)result[p + 3]), (long)result[p + 4]));
+            p += 5;
+            claimed[^1] = claimed[^1] with { Snapshot = ReadSnapshot(result, ref p, fieldCount) };
         }
-        return new Settlement(acked, claimed, nextDue < 0 ? null : TimeSpan.FromMilliseconds(nextDue), writeError);
+        return new Settlement(acked, [.. claimed], nextDue < 0 ? null : TimeSpan.FromMilliseconds(nextDue), writeError);
+    }
+
+    /// <summary>A snapshot in the settle script's answer at <paramref name="p"/> (0, or 1 and its values), moving past it.</summary>
+    static ChatSnapshot? ReadSnapshot(RedisResult[] result, ref int p, int fieldCount)
+    {
+        if ((long)result[p++] == 0)
+        {
+            return null;
+        }
+        var fields = new RedisValue[fieldCount];
+        for (var i = 0; i < fieldCount; i++)
+        {
+            fields[i] = (RedisValue)result[p++];
+        }
+        return new ChatSnapshot(fields, (RedisValue)result[p++]);
     }
 
     /// <summary>Leases the first ready chat, if any (<see cref="SettleAsync"/> for one chat and no acknowledgement).</summary>

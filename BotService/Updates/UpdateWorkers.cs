@@ -360,7 +360,7 @@ public sealed partial class UpdateWorkers(
             {
                 try
                 {
-                    outcome = new Ack(lease, Writes: await HandleAsync(long.Parse(lease.ChatId, System.Globalization.CultureInfo.InvariantCulture), entry, stoppingToken));
+                    outcome = new Ack(lease, Writes: await HandleAsync(lease, entry, stoppingToken));
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -391,8 +391,9 @@ public sealed partial class UpdateWorkers(
         }
     }
 
-    async Task<IReadOnlyList<Func<IDatabaseAsync, Task>>?> HandleAsync(long chatId, QueuedEntry entry, CancellationToken stoppingToken)
+    async Task<IReadOnlyList<Func<IDatabaseAsync, Task>>?> HandleAsync(ChatLease lease, QueuedEntry entry, CancellationToken stoppingToken)
     {
+        var chatId = long.Parse(lease.ChatId, System.Globalization.CultureInfo.InvariantCulture);
         IReadOnlyList<Func<IDatabaseAsync, Task>>? writes = null;
         ActivityContext.TryParse(entry.TraceParent, null, out var parent);
         using var activity = BotTelemetry.Source.StartActivity(entry.Kind == EntryKind.Update ? "HandleUpdate" : "DeliverNotification", ActivityKind.Consumer, parent);
@@ -408,7 +409,10 @@ public sealed partial class UpdateWorkers(
             var update = JsonSerializer.Deserialize<Update>(entry.Payload.Span, JsonBotAPI.Options)
                 ?? throw new JsonException("The queued update is null.");
             await using var scope = scopes.CreateAsyncScope();
-            var ctx = new BotContext(update, chatId, scope.ServiceProvider.GetRequiredService<OutboundSender>(), scope.ServiceProvider, stoppingToken);
+            var ctx = new BotContext(update, chatId, scope.ServiceProvider.GetRequiredService<OutboundSender>(), scope.ServiceProvider, stoppingToken)
+            {
+                Snapshot = lease.Snapshot,
+            };
             await scope.ServiceProvider.GetRequiredService<UpdatePipeline>().RunAsync(ctx);
             writes = ctx.WritesWithAck;
             LogHandled(logger, update.Id, chatId);

@@ -216,6 +216,52 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_private_chat_is_handed_over_with_its_users_values_as_the_previous_entrys_writes_left_them()
+    {
+        var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
+        var queue = new ChatQueue(redis.Connection, redis.Connection, Options.Create(new BotOptions { RedisKeyPrefix = prefix, ReorderWindow = TimeSpan.Zero }),
+            new ChatSnapshotKeys(prefix + "conv:", ":", ["v", "s"], prefix + "lang:"));
+        var db = redis.Connection.GetDatabase();
+        await db.HashSetAsync(prefix + "conv:42:42", [new("v", 3), new("s", "menu")]);
+        await db.StringSetAsync(prefix + "lang:42", "uk");
+        await EnqueueAsync(queue, 1, chat: "42");
+        await EnqueueAsync(queue, 2, chat: "42");
+        await EnqueueAsync(queue, 3, chat: "-100"); // a group: its users are many, nothing to read for it
+        await EnqueueAsync(queue, 4, chat: "7"); // a private chat with nothing stored yet
+
+        var claimed = (await queue.SettleAsync([], 3, "w")).Claimed;
+
+        var mine = claimed.Single(l => l.ChatId == "42");
+        Assert.Equal(["3", "menu"], mine.Snapshot!.HashFields.Select(v => (string?)v));
+        Assert.Equal("uk", (string?)mine.Snapshot.String);
+        Assert.Null(claimed.Single(l => l.ChatId == "-100").Snapshot);
+        var empty = claimed.Single(l => l.ChatId == "7").Snapshot!;
+        Assert.True(empty.HashFields.All(v => v.IsNull) && empty.String.IsNull);
+
+        // The handler of update 1 moved the user on, in writes that go with its acknowledgement: update 2 sees them.
+        var settled = await queue.SettleAsync([new Ack(mine, Writes: [w => w.HashSetAsync(prefix + "conv:42:42", "s", "profile")])], 0, "w");
+
+        var next = Assert.IsType<LeaseState.Next>(settled.Acked[0]);
+        Assert.Equal("2", IdOf(next.Head));
+        Assert.Equal(["3", "profile"], next.Lease.Snapshot!.HashFields.Select(v => (string?)v));
+        Assert.Equal("uk", (string?)next.Lease.Snapshot.String);
+    }
+
+    [Fact]
+    public async Task A_queue_told_nothing_to_read_hands_chats_over_without_values()
+    {
+        var queue = NewQueue();
+        await EnqueueAsync(queue, 1);
+        await EnqueueAsync(queue, 2);
+
+        var leased = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
+        var next = Assert.IsType<LeaseState.Next>(await queue.AckAsync(leased.Lease));
+
+        Assert.Null(leased.Lease.Snapshot);
+        Assert.Null(next.Lease.Snapshot);
+    }
+
+    [Fact]
     public async Task Dead_lettered_entry_is_kept_with_its_note_and_the_chat_moves_on()
     {
         var queue = NewQueue();
