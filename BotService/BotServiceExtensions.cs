@@ -62,7 +62,7 @@ public static class BotServiceExtensions
         services.AddHostedService<QueueSampler>();
 
         // The handler pipeline, in order: tracing, user context, language, the router and its features.
-        services.AddScoped<UpdatePipeline>();
+        services.AddSingleton(sp => UpdatePipeline.Build(sp, sp.GetServices<BotMiddlewareRegistration>()));
         services.AddConversations();
 
         // Webhook or polling mode, and the operator actions (issue 10).

@@ -28,9 +28,9 @@ public static class ConversationRegistration
         }
         services.AddSingleton(sp => BotRouter.Build(sp.GetServices<IBotFeature>()));
 
-        services.AddBotMiddleware<UpdateTracing>();
-        services.AddBotMiddleware<UserContext>();
-        services.AddBotMiddleware<BotDispatcher>();
+        services.AddBotMiddleware<UpdateTracing>(ServiceLifetime.Singleton);
+        services.AddBotMiddleware<UserContext>(ServiceLifetime.Singleton);
+        services.AddBotMiddleware<BotDispatcher>(ServiceLifetime.Singleton);
 
         services.AddHostedService<BotCommandsPublisher>();
         return services;

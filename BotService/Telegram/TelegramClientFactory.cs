@@ -13,6 +13,8 @@ public static class TelegramClientFactory
     /// the bot sends goes through it, so it carries nothing it does not need: no resilience handler (it would retry
     /// 429s itself; <see cref="OutboundSender"/> does the retrying), no service-discovery lookup (the address is a
     /// URL), no request logging (the URL carries the bot token). Traces still see each call (HttpClient's own activity).
+    /// The Bot API sets no cookie and redirects nowhere, so the handler has no cookie or redirect stage either: two
+    /// steps and their allocations fewer on every call.
     /// </summary>
     public static HttpClient CreateHttpClient(IServiceProvider services, object? key) =>
         new(new SocketsHttpHandler
@@ -20,6 +22,8 @@ public static class TelegramClientFactory
             PooledConnectionLifetime = TimeSpan.FromMinutes(5), // follow DNS changes of api.telegram.org
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             ConnectTimeout = TimeSpan.FromSeconds(10),
+            AllowAutoRedirect = false,
+            UseCookies = false,
         })
         {
             Timeout = TimeSpan.FromSeconds(30),

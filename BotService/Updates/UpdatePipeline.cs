@@ -12,26 +12,63 @@ public sealed class DelegateMiddleware(Func<BotContext, Func<Task>, Task> middle
     public Task InvokeAsync(BotContext ctx, Func<Task> next) => middleware(ctx, next);
 }
 
+/// <summary>A middleware as registered (<see cref="BotPipelineRegistration"/>): its type and lifetime, or its instance.</summary>
+public sealed record BotMiddlewareRegistration(Type Type, ServiceLifetime Lifetime, IBotMiddleware? Instance = null);
+
 /// <summary>
 /// Runs the registered <see cref="IBotMiddleware"/>s in registration order. Features, the router and conversation
-/// state are middlewares; <see cref="BotPipelineRegistration.AddBotMiddleware{T}"/> appends one.
+/// state are middlewares; <see cref="BotPipelineRegistration.AddBotMiddleware{T}"/> appends one. One pipeline serves
+/// every update: a singleton middleware is resolved once, a scoped one from each update's scope (<c>ctx.Services</c>)
+/// when the update reaches it, so a pipeline of singletons resolves nothing per update.
 /// </summary>
-public sealed class UpdatePipeline(IEnumerable<IBotMiddleware> middlewares)
+public sealed class UpdatePipeline
 {
-    readonly IBotMiddleware[] steps = middlewares.ToArray();
+    // Per step: the middleware itself, or null and the type to resolve from the update's scope.
+    readonly IBotMiddleware?[] instances;
+    readonly Type[] types;
+
+    /// <summary>A pipeline of these middlewares (tests, tools).</summary>
+    public UpdatePipeline(IEnumerable<IBotMiddleware> middlewares)
+    {
+        instances = [.. middlewares];
+        types = [.. instances.Select(m => m!.GetType())];
+    }
+
+    UpdatePipeline(IBotMiddleware?[] instances, Type[] types) => (this.instances, this.types) = (instances, types);
+
+    /// <summary>The pipeline of the registered middlewares, the singletons resolved from <paramref name="services"/> now.</summary>
+    public static UpdatePipeline Build(IServiceProvider services, IEnumerable<BotMiddlewareRegistration> registrations)
+    {
+        var steps = registrations.ToArray();
+        return new([.. steps.Select(s => s.Instance ?? (s.Lifetime == ServiceLifetime.Singleton ? (IBotMiddleware)services.GetRequiredService(s.Type) : null))],
+            [.. steps.Select(s => s.Type)]);
+    }
 
     public Task RunAsync(BotContext ctx) => Step(ctx, 0);
 
     Task Step(BotContext ctx, int index) =>
-        index < steps.Length ? steps[index].InvokeAsync(ctx, () => Step(ctx, index + 1)) : Task.CompletedTask;
+        index < instances.Length
+            ? (instances[index] ?? (IBotMiddleware)ctx.Services.GetRequiredService(types[index])).InvokeAsync(ctx, () => Step(ctx, index + 1))
+            : Task.CompletedTask;
 }
 
 public static class BotPipelineRegistration
 {
-    /// <summary>Appends a middleware (scoped: one per update) to the handler pipeline.</summary>
-    public static IServiceCollection AddBotMiddleware<T>(this IServiceCollection services) where T : class, IBotMiddleware =>
-        services.AddScoped<IBotMiddleware, T>();
+    /// <summary>
+    /// Appends a middleware to the handler pipeline: scoped (one per update, so it may take scoped services) unless
+    /// <paramref name="lifetime"/> says otherwise; a stateless middleware on singletons is best a singleton.
+    /// </summary>
+    public static IServiceCollection AddBotMiddleware<T>(this IServiceCollection services, ServiceLifetime lifetime = ServiceLifetime.Scoped) where T : class, IBotMiddleware
+    {
+        if (lifetime == ServiceLifetime.Transient)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lifetime), "A bot middleware is a singleton or scoped (one per update).");
+        }
+        services.Add(new ServiceDescriptor(typeof(T), typeof(T), lifetime));
+        return services.AddSingleton(new BotMiddlewareRegistration(typeof(T), lifetime));
+    }
 
+    /// <summary>Appends a middleware given as a delegate (one instance for every update).</summary>
     public static IServiceCollection AddBotMiddleware(this IServiceCollection services, Func<BotContext, Func<Task>, Task> middleware) =>
-        services.AddScoped<IBotMiddleware>(_ => new DelegateMiddleware(middleware));
+        services.AddSingleton(new BotMiddlewareRegistration(typeof(DelegateMiddleware), ServiceLifetime.Singleton, new DelegateMiddleware(middleware)));
 }

@@ -24,6 +24,8 @@ public sealed partial class UpdateWorkers(
     ChatQueue queue,
     IConnectionMultiplexer redis,
     IServiceScopeFactory scopes,
+    UpdatePipeline pipeline,
+    OutboundSender sender,
     NotificationDelivery notifications,
     IOptions<BotOptions> options,
     ILogger<UpdateWorkers> logger) : BackgroundService
@@ -409,11 +411,11 @@ public sealed partial class UpdateWorkers(
             var update = JsonSerializer.Deserialize<Update>(entry.Payload.Span, JsonBotAPI.Options)
                 ?? throw new JsonException("The queued update is null.");
             await using var scope = scopes.CreateAsyncScope();
-            var ctx = new BotContext(update, chatId, scope.ServiceProvider.GetRequiredService<OutboundSender>(), scope.ServiceProvider, stoppingToken)
+            var ctx = new BotContext(update, chatId, sender, scope.ServiceProvider, stoppingToken)
             {
                 Snapshot = lease.Snapshot,
             };
-            await scope.ServiceProvider.GetRequiredService<UpdatePipeline>().RunAsync(ctx);
+            await pipeline.RunAsync(ctx);
             writes = ctx.WritesWithAck;
             LogHandled(logger, update.Id, chatId);
         }

@@ -1,4 +1,5 @@
 using Mesh.Bot.Updates;
+using Microsoft.Extensions.DependencyInjection;
 using Telegram.Bot.Types;
 
 namespace Mesh.Bot.Tests.Unit;
@@ -33,5 +34,43 @@ public sealed class UpdatePipelineTests
         await pipeline.RunAsync(Context());
 
         Assert.False(reached);
+    }
+
+    /// <summary>Records, per update, which instance of itself ran.</summary>
+    class Seen : IBotMiddleware
+    {
+        public Task InvokeAsync(BotContext ctx, Func<Task> next)
+        {
+            ctx.Items[GetType().Name + ctx.UpdateId] = this;
+            return next();
+        }
+    }
+
+    sealed class PerUpdate : Seen;
+
+    [Fact]
+    public async Task Registered_middlewares_run_in_order_a_scoped_one_new_for_each_update_a_singleton_shared()
+    {
+        var order = new List<string>();
+        var services = new ServiceCollection();
+        services.AddBotMiddleware((ctx, next) => { order.Add("delegate"); return next(); });
+        services.AddBotMiddleware<PerUpdate>();
+        services.AddBotMiddleware<Seen>(ServiceLifetime.Singleton);
+        await using var root = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        var pipeline = UpdatePipeline.Build(root, root.GetServices<BotMiddlewareRegistration>());
+
+        var items = new List<IDictionary<string, object?>>();
+        for (var id = 1; id <= 2; id++)
+        {
+            await using var scope = root.CreateAsyncScope();
+            var ctx = new BotContext(new Update { Id = id }, 1, null!, scope.ServiceProvider, CancellationToken.None);
+            await pipeline.RunAsync(ctx);
+            items.Add(ctx.Items);
+        }
+
+        Assert.Equal(["delegate", "delegate"], order);
+        Assert.NotSame(items[0]["PerUpdate1"], items[1]["PerUpdate2"]);
+        Assert.Same(items[0]["Seen1"], items[1]["Seen2"]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => services.AddBotMiddleware<Seen>(ServiceLifetime.Transient));
     }
 }
