@@ -103,7 +103,7 @@ if (warmupSeconds > 0)
     }
 }
 
-var results = new List<(int Senders, Run Ceiling, Run Mesh, double[] CpuBare, double[] CpuMesh, double[] SwitchesPerUpdate, RedisCalls RedisPerUpdate)>();
+var results = new List<(int Senders, Run Ceiling, Run Mesh, double[] CpuBare, double[] CpuMesh, double[] SwitchesPerUpdate, RedisCalls RedisPerUpdate, RuntimeTotals?[] Managed)>();
 foreach (var senders in senderCounts)
 {
     var cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
@@ -113,6 +113,9 @@ foreach (var senders in senderCounts)
     var cpuBare = CpuShare(cpu0, t0);
 
     await DrainAsync(Delivered, TimeSpan.FromSeconds(60));
+    // The services' managed allocations and gen0 GCs so far, over their diagnostics IPC, from a session open only for
+    // the read: none runs in them during the run (n/a where a service runs with its diagnostics off).
+    var managed0 = await Task.WhenAll(RuntimeCounters.ReadOnceAsync(mesh.Gateway.ProcessId), RuntimeCounters.ReadOnceAsync(mesh.Bots[0].ProcessId));
     var repliesBefore = Delivered();
     cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
     var switches0 = processes.Select(p => ContextSwitches(p.Pid)).ToArray();
@@ -132,9 +135,11 @@ foreach (var senders in senderCounts)
     var cpuMesh = CpuShare(cpu0, t0);
     var switches = processes.Select((p, i) => (ContextSwitches(p.Pid) - switches0[i]) / (double)Math.Max(1, run.Sent)).ToArray();
     var redisCalls = (await RedisCalls.ReadAsync(redis.Connection) - redis0) / Math.Max(1, run.Sent);
+    var managed1 = await Task.WhenAll(RuntimeCounters.ReadOnceAsync(mesh.Gateway.ProcessId), RuntimeCounters.ReadOnceAsync(mesh.Bots[0].ProcessId));
+    var managed = managed0.Zip(managed1, (before, after) => before is { } b && after is { } a ? a - b : (RuntimeTotals?)null).ToArray();
     var delivered = Delivered() - repliesBefore - run.Opening;
     run = run with { Replies = delivered, SustainedPerSecond = run.Sent / Stopwatch.GetElapsedTime(run.FirstSend, lastReply).TotalSeconds };
-    results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh, switches, redisCalls));
+    results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh, switches, redisCalls, managed));
 }
 
 var rssGateway = Rss(mesh.Gateway.ProcessId);
@@ -151,7 +156,7 @@ Console.WriteLine($"Measuring idle CPU over {idleSeconds} s …");
 var (cpuGateway, cpuBot) = await IdleCpuAsync(mesh.Gateway.ProcessId, mesh.Bots[0].ProcessId, TimeSpan.FromSeconds(idleSeconds));
 
 Console.WriteLine();
-foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls) in results)
+foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls, managed) in results)
 {
     Console.WriteLine($"── {senders} concurrent senders ──────────────────────────────────────────────");
     Console.WriteLine($"{"",-34}{"ceiling",12}{"mesh",12}{"ratio",10}");
@@ -169,6 +174,8 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls) in res
     // Counts, not times: steadier than the rates from one run to the next on a shared machine, so they show what a change did.
     Console.WriteLine($"{"context switches per update",-34}{string.Join("  ", processes.Select((p, i) => $"{p.Name} {switches[i]:F2}"))}");
     Console.WriteLine($"{"Redis per update",-34}{redisCalls.Scripts:F2} script calls, {redisCalls.Commands:F2} commands (those in scripts included), {redisCalls.Microseconds:F1} µs running scripts");
+    // Managed bytes allocated (the GC's count) and gen0-only collections, read just before and just after the CPU window.
+    Console.WriteLine($"{"managed allocations per update",-34}gateway {KilobytesPerUpdate(managed[0], run.Sent)}  bot {KilobytesPerUpdate(managed[1], run.Sent)}   (gen0 GCs per 1,000 updates: gateway {Gen0PerThousand(managed[0], run.Sent)}, bot {Gen0PerThousand(managed[1], run.Sent)})");
 }
 Console.WriteLine("── after the load ──────────────────────────────────────────────────────────");
 Console.WriteLine($"RSS gateway {rssGateway / 1048576.0:F0} MB, bot {rssBot / 1048576.0:F0} MB (bench process incl. ceiling endpoint and load generator: {ceilingRss / 1048576.0:F0} MB)");
@@ -181,6 +188,12 @@ double[] CpuShare(long[] before, long started)
     var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
     return processes.Select((p, i) => (CpuTicks(p.Pid) - before[i]) / 100.0 / seconds).ToArray();
 }
+
+static string KilobytesPerUpdate(RuntimeTotals? totals, long updates) =>
+    totals is { } t ? $"{t.AllocatedBytes / 1024.0 / Math.Max(1, updates):F1} KB" : "n/a";
+
+static string Gen0PerThousand(RuntimeTotals? totals, long updates) =>
+    totals is { } t ? $"{t.Gen0Collections * 1000.0 / Math.Max(1, updates):F2}" : "n/a";
 
 static async Task DrainAsync(Func<long> delivered, TimeSpan deadline)
 {
