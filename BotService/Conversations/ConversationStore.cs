@@ -26,8 +26,10 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
     /// <summary>The menu's fields in the same hash (<see cref="BotMenus"/>): version, screen, message id.</summary>
     public const string MenuVersion = "mv", MenuScreen = "ms", MenuMessage = "mm";
 
+    static readonly RedisValue[] StateFields = ["v", "s", "d", "t", MenuVersion, MenuScreen];
+
     /// <summary>The fields a read takes (<see cref="Parse"/>): the state's, then the menu's version and screen.</summary>
-    public static readonly RedisValue[] StateFields = ["v", "s", "d", "t", MenuVersion, MenuScreen];
+    public static IReadOnlyList<RedisValue> Fields { get; } = Array.AsReadOnly(StateFields);
 
     /// <summary>The start of every key (<see cref="KeyOf"/>: this, the chat, <see cref="Separator"/>, the user).</summary>
     public string KeyPrefix { get; } = bot.Value.RedisKeyPrefix + "conv:";
@@ -44,9 +46,13 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
     public async Task<(ConversationState State, MenuState Menu)> GetWithMenuAsync(long chatId, long userId) =>
         Parse(await redis.GetDatabase().HashGetAsync(KeyOf(chatId, userId), StateFields));
 
-    /// <summary>The conversation state and the menu in the values of <see cref="StateFields"/> (null values: none yet).</summary>
+    /// <summary>The conversation state and the menu in the values of <see cref="Fields"/>, in order (null values: none yet).</summary>
     public static (ConversationState State, MenuState Menu) Parse(RedisValue[] fields)
     {
+        if (fields.Length != StateFields.Length)
+        {
+            throw new ArgumentException($"Expected the values of the {StateFields.Length} fields of {nameof(Fields)}, got {fields.Length}.", nameof(fields));
+        }
         var menu = new MenuState(fields[4].TryParse(out long version) ? version : 0, fields[5].IsNullOrEmpty ? null : (string?)fields[5]);
         if (fields[0].IsNull)
         {

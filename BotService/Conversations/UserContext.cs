@@ -13,7 +13,7 @@ public sealed class UserContext(ConversationStore store, LanguageStore languages
 {
     /// <summary>What the queue reads for a private chat, whose one user is the chat: this user's hash and language.</summary>
     public static ChatSnapshotKeys SnapshotKeys(ConversationStore store, LanguageStore languages) =>
-        new(store.KeyPrefix, ConversationStore.Separator, ConversationStore.StateFields, languages.KeyPrefix);
+        new(store.KeyPrefix, ConversationStore.Separator, ConversationStore.Fields, languages.KeyPrefix);
 
     public async Task InvokeAsync(BotContext ctx, Func<Task> next)
     {

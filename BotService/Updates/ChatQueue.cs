@@ -14,14 +14,17 @@ public sealed record ChatLease(string ChatId, string Token, Head Head, long Trie
 }
 
 /// <summary>
-/// What the workers' settle script reads for a private chat (a positive id: its one user is the chat itself) when it hands
-/// the chat's head entry over: <see cref="HashFields"/> of the hash <c>HashKeyPrefix + chat + HashKeySeparator + chat</c>
-/// and the string <c>StringKeyPrefix + chat</c> (the user's conversation state and language, <see cref="Conversations.UserContext"/>).
-/// The handler then starts without a round trip of its own. The chat is leased to the reader, so nothing but its own
-/// handlers changes these values meanwhile; the writes that go with an acknowledgement are applied before the script
-/// reads the next entry's.
+/// What the workers' settle script reads for an update of a private chat (a positive id: its one user is the chat
+/// itself) when it hands the chat's head entry over: <see cref="HashFields"/> of the hash
+/// <c>HashKeyPrefix + chat + HashKeySeparator + chat</c> and the string <c>StringKeyPrefix + chat</c> (the user's
+/// conversation state and language, <see cref="Conversations.UserContext"/>). The handler then starts without a round
+/// trip of its own. The values are as fresh as a read at the handler's start would be: the writes that go with an
+/// acknowledgement are applied before the script reads the next entry's, and the handler starts as soon as the script
+/// answers. What others write meanwhile (an operator clearing conversations, the user choosing a language in a group)
+/// races with the handler as it would with its own read. A key of another type makes the script read nothing for that
+/// chat (the handler then reads for itself, and fails there), never fail the round.
 /// </summary>
-public sealed record ChatSnapshotKeys(string HashKeyPrefix, string HashKeySeparator, RedisValue[] HashFields, string StringKeyPrefix);
+public sealed record ChatSnapshotKeys(string HashKeyPrefix, string HashKeySeparator, IReadOnlyList<RedisValue> HashFields, string StringKeyPrefix);
 
 /// <summary>The values of <see cref="ChatSnapshotKeys"/> for one chat, as they were when its head entry was handed over.</summary>
 public sealed record ChatSnapshot(RedisValue[] HashFields, RedisValue String);
@@ -120,14 +123,17 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         local hashPrefix, separator, stringPrefix, fieldCount = ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11])
         local fields = {}
         for i = 1, fieldCount do fields[i] = ARGV[11 + i] end
-        local first = 12 + fieldCount -- the first acknowledgement's arguments
-        -- A chat's snapshot, for a private chat (not '-'...: a group's id is negative).
-        local function snapshot(chat)
-          if hashPrefix == '' or string.byte(chat, 1) == 45 then out[#out + 1] = 0 return end
+        local firstAck = 12 + fieldCount -- the first acknowledgement's arguments
+        -- The snapshot of a chat handed over with its head entry: for an update ('u'…) of a private chat (not '-'…: a
+        -- group's id is negative). A key of another type reads as none (pcall), so one odd key never fails the round.
+        local function snapshot(chat, entry)
+          if hashPrefix == '' or string.byte(chat, 1) == 45 or string.byte(entry, 1) ~= 117 then out[#out + 1] = 0 return end
+          local values = redis.pcall('HMGET', hashPrefix .. chat .. separator .. chat, unpack(fields))
+          local text = redis.pcall('GET', stringPrefix .. chat)
+          if values.err or (type(text) == 'table' and text.err) then out[#out + 1] = 0 return end
           out[#out + 1] = 1
-          local values = redis.call('HMGET', hashPrefix .. chat .. separator .. chat, unpack(fields))
           for i = 1, fieldCount do out[#out + 1] = values[i] end
-          out[#out + 1] = redis.call('GET', stringPrefix .. chat)
+          out[#out + 1] = text
         end
         -- Chats whose next entry is still in its reorder window: rescored to when it ends (once, at the end).
         local later, soonest = {}, nil
@@ -137,10 +143,10 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         local drained, released, kept, restart = {}, {}, {}, {}
         if acks > 0 then
           local chats = {}
-          for i = 1, acks do chats[i] = ARGV[first + 4 * (i - 1)] end
+          for i = 1, acks do chats[i] = ARGV[firstAck + 4 * (i - 1)] end
           local holders = redis.call('HMGET', KEYS[2], unpack(chats))
           for i = 1, acks do
-            local a = first + 4 * (i - 1)
+            local a = firstAck + 4 * (i - 1)
             local chat = ARGV[a]
             if holders[i] ~= ARGV[a + 1] then
               out[#out + 1] = 0
@@ -164,7 +170,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
                 kept[#kept + 1] = leasedUntil kept[#kept + 1] = chat
                 restart[#restart + 1] = chat restart[#restart + 1] = '1'
                 out[#out + 1] = 2 out[#out + 1] = head[1] out[#out + 1] = head[2] out[#out + 1] = 1
-                snapshot(chat)
+                snapshot(chat, head[1])
               end
             end
           end
@@ -197,7 +203,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
                   holders[#holders + 1] = chat holders[#holders + 1] = token
                   restart[#restart + 1] = chat restart[#restart + 1] = tries
                   out[#out + 1] = chat out[#out + 1] = token out[#out + 1] = head[1] out[#out + 1] = head[2] out[#out + 1] = tries
-                  snapshot(chat)
+                  snapshot(chat, head[1])
                   claimed = claimed + 1
                 end
               end
@@ -285,7 +291,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     public async Task<Settlement> SettleAsync(IReadOnlyList<Ack> acks, int claim, string holder)
     {
         var keys = new RedisKey[] { chats, leases, tries, depth, deadLetter };
-        var fieldCount = snapshotKeys?.HashFields.Length ?? 0;
+        var fieldCount = snapshotKeys?.HashFields.Count ?? 0;
         var first = 11 + fieldCount; // the first acknowledgement's arguments
         var values = new RedisValue[first + 4 * acks.Count];
         values[0] = prefix;
@@ -299,7 +305,10 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         values[8] = snapshotKeys?.HashKeySeparator ?? "";
         values[9] = snapshotKeys?.StringKeyPrefix ?? "";
         values[10] = fieldCount;
-        snapshotKeys?.HashFields.CopyTo(values, 11);
+        for (var i = 0; i < fieldCount; i++)
+        {
+            values[11 + i] = snapshotKeys!.HashFields[i];
+        }
         var writeCount = 0;
         for (var i = 0; i < acks.Count; i++)
         {

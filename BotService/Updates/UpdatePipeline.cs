@@ -64,7 +64,17 @@ public static class BotPipelineRegistration
         {
             throw new ArgumentOutOfRangeException(nameof(lifetime), "A bot middleware is a singleton or scoped (one per update).");
         }
-        services.Add(new ServiceDescriptor(typeof(T), typeof(T), lifetime));
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(T)) is { } registered)
+        {
+            if (registered.Lifetime != lifetime)
+            {
+                throw new InvalidOperationException($"{typeof(T).Name} is already registered as {registered.Lifetime}; a middleware has one lifetime.");
+            }
+        }
+        else
+        {
+            services.Add(new ServiceDescriptor(typeof(T), typeof(T), lifetime));
+        }
         return services.AddSingleton(new BotMiddlewareRegistration(typeof(T), lifetime));
     }
 

@@ -248,6 +248,28 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_key_of_another_type_or_a_notification_gets_no_values_and_the_round_goes_on()
+    {
+        var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
+        var queue = new ChatQueue(redis.Connection, redis.Connection, Options.Create(new BotOptions { RedisKeyPrefix = prefix, ReorderWindow = TimeSpan.Zero }),
+            new ChatSnapshotKeys(prefix + "conv:", ":", ["v", "mv"], prefix + "lang:"));
+        var db = redis.Connection.GetDatabase();
+        await db.HashSetAsync(prefix + "lang:42", "oops", "a hash where a string belongs"); // an odd key, written by hand
+        await db.HashSetAsync(prefix + "conv:7:7", "mv", 2); // a user who only used menus: no state yet
+        await EnqueueAsync(queue, 1, chat: "42");
+        await EnqueueAsync(queue, 2, chat: "7");
+        await queue.EnqueueAsync(NewEntry.Notification("n-1", "8", QueuedEntry.HeaderPrefix(EntryKind.Notification, "n-1", null), new byte[] { 1 }));
+
+        var claimed = (await queue.SettleAsync([], 3, "w")).Claimed;
+
+        Assert.Equal(["42", "7", "8"], claimed.Select(l => l.ChatId).Order());
+        Assert.Null(claimed.Single(l => l.ChatId == "42").Snapshot); // its handler reads for itself (and fails there, alone)
+        var menusOnly = claimed.Single(l => l.ChatId == "7").Snapshot!;
+        Assert.Equal([null, "2"], menusOnly.HashFields.Select(v => (string?)v));
+        Assert.Null(claimed.Single(l => l.ChatId == "8").Snapshot); // a notification has no handler to read for
+    }
+
+    [Fact]
     public async Task A_queue_told_nothing_to_read_hands_chats_over_without_values()
     {
         var queue = NewQueue();

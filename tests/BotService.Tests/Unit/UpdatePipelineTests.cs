@@ -36,12 +36,13 @@ public sealed class UpdatePipelineTests
         Assert.False(reached);
     }
 
-    /// <summary>Records, per update, which instance of itself ran.</summary>
+    /// <summary>Records, per update, which instance of itself ran, and its name in the update's "order".</summary>
     class Seen : IBotMiddleware
     {
         public Task InvokeAsync(BotContext ctx, Func<Task> next)
         {
             ctx.Items[GetType().Name + ctx.UpdateId] = this;
+            ((List<string>)ctx.Items["order"]!).Add(GetType().Name);
             return next();
         }
     }
@@ -51,10 +52,9 @@ public sealed class UpdatePipelineTests
     [Fact]
     public async Task Registered_middlewares_run_in_order_a_scoped_one_new_for_each_update_a_singleton_shared()
     {
-        var order = new List<string>();
         var services = new ServiceCollection();
-        services.AddBotMiddleware((ctx, next) => { order.Add("delegate"); return next(); });
         services.AddBotMiddleware<PerUpdate>();
+        services.AddBotMiddleware((ctx, next) => { ((List<string>)ctx.Items["order"]!).Add("delegate"); return next(); });
         services.AddBotMiddleware<Seen>(ServiceLifetime.Singleton);
         await using var root = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         var pipeline = UpdatePipeline.Build(root, root.GetServices<BotMiddlewareRegistration>());
@@ -64,13 +64,15 @@ public sealed class UpdatePipelineTests
         {
             await using var scope = root.CreateAsyncScope();
             var ctx = new BotContext(new Update { Id = id }, 1, null!, scope.ServiceProvider, CancellationToken.None);
+            ctx.Items["order"] = new List<string>();
             await pipeline.RunAsync(ctx);
             items.Add(ctx.Items);
         }
 
-        Assert.Equal(["delegate", "delegate"], order);
+        Assert.All(items, i => Assert.Equal(["PerUpdate", "delegate", "Seen"], (List<string>)i["order"]!));
         Assert.NotSame(items[0]["PerUpdate1"], items[1]["PerUpdate2"]);
         Assert.Same(items[0]["Seen1"], items[1]["Seen2"]);
         Assert.Throws<ArgumentOutOfRangeException>(() => services.AddBotMiddleware<Seen>(ServiceLifetime.Transient));
+        Assert.Throws<InvalidOperationException>(() => services.AddBotMiddleware<Seen>(ServiceLifetime.Scoped)); // one lifetime each
     }
 }
