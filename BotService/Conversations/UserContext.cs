@@ -21,7 +21,7 @@ public sealed class UserContext(ConversationStore store, LanguageStore languages
         ConversationState conversation;
         MenuState menu;
         BotLanguage? chosen;
-        if (ctx.Snapshot is { } snapshot && ctx.From is { } sender && sender.Id == ctx.ChatId && userId == ctx.ChatId)
+        if (ctx.Snapshot is { } snapshot && ctx.From?.Id == ctx.ChatId) // the chat's own user (then userId is the chat too)
         {
             (conversation, menu) = ConversationStore.Parse(snapshot.HashFields);
             chosen = LanguageStore.Parse(snapshot.String);

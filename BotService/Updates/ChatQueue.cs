@@ -274,6 +274,12 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     readonly long dedupSeconds = (long)options.Value.DeduplicationWindow.TotalSeconds;
     long tokenNumber;
 
+    // The settle script's snapshot arguments (ARGV[8..]), the same in every call: hash key prefix ('' = none), separator,
+    // string key prefix, field count, the fields.
+    readonly RedisValue[] snapshotArguments = snapshotKeys is null
+        ? ["", "", "", 0]
+        : [snapshotKeys.HashKeyPrefix, snapshotKeys.HashKeySeparator, snapshotKeys.StringKeyPrefix, snapshotKeys.HashFields.Count, .. snapshotKeys.HashFields];
+
     public RedisChannel WakeChannel => RedisChannel.Literal(prefix + "wake");
 
     public RedisKey QueueKey(string chatId) => prefix + "q:" + chatId;
@@ -291,8 +297,8 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     public async Task<Settlement> SettleAsync(IReadOnlyList<Ack> acks, int claim, string holder)
     {
         var keys = new RedisKey[] { chats, leases, tries, depth, deadLetter };
-        var fieldCount = snapshotKeys?.HashFields.Count ?? 0;
-        var first = 11 + fieldCount; // the first acknowledgement's arguments
+        var fieldCount = snapshotArguments.Length - 4;
+        var first = 7 + snapshotArguments.Length; // the first acknowledgement's arguments
         var values = new RedisValue[first + 4 * acks.Count];
         values[0] = prefix;
         values[1] = leaseMs;
@@ -301,14 +307,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         values[4] = holder;
         values[5] = Interlocked.Add(ref tokenNumber, Math.Max(claim, 0)) - claim;
         values[6] = acks.Count;
-        values[7] = snapshotKeys?.HashKeyPrefix ?? "";
-        values[8] = snapshotKeys?.HashKeySeparator ?? "";
-        values[9] = snapshotKeys?.StringKeyPrefix ?? "";
-        values[10] = fieldCount;
-        for (var i = 0; i < fieldCount; i++)
-        {
-            values[11 + i] = snapshotKeys!.HashFields[i];
-        }
+        snapshotArguments.CopyTo(values, 7);
         var writeCount = 0;
         for (var i = 0; i < acks.Count; i++)
         {
@@ -377,9 +376,9 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         var claimed = new List<ChatLease>();
         while (p < result.Length)
         {
-            claimed.Add(new ChatLease((string)result[p]!, (string)result[p + 1]!, new Head((byte[])result[p + 2]!, (long)result[p + 3]), (long)result[p + 4]));
+            var (chat, token, head, tries) = ((string)result[p]!, (string)result[p + 1]!, new Head((byte[])result[p + 2]!, (long)result[p + 3]), (long)result[p + 4]);
             p += 5;
-            claimed[^1] = claimed[^1] with { Snapshot = ReadSnapshot(result, ref p, fieldCount) };
+            claimed.Add(new ChatLease(chat, token, head, tries) { Snapshot = ReadSnapshot(result, ref p, fieldCount) });
         }
         return new Settlement(acked, [.. claimed], nextDue < 0 ? null : TimeSpan.FromMilliseconds(nextDue), writeError);
     }

@@ -23,32 +23,28 @@ public sealed record BotMiddlewareRegistration(Type Type, ServiceLifetime Lifeti
 /// </summary>
 public sealed class UpdatePipeline
 {
-    // Per step: the middleware itself, or null and the type to resolve from the update's scope.
-    readonly IBotMiddleware?[] instances;
-    readonly Type[] types;
+    // Per step: the middleware itself (Instance), or none and the type to resolve from the update's scope.
+    readonly BotMiddlewareRegistration[] steps;
 
     /// <summary>A pipeline of these middlewares (tests, tools).</summary>
     public UpdatePipeline(IEnumerable<IBotMiddleware> middlewares)
+        : this([.. middlewares.Select(m => new BotMiddlewareRegistration(m.GetType(), ServiceLifetime.Singleton, m))])
     {
-        instances = [.. middlewares];
-        types = [.. instances.Select(m => m!.GetType())];
     }
 
-    UpdatePipeline(IBotMiddleware?[] instances, Type[] types) => (this.instances, this.types) = (instances, types);
+    UpdatePipeline(BotMiddlewareRegistration[] steps) => this.steps = steps;
 
     /// <summary>The pipeline of the registered middlewares, the singletons resolved from <paramref name="services"/> now.</summary>
-    public static UpdatePipeline Build(IServiceProvider services, IEnumerable<BotMiddlewareRegistration> registrations)
-    {
-        var steps = registrations.ToArray();
-        return new([.. steps.Select(s => s.Instance ?? (s.Lifetime == ServiceLifetime.Singleton ? (IBotMiddleware)services.GetRequiredService(s.Type) : null))],
-            [.. steps.Select(s => s.Type)]);
-    }
+    public static UpdatePipeline Build(IServiceProvider services, IEnumerable<BotMiddlewareRegistration> registrations) =>
+        new([.. registrations.Select(s => s.Instance is null && s.Lifetime == ServiceLifetime.Singleton
+            ? s with { Instance = (IBotMiddleware)services.GetRequiredService(s.Type) }
+            : s)]);
 
     public Task RunAsync(BotContext ctx) => Step(ctx, 0);
 
     Task Step(BotContext ctx, int index) =>
-        index < instances.Length
-            ? (instances[index] ?? (IBotMiddleware)ctx.Services.GetRequiredService(types[index])).InvokeAsync(ctx, () => Step(ctx, index + 1))
+        index < steps.Length
+            ? (steps[index].Instance ?? (IBotMiddleware)ctx.Services.GetRequiredService(steps[index].Type)).InvokeAsync(ctx, () => Step(ctx, index + 1))
             : Task.CompletedTask;
 }
 
