@@ -124,6 +124,8 @@ foreach (var senders in senderCounts)
     Console.WriteLine($"{senders} senders: mesh run …");
     var run = await Load.RunAsync(mesh.WebhookUrl, senders, duration, chats, NextId, UpdatePathHost.Secret);
     meshUpdates += run.Sent;
+    var repliesAtStop = Delivered() - repliesBefore - run.Opening;
+    var stopped = Stopwatch.GetTimestamp();
     // Wait for every reply (or give up after a minute): the sustained rate counts the backlog.
     var target = repliesBefore + run.Opening + run.Acked;
     var until = DateTime.UtcNow.AddSeconds(60);
@@ -138,7 +140,14 @@ foreach (var senders in senderCounts)
     var managed1 = await Task.WhenAll(RuntimeCounters.ReadOnceAsync(mesh.Gateway.ProcessId), RuntimeCounters.ReadOnceAsync(mesh.Bots[0].ProcessId));
     var managed = managed0.Zip(managed1, (before, after) => before is { } b && after is { } a ? a - b : (RuntimeTotals?)null).ToArray();
     var delivered = Delivered() - repliesBefore - run.Opening;
-    run = run with { Replies = delivered, SustainedPerSecond = run.Sent / Stopwatch.GetElapsedTime(run.FirstSend, lastReply).TotalSeconds };
+    run = run with
+    {
+        Replies = delivered,
+        SustainedPerSecond = run.Sent / Stopwatch.GetElapsedTime(run.FirstSend, lastReply).TotalSeconds,
+        RepliesAtStop = repliesAtStop,
+        LoadSeconds = Stopwatch.GetElapsedTime(run.FirstSend, stopped).TotalSeconds,
+        DrainSeconds = Stopwatch.GetElapsedTime(stopped, lastReply).TotalSeconds,
+    };
     results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh, switches, redisCalls, managed));
 }
 
@@ -166,6 +175,8 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls, manage
     Row("sustained rate (updates/s)", bare.SustainedPerSecond, run.SustainedPerSecond);
     Console.WriteLine($"{"replies delivered / updates sent",-34}{"",12}{$"{run.Replies}/{run.Sent}",12}{(double)run.Replies / Math.Max(1, run.Sent),10:P1}");
     Console.WriteLine($"{"non-200 answers",-34}{bare.Errors,12}{run.Errors,12}");
+    // Where the sustained rate loses to the acks: the replies' own rate while the senders ran, and the backlog they left.
+    Console.WriteLine($"{"replies/s while sending",-34}{"",12}{run.RepliesAtStop / Math.Max(1e-9, run.LoadSeconds),12:F1}   backlog at the senders' stop {run.Replies - run.RepliesAtStop:N0}, drained in {run.DrainSeconds:F2} s ({(run.Replies - run.RepliesAtStop) / Math.Max(1e-9, run.DrainSeconds):F0}/s)");
     Console.WriteLine($"{"CPU % of one core (ceiling run)",-34}{string.Join("  ", processes.Select((p, i) => $"{p.Name} {cpuBare[i]:P0}"))}");
     Console.WriteLine($"{"CPU % of one core (mesh run)",-34}{string.Join("  ", processes.Select((p, i) => $"{p.Name} {cpuMesh[i]:P0}"))}");
     // CPU time of gateway + bot + redis per update (share of a core over the run ÷ updates per second): less sensitive
@@ -328,7 +339,8 @@ record RedisCalls(double Commands, double Scripts, double Microseconds)
 }
 
 /// <param name="Opening">Posts acknowledged while the connections were opened, before the clock started (their replies are not counted).</param>
-record Run(long Sent, long Acked, long Errors, double AcksPerSecond, double P50Ms, double P99Ms, long FirstSend, long Opening, long Replies = 0, double SustainedPerSecond = 0);
+record Run(long Sent, long Acked, long Errors, double AcksPerSecond, double P50Ms, double P99Ms, long FirstSend, long Opening, long Replies = 0, double SustainedPerSecond = 0,
+    long RepliesAtStop = 0, double LoadSeconds = 0, double DrainSeconds = 0);
 
 static class Load
 {
