@@ -103,7 +103,7 @@ if (warmupSeconds > 0)
     }
 }
 
-var results = new List<(int Senders, Run Ceiling, Run Mesh, double[] CpuBare, double[] CpuMesh, double[] SwitchesPerUpdate, RedisCalls RedisPerUpdate, RuntimeTotals?[] Managed)>();
+var results = new List<(int Senders, Run Ceiling, Run Mesh, double[] CpuBare, double[] CpuMesh, MachineCpu Machine, double[] SwitchesPerUpdate, RedisCalls RedisPerUpdate, RuntimeTotals?[] Managed)>();
 foreach (var senders in senderCounts)
 {
     var cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
@@ -120,6 +120,7 @@ foreach (var senders in senderCounts)
     cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
     var switches0 = processes.Select(p => ContextSwitches(p.Pid)).ToArray();
     var redis0 = await RedisCalls.ReadAsync(redis.Connection);
+    var machine0 = MachineCpu.Read();
     t0 = Stopwatch.GetTimestamp();
     Console.WriteLine($"{senders} senders: mesh run …");
     var run = await Load.RunAsync(mesh.WebhookUrl, senders, duration, chats, NextId, UpdatePathHost.Secret);
@@ -135,6 +136,7 @@ foreach (var senders in senderCounts)
     }
     var lastReply = Stopwatch.GetTimestamp();
     var cpuMesh = CpuShare(cpu0, t0);
+    var machine = MachineCpu.Read() - machine0;
     var switches = processes.Select((p, i) => (ContextSwitches(p.Pid) - switches0[i]) / (double)Math.Max(1, run.Sent)).ToArray();
     var redisCalls = (await RedisCalls.ReadAsync(redis.Connection) - redis0) / Math.Max(1, run.Sent);
     var managed1 = await Task.WhenAll(RuntimeCounters.ReadOnceAsync(mesh.Gateway.ProcessId), RuntimeCounters.ReadOnceAsync(mesh.Bots[0].ProcessId));
@@ -148,11 +150,12 @@ foreach (var senders in senderCounts)
         LoadSeconds = Stopwatch.GetElapsedTime(run.FirstSend, stopped).TotalSeconds,
         DrainSeconds = Stopwatch.GetElapsedTime(stopped, lastReply).TotalSeconds,
     };
-    results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh, switches, redisCalls, managed));
+    results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh, machine, switches, redisCalls, managed));
 }
 
 var rssGateway = Rss(mesh.Gateway.ProcessId);
 var rssBot = Rss(mesh.Bots[0].ProcessId);
+var (rssPartsGateway, rssPartsBot) = (RssParts(mesh.Gateway.ProcessId), RssParts(mesh.Bots[0].ProcessId));
 // What the updates left behind in Redis (de-dup markers, conversation state): the queues themselves are empty by now.
 var redisMemory = (string?)await redis.Connection.GetDatabase().ExecuteAsync("INFO", "memory") ?? "";
 var redisUsed = redisMemory.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.StartsWith("used_memory:", StringComparison.Ordinal))?["used_memory:".Length..];
@@ -165,7 +168,7 @@ Console.WriteLine($"Measuring idle CPU over {idleSeconds} s …");
 var (cpuGateway, cpuBot) = await IdleCpuAsync(mesh.Gateway.ProcessId, mesh.Bots[0].ProcessId, TimeSpan.FromSeconds(idleSeconds));
 
 Console.WriteLine();
-foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls, managed) in results)
+foreach (var (senders, bare, run, cpuBare, cpuMesh, machine, switches, redisCalls, managed) in results)
 {
     Console.WriteLine($"── {senders} concurrent senders ──────────────────────────────────────────────");
     Console.WriteLine($"{"",-34}{"ceiling",12}{"mesh",12}{"ratio",10}");
@@ -179,6 +182,8 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls, manage
     Console.WriteLine($"{"replies/s while sending",-34}{"",12}{run.RepliesAtStop / Math.Max(1e-9, run.LoadSeconds),12:F1}   backlog at the senders' stop {run.Replies - run.RepliesAtStop:N0}, drained in {run.DrainSeconds:F2} s ({(run.Replies - run.RepliesAtStop) / Math.Max(1e-9, run.DrainSeconds):F0}/s)");
     Console.WriteLine($"{"CPU % of one core (ceiling run)",-34}{string.Join("  ", processes.Select((p, i) => $"{p.Name} {cpuBare[i]:P0}"))}");
     Console.WriteLine($"{"CPU % of one core (mesh run)",-34}{string.Join("  ", processes.Select((p, i) => $"{p.Name} {cpuMesh[i]:P0}"))}");
+    // The whole machine over the same window (/proc/stat): what no process above is charged for, and what nobody used.
+    Console.WriteLine($"{"machine CPU (mesh run)",-34}user {machine.Share(machine.User):P0}  system {machine.Share(machine.System):P0}  softirq {machine.Share(machine.SoftIrq):P0}  idle {machine.Share(machine.Idle):P0}  other {machine.Share(machine.Other):P0}");
     // CPU time of gateway + bot + redis per update (share of a core over the run ÷ updates per second): less sensitive
     // to other load on the machine than the rates.
     Console.WriteLine($"{"CPU ms per update (gw+bot+redis)",-34}{"",12}{(cpuMesh[0] + cpuMesh[1] + cpuMesh[2]) / Math.Max(1e-9, run.SustainedPerSecond) * 1000,12:F3}   (every process above: {cpuMesh.Sum() / Math.Max(1e-9, run.SustainedPerSecond) * 1000:F3})");
@@ -190,6 +195,7 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, switches, redisCalls, manage
 }
 Console.WriteLine("── after the load ──────────────────────────────────────────────────────────");
 Console.WriteLine($"RSS gateway {rssGateway / 1048576.0:F0} MB, bot {rssBot / 1048576.0:F0} MB (bench process incl. ceiling endpoint and load generator: {ceilingRss / 1048576.0:F0} MB)");
+Console.WriteLine($"  of which   gateway {rssPartsGateway}; bot {rssPartsBot}");
 Console.WriteLine($"Redis after the load ({meshUpdates:N0} updates through the mesh, warm-up included): {long.Parse(redisUsed ?? "0", CultureInfo.InvariantCulture) / 1048576.0:F0} MB used, {redisKeys:N0} keys");
 Console.WriteLine($"idle CPU over {idleSeconds} s: gateway {cpuGateway:P2} of one core, bot {cpuBot:P2}, together {cpuGateway + cpuBot:P2}");
 return 0;
@@ -239,6 +245,27 @@ static long Rss(int pid)
         }
     }
     return 0;
+}
+
+// RSS by kind (smaps_rollup): anonymous (GC heap, native allocations, stacks), shared memory (the JIT's double-mapped
+// code under W^X) and files (the mapped assemblies and native libraries); and the process's threads.
+static string RssParts(int pid)
+{
+    // "Name:  value [kB]", spaces or a tab after the name.
+    static long Field(string[] lines, string name) =>
+        lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal)) is { } line
+            ? long.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) : 0;
+    try
+    {
+        var rollup = File.ReadAllLines($"/proc/{pid}/smaps_rollup");
+        var status = File.ReadAllLines($"/proc/{pid}/status");
+        return $"anonymous {Field(rollup, "Anonymous:") / 1024} MB, shared memory {Field(status, "RssShmem:") / 1024} MB, " +
+            $"files {Field(status, "RssFile:") / 1024} MB, {Field(status, "Threads:")} threads";
+    }
+    catch (IOException)
+    {
+        return "n/a";
+    }
 }
 
 // Voluntary and involuntary switches of every thread of the process (a wake-up and a hop between threads each cost one).
@@ -339,6 +366,25 @@ record RedisCalls(double Commands, double Scripts, double Microseconds)
 }
 
 /// <param name="Opening">Posts acknowledged while the connections were opened, before the clock started (their replies are not counted).</param>
+/// <summary>The machine's CPU time by kind, in clock ticks (the first line of /proc/stat).</summary>
+readonly record struct MachineCpu(long User, long System, long Idle, long SoftIrq, long Other)
+{
+    long Total => User + System + Idle + SoftIrq + Other;
+
+    public double Share(long part) => part / (double)Math.Max(1, Total);
+
+    public static MachineCpu Read()
+    {
+        var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        // user nice system idle iowait irq softirq steal guest guest_nice (guest time is already in user)
+        return new(f[0] + f[1], f[2], f[3] + f[4], f[6], f[5] + f[7]);
+    }
+
+    public static MachineCpu operator -(MachineCpu a, MachineCpu b) =>
+        new(a.User - b.User, a.System - b.System, a.Idle - b.Idle, a.SoftIrq - b.SoftIrq, a.Other - b.Other);
+}
+
 record Run(long Sent, long Acked, long Errors, double AcksPerSecond, double P50Ms, double P99Ms, long FirstSend, long Opening, long Replies = 0, double SustainedPerSecond = 0,
     long RepliesAtStop = 0, double LoadSeconds = 0, double DrainSeconds = 0);
 
