@@ -125,7 +125,8 @@ foreach (var senders in senderCounts)
     Console.WriteLine($"{senders} senders: mesh run …");
     var run = await Load.RunAsync(mesh.WebhookUrl, senders, duration, chats, NextId, UpdatePathHost.Secret);
     meshUpdates += run.Sent;
-    var repliesAtStop = Delivered() - repliesBefore - run.Opening;
+    long MeshReplies() => Delivered() - repliesBefore - run.Opening;
+    var repliesAtStop = MeshReplies();
     var stopped = Stopwatch.GetTimestamp();
     // Wait for every reply (or give up after a minute): the sustained rate counts the backlog.
     var target = repliesBefore + run.Opening + run.Acked;
@@ -141,7 +142,7 @@ foreach (var senders in senderCounts)
     var redisCalls = (await RedisCalls.ReadAsync(redis.Connection) - redis0) / Math.Max(1, run.Sent);
     var managed1 = await Task.WhenAll(RuntimeCounters.ReadOnceAsync(mesh.Gateway.ProcessId), RuntimeCounters.ReadOnceAsync(mesh.Bots[0].ProcessId));
     var managed = managed0.Zip(managed1, (before, after) => before is { } b && after is { } a ? a - b : (RuntimeTotals?)null).ToArray();
-    var delivered = Delivered() - repliesBefore - run.Opening;
+    var delivered = MeshReplies();
     run = run with
     {
         Replies = delivered,
@@ -235,32 +236,23 @@ string? ArgText(string name)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
 
-static long Rss(int pid)
-{
-    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-    {
-        if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-        {
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-        }
-    }
-    return 0;
-}
+static long Rss(int pid) => ProcField(File.ReadLines($"/proc/{pid}/status"), "VmRSS:") * 1024;
+
+// A "Name:  value [kB]" line of a /proc file (spaces or a tab after the name); 0 when there is none.
+static long ProcField(IEnumerable<string> lines, string name) =>
+    lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal)) is { } line
+        ? long.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) : 0;
 
 // RSS by kind (smaps_rollup): anonymous (GC heap, native allocations, stacks), shared memory (the JIT's double-mapped
 // code under W^X) and files (the mapped assemblies and native libraries); and the process's threads.
 static string RssParts(int pid)
 {
-    // "Name:  value [kB]", spaces or a tab after the name.
-    static long Field(string[] lines, string name) =>
-        lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal)) is { } line
-            ? long.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) : 0;
     try
     {
         var rollup = File.ReadAllLines($"/proc/{pid}/smaps_rollup");
         var status = File.ReadAllLines($"/proc/{pid}/status");
-        return $"anonymous {Field(rollup, "Anonymous:") / 1024} MB, shared memory {Field(status, "RssShmem:") / 1024} MB, " +
-            $"files {Field(status, "RssFile:") / 1024} MB, {Field(status, "Threads:")} threads";
+        return $"anonymous {ProcField(rollup, "Anonymous:") / 1024} MB, shared memory {ProcField(status, "RssShmem:") / 1024} MB, " +
+            $"files {ProcField(status, "RssFile:") / 1024} MB, {ProcField(status, "Threads:")} threads";
     }
     catch (IOException)
     {
@@ -365,7 +357,6 @@ record RedisCalls(double Commands, double Scripts, double Microseconds)
     public static RedisCalls operator /(RedisCalls a, double n) => new(a.Commands / n, a.Scripts / n, a.Microseconds / n);
 }
 
-/// <param name="Opening">Posts acknowledged while the connections were opened, before the clock started (their replies are not counted).</param>
 /// <summary>The machine's CPU time by kind, in clock ticks (the first line of /proc/stat).</summary>
 readonly record struct MachineCpu(long User, long System, long Idle, long SoftIrq, long Other)
 {
@@ -385,6 +376,7 @@ readonly record struct MachineCpu(long User, long System, long Idle, long SoftIr
         new(a.User - b.User, a.System - b.System, a.Idle - b.Idle, a.SoftIrq - b.SoftIrq, a.Other - b.Other);
 }
 
+/// <param name="Opening">Posts acknowledged while the connections were opened, before the clock started (their replies are not counted).</param>
 record Run(long Sent, long Acked, long Errors, double AcksPerSecond, double P50Ms, double P99Ms, long FirstSend, long Opening, long Replies = 0, double SustainedPerSecond = 0,
     long RepliesAtStop = 0, double LoadSeconds = 0, double DrainSeconds = 0);
 
