@@ -34,13 +34,14 @@ public sealed class WebhookTests(SandboxHost sandbox) : SandboxTest(sandbox)
 
         await Client.SendTextAsync(Token, Alice, "retry me", Ct);
         await Eventually.TrueAsync(() => receiver.Accepted.Any());
+        // The receiver sees its 200 before the sandbox reads it, so the pending count reaches 0 a moment later.
+        await Eventually.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0);
         var info = await Bot.GetWebhookInfo(Ct);
 
         Assert.Equal(4, receiver.Received.Count);
         Assert.Single(receiver.Received.Select(r => r.UpdateId).Distinct());
         Assert.Equal("Wrong response from the webhook: 500 Internal Server Error", info.LastErrorMessage);
         Assert.NotNull(info.LastErrorDate);
-        Assert.Equal(0, info.PendingUpdateCount);
     }
 
     [Fact]
