@@ -14,6 +14,8 @@ public sealed class PendingUpdate
     public int Attempts { get; set; }
     public DateTimeOffset NextAttemptAt { get; set; }
     public bool InFlight { get; set; }
+    /// <summary>Dropped (drop_pending_updates) while in flight: its delivery removes it when it ends.</summary>
+    public bool Dropped { get; set; }
 
     public JsonObject ToJson() => new() { ["update_id"] = UpdateId, [Type] = Payload.DeepClone() };
 }

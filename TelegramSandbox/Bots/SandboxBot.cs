@@ -76,6 +76,18 @@ public sealed class SandboxBot
         return update;
     }
 
+    /// <summary>
+    /// drop_pending_updates: forgets every pending update. One being delivered right now is marked, and its delivery
+    /// removes it when it ends, whatever the webhook answered. Call under <see cref="Sync"/>.
+    /// </summary>
+    public void DropPending()
+    {
+        foreach (var update in Updates)
+            if (update.InFlight) update.Dropped = true;
+        Updates.RemoveAll(u => !u.InFlight);
+        UpdatesChanged.Pulse();
+    }
+
     /// <summary>Drops updates older than the retention. Call under <see cref="Sync"/>.</summary>
     public void DropExpired(DateTimeOffset now, TimeSpan retention)
     {

@@ -143,7 +143,7 @@ public sealed partial class WebhookDelivery : IDisposable
         {
             bot.WebhookInFlight--;
             update.InFlight = false;
-            if (error is null)
+            if (error is null || update.Dropped)
             {
                 bot.Updates.Remove(update);
             }

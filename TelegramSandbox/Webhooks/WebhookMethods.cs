@@ -52,7 +52,7 @@ public sealed partial class WebhookMethods(WebhookDelivery delivery, TimeProvide
             }
             bot.Webhook = state;
             if (allowed is not null) bot.AllowedUpdates = allowed;
-            if (args.Bool("drop_pending_updates")) bot.Updates.RemoveAll(u => !u.InFlight);
+            if (args.Bool("drop_pending_updates")) bot.DropPending();
             bot.UpdatesChanged.Pulse();
         }
         delivery.EnsureRunning(bot);
@@ -69,7 +69,7 @@ public sealed partial class WebhookMethods(WebhookDelivery delivery, TimeProvide
             bot.Webhook = null;
             bot.LastErrorDate = null;
             bot.LastErrorMessage = null;
-            if (call.Args.Bool("drop_pending_updates")) bot.Updates.RemoveAll(u => !u.InFlight);
+            if (call.Args.Bool("drop_pending_updates")) bot.DropPending();
             bot.UpdatesChanged.Pulse();
         }
         return ValueTask.FromResult(BotApiResult.True with { Description = description });

@@ -12,6 +12,8 @@ public sealed class DashboardTests(MeshFixture mesh)
     [Fact]
     public async Task Every_resource_shows_running_and_healthy_on_the_dashboard()
     {
+        // Another test may have just restarted the bot; the gateway's health follows the bot's at its next check.
+        await mesh.Mesh.WaitForAllHealthyAsync(TimeSpan.FromMinutes(2));
         await using var session = await DashboardSession.SignInAsync(mesh);
         var page = session.Page;
 

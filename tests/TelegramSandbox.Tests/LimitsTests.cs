@@ -89,7 +89,7 @@ public sealed class LimitsTests
         await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?>(), Ct);
         var bot = SandboxTest.NewBot(host, host.BotToken);
 
-        await host.Client.SetFaultAsync(503, TimeSpan.FromMilliseconds(300), ct: Ct);
+        await host.Client.SetFaultAsync(503, TimeSpan.FromSeconds(2), ct: Ct);
         await Assert.ThrowsAnyAsync<RequestException>(() => bot.GetMe(Ct));
 
         await Eventually.TrueAsync(async () =>

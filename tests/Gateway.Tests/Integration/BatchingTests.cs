@@ -295,20 +295,3 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
         }
     }
 }
-
-/// <summary>Waits for a condition with a deadline, never a fixed sleep.</summary>
-static class Until
-{
-    public static async Task TrueAsync(Func<bool> condition, string what)
-    {
-        var until = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}");
-            }
-            await Task.Delay(10);
-        }
-    }
-}

@@ -15,6 +15,7 @@ public sealed class OperatorApiTests(RedisServerFixture redis) : IAsyncLifetime
 {
     const string Token = "operator-token-for-tests-0123456789";
     const string Status = "/api/telegram/status";
+    const string WebhookUrl = "http://127.0.0.1:9/telegram/webhook";
 
     readonly SandboxProcess sandbox = new();
     readonly List<ServiceHost> hosts = [];
@@ -35,6 +36,9 @@ public sealed class OperatorApiTests(RedisServerFixture redis) : IAsyncLifetime
             ["Telegram:WebhookSecret"] = "operator-tests-secret",
             ["Bot:RedisKeyPrefix"] = RedisServerFixture.NewKeyPrefix("operator"),
         }, grpc: true);
+        // The bot sets its webhook in the background; the status reads it back from the sandbox.
+        await Until.TrueAsync(async () => (await sandbox.Client.GetBotsAsync(Ct)).Any(b => b.WebhookUrl == WebhookUrl),
+            TimeSpan.FromSeconds(30), "the bot to set its webhook in the sandbox");
     }
 
     async Task<ServiceHost> StartAsync(string project, Dictionary<string, string?> settings, bool grpc = false)
@@ -82,7 +86,7 @@ public sealed class OperatorApiTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
         var status = JsonNode.Parse(await right.Content.ReadAsStringAsync(Ct))!.AsObject();
         Assert.Equal("webhook", (string?)status["mode"]);
-        Assert.Equal("http://127.0.0.1:9/telegram/webhook", (string?)status["webhook_url"]);
+        Assert.Equal(WebhookUrl, (string?)status["webhook_url"]);
         foreach (var field in new[] { "pending_update_count", "last_error_date", "last_error_message", "queue_depth",
             "oldest_queued_update_age_seconds", "leases_held", "polling_leader", "dead_lettered" })
         {

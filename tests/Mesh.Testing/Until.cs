@@ -1,8 +1,10 @@
-namespace Mesh.Bot.Tests;
+namespace Mesh.Testing;
 
 /// <summary>Waits for a condition with a deadline (never a fixed sleep), failing with what was awaited.</summary>
-static class Until
+public static class Until
 {
+    static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(10);
+
     public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan deadline, string what)
     {
         var until = DateTime.UtcNow + deadline;
@@ -12,10 +14,12 @@ static class Until
             {
                 throw new TimeoutException($"Timed out after {deadline} waiting for {what}");
             }
-            await Task.Delay(50);
+            await Task.Delay(20);
         }
     }
 
     public static Task TrueAsync(Func<bool> condition, TimeSpan deadline, string what) =>
         TrueAsync(() => Task.FromResult(condition()), deadline, what);
+
+    public static Task TrueAsync(Func<bool> condition, string what) => TrueAsync(condition, DefaultDeadline, what);
 }
