@@ -39,7 +39,7 @@ public sealed class ServerProcess : IAsyncDisposable
         var server = new ServerProcess(process);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.Start();
+        ChildProcesses.Start(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return server;

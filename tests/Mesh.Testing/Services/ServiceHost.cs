@@ -86,7 +86,7 @@ public sealed class ServiceHost : IAsyncDisposable
         var host = new ServiceHost(process, httpPort.Value, grpcPort);
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
-        process.Start();
+        ChildProcesses.Start(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return host;
