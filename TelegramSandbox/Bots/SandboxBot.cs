@@ -78,14 +78,14 @@ public sealed class SandboxBot
 
     /// <summary>
     /// drop_pending_updates: forgets every pending update. One being delivered right now is marked, and its delivery
-    /// removes it when it ends, whatever the webhook answered. Call under <see cref="Sync"/>.
+    /// removes it when it ends, whatever the webhook answered. Call under <see cref="Sync"/>, then pulse
+    /// <see cref="UpdatesChanged"/> (the callers change more than the queue).
     /// </summary>
     public void DropPending()
     {
         foreach (var update in Updates)
             if (update.InFlight) update.Dropped = true;
         Updates.RemoveAll(u => !u.InFlight);
-        UpdatesChanged.Pulse();
     }
 
     /// <summary>Drops updates older than the retention. Call under <see cref="Sync"/>.</summary>

@@ -20,8 +20,17 @@ public static class ChildProcesses
     {
         process.EnableRaisingEvents = true;
         process.Exited += (_, _) => Running.TryRemove(process, out _);
-        process.Start();
+        // Kept before it starts: one that exits at once is removed by its Exited, never added after it.
         Running[process] = 0;
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            Running.TryRemove(process, out _);
+            throw;
+        }
     }
 
     static void KillAll()

@@ -9,6 +9,7 @@ namespace Mesh.Bot.Tests.Unit;
 /// <summary>The update path's own sendMessage puts on the wire what Telegram.Bot's SendMessageRequest would.</summary>
 public sealed class SendMessageForIdTests
 {
+    const string Greeting = "Привіт, <b>Ада</b> \"👋\"";
     static readonly InlineKeyboardMarkup Menu = new([[InlineKeyboardButton.WithCallbackData("Tariffs", "menu:tariffs"), InlineKeyboardButton.WithUrl("Site", "https://example.com/")]]);
 
     [Theory]
@@ -16,8 +17,8 @@ public sealed class SendMessageForIdTests
     [InlineData(ParseMode.Html, true)]
     public async Task Body_is_the_same_json_as_telegram_bots_own_request(ParseMode parseMode, bool keyboard)
     {
-        var ours = new SendMessageForId(-100123, "Привіт, <b>Ада</b> \"👋\"", parseMode, keyboard ? Menu : null).ToHttpContent()!;
-        var theirs = new SendMessageRequest { ChatId = -100123, Text = "Привіт, <b>Ада</b> \"👋\"", ParseMode = parseMode, ReplyMarkup = keyboard ? Menu : null }.ToHttpContent()!;
+        var ours = new SendMessageForId(-100123, Greeting, parseMode, keyboard ? Menu : null).ToHttpContent()!;
+        var theirs = new SendMessageRequest { ChatId = -100123, Text = Greeting, ParseMode = parseMode, ReplyMarkup = keyboard ? Menu : null }.ToHttpContent()!;
 
         var body = await ours.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
         var expected = JsonNode.Parse(await theirs.ReadAsStringAsync(TestContext.Current.CancellationToken));
