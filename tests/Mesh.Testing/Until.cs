@@ -1,3 +1,5 @@
+using Xunit;
+
 namespace Mesh.Testing;
 
 /// <summary>Waits for a condition with a deadline (never a fixed sleep), failing with what was awaited.</summary>
@@ -14,7 +16,7 @@ public static class Until
             {
                 throw new TimeoutException($"Timed out after {deadline} waiting for {what}");
             }
-            await Task.Delay(20);
+            await Task.Delay(20, TestContext.Current.CancellationToken);
         }
     }
 
@@ -22,4 +24,6 @@ public static class Until
         TrueAsync(() => Task.FromResult(condition()), deadline, what);
 
     public static Task TrueAsync(Func<bool> condition, string what) => TrueAsync(condition, DefaultDeadline, what);
+
+    public static Task TrueAsync(Func<Task<bool>> condition, string what) => TrueAsync(condition, DefaultDeadline, what);
 }

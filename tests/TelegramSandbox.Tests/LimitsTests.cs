@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using Mesh.Testing.Sandbox;
 using Mesh.TelegramSandbox.Client;
 using Telegram.Bot;
@@ -92,7 +93,7 @@ public sealed class LimitsTests
         await host.Client.SetFaultAsync(503, TimeSpan.FromSeconds(2), ct: Ct);
         await Assert.ThrowsAnyAsync<RequestException>(() => bot.GetMe(Ct));
 
-        await Eventually.TrueAsync(async () =>
+        await Until.TrueAsync(async () =>
         {
             try
             {
@@ -102,7 +103,7 @@ public sealed class LimitsTests
             {
                 return false;
             }
-        }, TimeSpan.FromSeconds(5));
+        }, TimeSpan.FromSeconds(5), "the Bot API to answer again after the fault");
     }
 
     [Fact]

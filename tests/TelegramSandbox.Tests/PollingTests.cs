@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using Mesh.Testing.Sandbox;
 using Mesh.TelegramSandbox.Bots;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,7 +31,7 @@ public sealed class PollingTests(SandboxHost sandbox) : SandboxTest(sandbox)
     {
         await Bot.GetMe(Ct);
         var poll = Bot.GetUpdates(timeout: 20, cancellationToken: Ct);
-        await Eventually.TrueAsync(() => ActivePoll() is not null);
+        await Until.TrueAsync(() => ActivePoll() is not null, "a long poll waiting");
 
         await Client.SendTextAsync(Token, Alice, "wake up", Ct);
         var updates = await poll.WaitAsync(TimeSpan.FromSeconds(5), Ct);
@@ -43,7 +44,7 @@ public sealed class PollingTests(SandboxHost sandbox) : SandboxTest(sandbox)
     {
         await Bot.GetMe(Ct);
         var first = Bot.GetUpdates(timeout: 20, cancellationToken: Ct);
-        await Eventually.TrueAsync(() => ActivePoll() is not null);
+        await Until.TrueAsync(() => ActivePoll() is not null, "a long poll waiting");
 
         var second = NewBot(Sandbox, Token).GetUpdates(timeout: 1, cancellationToken: Ct);
         var conflict = await Assert.ThrowsAsync<ApiRequestException>(() => first);

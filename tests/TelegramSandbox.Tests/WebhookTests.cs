@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using Mesh.Testing.Sandbox;
 using Mesh.TelegramSandbox.Client;
 using Telegram.Bot;
@@ -15,13 +16,13 @@ public sealed class WebhookTests(SandboxHost sandbox) : SandboxTest(sandbox)
         await Bot.SetWebhook(receiver.Url, secretToken: "s3cr3t_-X", cancellationToken: Ct);
 
         var sent = await Client.SendTextAsync(Token, Alice, "hello", Ct);
-        await Eventually.TrueAsync(() => receiver.Accepted.Any());
+        await Until.TrueAsync(() => receiver.Accepted.Any(), "the receiver to accept an update");
 
         var received = Assert.Single(receiver.Received);
         Assert.Equal("s3cr3t_-X", received.Secret);
         Assert.Equal(sent.UpdateId, received.UpdateId);
         Assert.Equal("hello", received.Text);
-        await Eventually.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0);
+        await Until.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0, "no pending update left");
     }
 
     [Fact]
@@ -33,9 +34,9 @@ public sealed class WebhookTests(SandboxHost sandbox) : SandboxTest(sandbox)
         await Bot.SetWebhook(receiver.Url, cancellationToken: Ct);
 
         await Client.SendTextAsync(Token, Alice, "retry me", Ct);
-        await Eventually.TrueAsync(() => receiver.Accepted.Any());
+        await Until.TrueAsync(() => receiver.Accepted.Any(), "the receiver to accept an update");
         // The receiver sees its 200 before the sandbox reads it, so the pending count reaches 0 a moment later.
-        await Eventually.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0);
+        await Until.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0, "no pending update left");
         var info = await Bot.GetWebhookInfo(Ct);
 
         Assert.Equal(4, receiver.Received.Count);
@@ -53,7 +54,7 @@ public sealed class WebhookTests(SandboxHost sandbox) : SandboxTest(sandbox)
 
         await Client.SendTextAsync(Token, Alice, "one", Ct);
         await Client.SendTextAsync(Token, Boris, "two", Ct);
-        await Eventually.TrueAsync(() => receiver.Received.Count >= 2);
+        await Until.TrueAsync(() => receiver.Received.Count >= 2, "a second delivery");
         var info = await Bot.GetWebhookInfo(Ct);
 
         Assert.Equal(2, info.PendingUpdateCount);
@@ -74,7 +75,7 @@ public sealed class WebhookTests(SandboxHost sandbox) : SandboxTest(sandbox)
         await Bot.SetWebhook(receiver.Url, maxConnections: 10, cancellationToken: Ct);
 
         for (var i = 1; i <= 5; i++) await Client.SendTextAsync(Token, Alice, $"m{i}", Ct);
-        await Eventually.TrueAsync(() => receiver.Accepted.Count() == 5);
+        await Until.TrueAsync(() => receiver.Accepted.Count() == 5, "5 accepted updates");
 
         Assert.Equal(["m1", "m2", "m3", "m4", "m5"], receiver.Accepted.Select(r => r.Text));
         Assert.Equal(["m1", "m1", "m1", "m2", "m3", "m4", "m5"], receiver.Received.Select(r => r.Text));
@@ -94,9 +95,9 @@ public sealed class WebhookTests(SandboxHost sandbox) : SandboxTest(sandbox)
         await Bot.SetWebhook(receiver.Url, maxConnections: 2, cancellationToken: Ct);
 
         for (var user = 1; user <= 6; user++) await Client.SendTextAsync(Token, new SandboxUser(5000 + user, $"User {user}"), "hi", Ct);
-        await Eventually.TrueAsync(() => receiver.InFlight == 2);
+        await Until.TrueAsync(() => receiver.InFlight == 2, "2 deliveries in flight");
         gate.SetResult();
-        await Eventually.TrueAsync(() => receiver.Accepted.Count() == 6);
+        await Until.TrueAsync(() => receiver.Accepted.Count() == 6, "6 accepted updates");
 
         Assert.Equal(2, receiver.MaxInFlight);
     }
@@ -132,10 +133,10 @@ public sealed class WebhookTests(SandboxHost sandbox) : SandboxTest(sandbox)
         receiver.Respond = _ => Task.FromResult(500);
         await Bot.SetWebhook(receiver.Url, cancellationToken: Ct);
         await Client.SendTextAsync(Token, Alice, "stuck", Ct);
-        await Eventually.TrueAsync(() => !receiver.Received.IsEmpty);
+        await Until.TrueAsync(() => !receiver.Received.IsEmpty, "a delivery");
 
         await Bot.DeleteWebhook(dropPendingUpdates: true, cancellationToken: Ct);
-        await Eventually.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0);
+        await Until.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0, "no pending update left");
         var info = await Bot.GetWebhookInfo(Ct);
 
         Assert.Equal("", info.Url);

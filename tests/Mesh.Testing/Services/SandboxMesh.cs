@@ -111,14 +111,14 @@ public sealed class SandboxMesh : IAsyncDisposable
 
     async Task WaitForWebhookAsync()
     {
-        var until = DateTime.UtcNow + Deadline;
-        while ((await Client.GetBotsAsync()).FirstOrDefault(b => Token.StartsWith(b.Id + ":", StringComparison.Ordinal))?.WebhookUrl != WebhookUrl)
+        try
         {
-            if (DateTime.UtcNow > until)
-            {
-                throw new TimeoutException($"The bot did not set the sandbox's webhook to {WebhookUrl} within {Deadline}:\n{Bot.Output}");
-            }
-            await Task.Delay(50);
+            await Until.TrueAsync(async () => (await Client.GetBotsAsync()).FirstOrDefault(b => Token.StartsWith(b.Id + ":", StringComparison.Ordinal))?.WebhookUrl == WebhookUrl,
+                Deadline, $"the bot to set the sandbox's webhook to {WebhookUrl}");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}:\n{Bot.Output}", e);
         }
     }
 
