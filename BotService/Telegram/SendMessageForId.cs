@@ -1,4 +1,7 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using Telegram.Bot;
 using Telegram.Bot.Requests;
 using Telegram.Bot.Types.Enums;
 using Telegram.Bot.Types.ReplyMarkups;
@@ -9,7 +12,9 @@ namespace Mesh.Bot.Telegram;
 /// <c>sendMessage</c> as the update path needs it, sent through Telegram.Bot like any request (same JSON body as its
 /// <c>SendMessageRequest</c>, same errors and <c>retry_after</c>), but whose answer is read for the message id only:
 /// Telegram answers with the whole message (chat, sender, text, keyboard), and building all of it for every reply was
-/// most of the bot's allocations per update.
+/// most of the bot's allocations per update. The body is serialized at once, with Telegram.Bot's own JSON options, into a
+/// buffer of known length: Telegram.Bot's default content serializes while it is being sent, with no length, so every
+/// request went out chunked.
 /// </summary>
 public sealed class SendMessageForId(long chatId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup)
     : RequestBase<SentMessageId>("sendMessage")
@@ -27,6 +32,13 @@ public sealed class SendMessageForId(long chatId, string text, ParseMode parseMo
     [JsonPropertyName("reply_markup")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public InlineKeyboardMarkup? ReplyMarkup { get; } = replyMarkup;
+
+    public override HttpContent ToHttpContent()
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(this, JsonBotAPI.Options));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
+    }
 }
 
 /// <summary>The one field of a sent message the bot keeps.</summary>

@@ -25,5 +25,7 @@ public sealed class SendMessageForIdTests
 
         Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(body)), System.Text.Encoding.UTF8.GetString(body));
         Assert.Equal("application/json", ours.Headers.ContentType?.MediaType);
+        // A known length: the request goes out with Content-Length, not chunked.
+        Assert.Equal(body.Length, ours.Headers.ContentLength);
     }
 }
