@@ -71,9 +71,8 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
         var messageId = inPlace ? await ctx.EditAsync(text, menu.Keyboard) : await ctx.SendAsync(text, menu.Keyboard);
         var key = store.KeyOf(ctx.ChatId, ctx.UserId);
         var ttl = store.Ttl;
-        ctx.WriteWithAck(db => Task.WhenAll(
-            db.HashSetAsync(key, [new(ConversationStore.MenuVersion, version), new(ConversationStore.MenuScreen, screen), new(ConversationStore.MenuMessage, messageId ?? 0)]),
-            db.KeyExpireAsync(key, ttl)));
+        ctx.WriteWithAck(db => db.HashSetAsync(key, [new(ConversationStore.MenuVersion, version), new(ConversationStore.MenuScreen, screen), new(ConversationStore.MenuMessage, messageId ?? 0)]));
+        ctx.WriteWithAck(db => db.KeyExpireAsync(key, ttl));
     }
 
     /// <summary>
