@@ -193,6 +193,7 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, machine, switches, redisCall
     Console.WriteLine($"{"Redis per update",-34}{redisCalls.Scripts:F2} script calls, {redisCalls.Commands:F2} commands (those in scripts included), {redisCalls.Microseconds:F1} µs running scripts");
     // Managed bytes allocated (the GC's count) and gen0-only collections, read just before and just after the CPU window.
     Console.WriteLine($"{"managed allocations per update",-34}gateway {KilobytesPerUpdate(managed[0], run.Sent)}  bot {KilobytesPerUpdate(managed[1], run.Sent)}   (gen0 GCs per 1,000 updates: gateway {Gen0PerThousand(managed[0], run.Sent)}, bot {Gen0PerThousand(managed[1], run.Sent)})");
+    Console.WriteLine($"{"thread-pool work items per update",-34}gateway {WorkItemsPerUpdate(managed[0], run.Sent)}  bot {WorkItemsPerUpdate(managed[1], run.Sent)}");
 }
 Console.WriteLine("── after the load ──────────────────────────────────────────────────────────");
 Console.WriteLine($"RSS gateway {rssGateway / 1048576.0:F0} MB, bot {rssBot / 1048576.0:F0} MB (bench process incl. ceiling endpoint and load generator: {ceilingRss / 1048576.0:F0} MB)");
@@ -209,6 +210,9 @@ double[] CpuShare(long[] before, long started)
 
 static string KilobytesPerUpdate(RuntimeTotals? totals, long updates) =>
     totals is { } t ? $"{t.AllocatedBytes / 1024.0 / Math.Max(1, updates):F1} KB" : "n/a";
+
+static string WorkItemsPerUpdate(RuntimeTotals? totals, long updates) =>
+    totals is { } t ? $"{t.WorkItems / (double)Math.Max(1, updates):F2}" : "n/a";
 
 static string Gen0PerThousand(RuntimeTotals? totals, long updates) =>
     totals is { } t ? $"{t.Gen0Collections * 1000.0 / Math.Max(1, updates):F2}" : "n/a";

@@ -4,10 +4,10 @@ using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
 
 /// <summary>
-/// Managed allocations and garbage collections of another .NET process since it started, read from outside over its
+/// Managed allocations, garbage collections and thread-pool work items of another .NET process since it started, read from outside over its
 /// diagnostics IPC: an EventPipe session on the runtime's <c>System.Runtime</c> meter (through the
-/// <c>System.Diagnostics.Metrics</c> event source) that publishes the cumulative <c>dotnet.gc.heap.total_allocated</c>
-/// and <c>dotnet.gc.collections</c> once a second. Totals, not rates, so the difference of two reads is exact.
+/// <c>System.Diagnostics.Metrics</c> event source) that publishes the cumulative <c>dotnet.gc.heap.total_allocated</c>,
+/// <c>dotnet.gc.collections</c> and <c>dotnet.thread_pool.work_item.count</c> once a second. Totals, not rates, so the difference of two reads is exact.
 /// An open session costs the process a little (a sample a second, and its event stream's thread: tens of context
 /// switches a second), so a measurement that needs the totals at two moments reads each with <see cref="ReadOnceAsync"/>.
 /// </summary>
@@ -16,6 +16,7 @@ sealed class RuntimeCounters : IAsyncDisposable
     const string MetricsSource = "System.Diagnostics.Metrics";
     const string AllocatedInstrument = "dotnet.gc.heap.total_allocated";
     const string CollectionsInstrument = "dotnet.gc.collections";
+    const string WorkItemsInstrument = "dotnet.thread_pool.work_item.count";
     const long TimeSeriesValuesKeyword = 0x2;
     static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -28,6 +29,7 @@ sealed class RuntimeCounters : IAsyncDisposable
     volatile bool ended;
     long? allocated;
     long? gen0;
+    long? workItems;
 
     RuntimeCounters(EventPipeSession session, string sessionId)
     {
@@ -48,7 +50,7 @@ sealed class RuntimeCounters : IAsyncDisposable
         var provider = new EventPipeProvider(MetricsSource, EventLevel.Informational, TimeSeriesValuesKeyword, new Dictionary<string, string>
         {
             ["SessionId"] = sessionId,
-            ["Metrics"] = $@"System.Runtime\{AllocatedInstrument};System.Runtime\{CollectionsInstrument}",
+            ["Metrics"] = $@"System.Runtime\{AllocatedInstrument};System.Runtime\{CollectionsInstrument};System.Runtime\{WorkItemsInstrument}",
             ["RefreshInterval"] = Interval.TotalSeconds.ToString(CultureInfo.InvariantCulture),
         });
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -165,15 +167,19 @@ sealed class RuntimeCounters : IAsyncDisposable
                 {
                     gen0 = value;
                 }
+                else if (instrument == WorkItemsInstrument)
+                {
+                    workItems = value;
+                }
                 break;
             case "Collection/Stop" or "CollectionStop" when Mine(e):
-                if (allocated is { } bytes && gen0 is { } collections && !ended)
+                if (allocated is { } bytes && gen0 is { } collections && workItems is { } items && !ended)
                 {
                     var end = ((DateTime)e.PayloadByName("intervalEndTime")).ToUniversalTime();
                     var done = Interlocked.Exchange(ref nextSample, new(TaskCreationOptions.RunContinuationsAsynchronously));
-                    done.TrySetResult(new Sample(end, new RuntimeTotals(bytes, collections)));
+                    done.TrySetResult(new Sample(end, new RuntimeTotals(bytes, collections, items)));
                 }
-                allocated = gen0 = null; // each sample from one collection
+                allocated = gen0 = workItems = null; // each sample from one collection
                 break;
             case "MultipleSessionsNotSupportedError" when (string)e.PayloadByName("runningSessionId") != sessionId:
             case "MultipleSessionsConfiguredIncorrectlyError":
@@ -193,9 +199,12 @@ sealed class RuntimeCounters : IAsyncDisposable
     sealed record Sample(DateTime IntervalEnd, RuntimeTotals Totals);
 }
 
-/// <summary>A process's managed allocations and gen0 collections (those that collected gen0 only) since it started.</summary>
-readonly record struct RuntimeTotals(long AllocatedBytes, long Gen0Collections)
+/// <summary>
+/// A process's managed allocations, gen0 collections (those that collected gen0 only) and thread-pool work items run
+/// (each a hop to a pool thread, which may have to be woken for it) since it started.
+/// </summary>
+readonly record struct RuntimeTotals(long AllocatedBytes, long Gen0Collections, long WorkItems)
 {
     public static RuntimeTotals operator -(RuntimeTotals after, RuntimeTotals before) =>
-        new(after.AllocatedBytes - before.AllocatedBytes, after.Gen0Collections - before.Gen0Collections);
+        new(after.AllocatedBytes - before.AllocatedBytes, after.Gen0Collections - before.Gen0Collections, after.WorkItems - before.WorkItems);
 }
