@@ -4,10 +4,11 @@ using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
 
 /// <summary>
-/// Managed allocations, garbage collections and thread-pool work items of another .NET process since it started, read from outside over its
-/// diagnostics IPC: an EventPipe session on the runtime's <c>System.Runtime</c> meter (through the
+/// Managed allocations, garbage collections and thread-pool work items of another .NET process since it started, read
+/// from outside over its diagnostics IPC: an EventPipe session on the runtime's <c>System.Runtime</c> meter (through the
 /// <c>System.Diagnostics.Metrics</c> event source) that publishes the cumulative <c>dotnet.gc.heap.total_allocated</c>,
-/// <c>dotnet.gc.collections</c> and <c>dotnet.thread_pool.work_item.count</c> once a second. Totals, not rates, so the difference of two reads is exact.
+/// <c>dotnet.gc.collections</c> and <c>dotnet.thread_pool.work_item.count</c> once a second. Totals, not rates, so the
+/// difference of two reads is exact.
 /// An open session costs the process a little (a sample a second, and its event stream's thread: tens of context
 /// switches a second), so a measurement that needs the totals at two moments reads each with <see cref="ReadOnceAsync"/>.
 /// </summary>
