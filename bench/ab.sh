@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A/B of the update path: runs the update-path benchmark (bench/UpdatePath.Bench) for two variants in turn, in ABBA
-# order (on the development machine the second run of a pair was the faster in 7 of 10 A/A pairs taken AB, AB, …), and
-# prints each run's figures, then the medians. 12 A/A pairs on 2026-12-06 (the same build twice) gave B/A ratios of the
-# sustained rate from -11.6 % to +14.5 %: one pair tells nothing about a change of a few %. A variant is a build of the
+# order (on the development machine B was the faster in 10 of 13 A/A pairs, 7 of 10 taken AB, AB, …), and prints each
+# run's figures, then the medians. The 13 A/A pairs on 2026-12-06 (the same build twice) gave B/A ratios of the
+# sustained rate from -11.6 % to +20.4 %: one pair tells nothing about a change of a few %. A variant is a build of the
 # benchmark (and so of the services next to it: a git worktree of another commit) and/or settings passed to --set
 # (configuration keys or DOTNET_ variables, "bot/…" or "gateway/…" for one service).
 #
@@ -49,7 +49,7 @@ run() { # variant pair
   # One line per run: the figures of the benchmark's table (one sender count, so one table).
   awk -v v="$variant" -v p="$pair" '
     /^sustained rate/ { ceiling = $4; sustained = $5; ratio = $6 }
-    /^ack p99/ { p99 = $5 }
+    /^ack p99 \(ms\)/ { p99 = $5 }
     /^CPU ms per update/ { cpu = $6 }
     /^context switches per update/ { swgw = $6; swbot = $8 }
     /^managed allocations per update/ { allocbot = $9 }

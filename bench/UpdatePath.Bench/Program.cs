@@ -176,6 +176,9 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, machine, switches, redisCall
     Row("acks/s", bare.AcksPerSecond, run.AcksPerSecond);
     Row("ack p50 (ms)", bare.P50Ms, run.P50Ms, lowerIsBetter: true);
     Row("ack p99 (ms)", bare.P99Ms, run.P99Ms, lowerIsBetter: true);
+    // The tail beyond p99: a pause of a whole process (a GC, a stalled thread) shows here long before it moves p99.
+    Row("ack p99.9 (ms)", bare.P999Ms, run.P999Ms, lowerIsBetter: true);
+    Row("ack max (ms)", bare.MaxMs, run.MaxMs, lowerIsBetter: true);
     Row("sustained rate (updates/s)", bare.SustainedPerSecond, run.SustainedPerSecond);
     Console.WriteLine($"{"replies delivered / updates sent",-34}{"",12}{$"{run.Replies}/{run.Sent}",12}{(double)run.Replies / Math.Max(1, run.Sent),10:P1}");
     Console.WriteLine($"{"non-200 answers",-34}{bare.Errors,12}{run.Errors,12}");
@@ -381,8 +384,8 @@ readonly record struct MachineCpu(long User, long System, long Idle, long SoftIr
 }
 
 /// <param name="Opening">Posts acknowledged while the connections were opened, before the clock started (their replies are not counted).</param>
-record Run(long Sent, long Acked, long Errors, double AcksPerSecond, double P50Ms, double P99Ms, long FirstSend, long Opening, long Replies = 0, double SustainedPerSecond = 0,
-    long RepliesAtStop = 0, double LoadSeconds = 0, double DrainSeconds = 0);
+record Run(long Sent, long Acked, long Errors, double AcksPerSecond, double P50Ms, double P99Ms, double P999Ms, double MaxMs, long FirstSend, long Opening, long Replies = 0,
+    double SustainedPerSecond = 0, long RepliesAtStop = 0, double LoadSeconds = 0, double DrainSeconds = 0);
 
 static class Load
 {
@@ -412,7 +415,8 @@ static class Load
         })));
         var elapsed = Stopwatch.GetElapsedTime(firstSend).TotalSeconds;
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new Run(sent, acked, errors, acked / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), firstSend, opened);
+        return new Run(sent, acked, errors, acked / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), Percentile(all, 0.999),
+            all.Length == 0 ? 0 : all[^1], firstSend, opened);
     }
 
     // The same JSON as UpdatePathHost.TextUpdate(id, chat, "/start"), formatted without a serializer so the load generator stays light.
