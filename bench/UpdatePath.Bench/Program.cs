@@ -197,6 +197,9 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, machine, switches, redisCall
     // Managed bytes allocated (the GC's count) and gen0-only collections, read just before and just after the CPU window.
     Console.WriteLine($"{"managed allocations per update",-34}gateway {KilobytesPerUpdate(managed[0], run.Sent)}  bot {KilobytesPerUpdate(managed[1], run.Sent)}   (gen0 GCs per 1,000 updates: gateway {Gen0PerThousand(managed[0], run.Sent)}, bot {Gen0PerThousand(managed[1], run.Sent)})");
     Console.WriteLine($"{"thread-pool work items per update",-34}gateway {WorkItemsPerUpdate(managed[0], run.Sent)}  bot {WorkItemsPerUpdate(managed[1], run.Sent)}");
+    // Time the collections held every thread of the process (the runtime's dotnet.gc.pause.time): a share of the run
+    // that each acknowledgement in flight then waits out.
+    Console.WriteLine($"{"GC pauses per 1,000 updates",-34}gateway {PauseMsPerThousand(managed[0], run.Sent)}  bot {PauseMsPerThousand(managed[1], run.Sent)}   (share of the run: gateway {PauseShare(managed[0], run.LoadSeconds + run.DrainSeconds)}, bot {PauseShare(managed[1], run.LoadSeconds + run.DrainSeconds)})");
 }
 Console.WriteLine("── after the load ──────────────────────────────────────────────────────────");
 Console.WriteLine($"RSS gateway {rssGateway / 1048576.0:F0} MB, bot {rssBot / 1048576.0:F0} MB (bench process incl. ceiling endpoint and load generator: {ceilingRss / 1048576.0:F0} MB)");
@@ -216,6 +219,12 @@ static string KilobytesPerUpdate(RuntimeTotals? totals, long updates) =>
 
 static string WorkItemsPerUpdate(RuntimeTotals? totals, long updates) =>
     totals is { } t ? $"{t.WorkItems / (double)Math.Max(1, updates):F2}" : "n/a";
+
+static string PauseMsPerThousand(RuntimeTotals? totals, long updates) =>
+    totals is { } t ? $"{t.GcPauseSeconds * 1000 * 1000.0 / Math.Max(1, updates):F2} ms" : "n/a";
+
+static string PauseShare(RuntimeTotals? totals, double seconds) =>
+    totals is { } t ? $"{t.GcPauseSeconds / Math.Max(1e-9, seconds):P2}" : "n/a";
 
 static string Gen0PerThousand(RuntimeTotals? totals, long updates) =>
     totals is { } t ? $"{t.Gen0Collections * 1000.0 / Math.Max(1, updates):F2}" : "n/a";

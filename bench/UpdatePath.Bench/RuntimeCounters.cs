@@ -4,11 +4,11 @@ using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
 
 /// <summary>
-/// Managed allocations, garbage collections and thread-pool work items of another .NET process since it started, read
-/// from outside over its diagnostics IPC: an EventPipe session on the runtime's <c>System.Runtime</c> meter (through the
-/// <c>System.Diagnostics.Metrics</c> event source) that publishes the cumulative <c>dotnet.gc.heap.total_allocated</c>,
-/// <c>dotnet.gc.collections</c> and <c>dotnet.thread_pool.work_item.count</c> once a second. Totals, not rates, so the
-/// difference of two reads is exact.
+/// Managed allocations, garbage collections, the time they paused the process and thread-pool work items of another .NET
+/// process since it started, read from outside over its diagnostics IPC: an EventPipe session on the runtime's
+/// <c>System.Runtime</c> meter (through the <c>System.Diagnostics.Metrics</c> event source) that publishes the cumulative
+/// <c>dotnet.gc.heap.total_allocated</c>, <c>dotnet.gc.collections</c>, <c>dotnet.gc.pause.time</c> and
+/// <c>dotnet.thread_pool.work_item.count</c> once a second. Totals, not rates, so the difference of two reads is exact.
 /// An open session costs the process a little (a sample a second, and its event stream's thread: tens of context
 /// switches a second), so a measurement that needs the totals at two moments reads each with <see cref="ReadOnceAsync"/>.
 /// </summary>
@@ -17,6 +17,7 @@ sealed class RuntimeCounters : IAsyncDisposable
     const string MetricsSource = "System.Diagnostics.Metrics";
     const string AllocatedInstrument = "dotnet.gc.heap.total_allocated";
     const string CollectionsInstrument = "dotnet.gc.collections";
+    const string PauseInstrument = "dotnet.gc.pause.time";
     const string WorkItemsInstrument = "dotnet.thread_pool.work_item.count";
     const long TimeSeriesValuesKeyword = 0x2;
     static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -31,6 +32,7 @@ sealed class RuntimeCounters : IAsyncDisposable
     long? allocated;
     long? gen0;
     long? workItems;
+    double? pauseSeconds;
 
     RuntimeCounters(EventPipeSession session, string sessionId)
     {
@@ -51,7 +53,7 @@ sealed class RuntimeCounters : IAsyncDisposable
         var provider = new EventPipeProvider(MetricsSource, EventLevel.Informational, TimeSeriesValuesKeyword, new Dictionary<string, string>
         {
             ["SessionId"] = sessionId,
-            ["Metrics"] = $@"System.Runtime\{AllocatedInstrument};System.Runtime\{CollectionsInstrument};System.Runtime\{WorkItemsInstrument}",
+            ["Metrics"] = $@"System.Runtime\{AllocatedInstrument};System.Runtime\{CollectionsInstrument};System.Runtime\{PauseInstrument};System.Runtime\{WorkItemsInstrument}",
             ["RefreshInterval"] = Interval.TotalSeconds.ToString(CultureInfo.InvariantCulture),
         });
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -172,15 +174,20 @@ sealed class RuntimeCounters : IAsyncDisposable
                 {
                     workItems = value;
                 }
+                else if (instrument == PauseInstrument)
+                {
+                    pauseSeconds = total;
+                }
                 break;
             case "Collection/Stop" or "CollectionStop" when Mine(e):
-                if (allocated is { } bytes && gen0 is { } collections && workItems is { } items && !ended)
+                if (allocated is { } bytes && gen0 is { } collections && workItems is { } items && pauseSeconds is { } paused && !ended)
                 {
                     var end = ((DateTime)e.PayloadByName("intervalEndTime")).ToUniversalTime();
                     var done = Interlocked.Exchange(ref nextSample, new(TaskCreationOptions.RunContinuationsAsynchronously));
-                    done.TrySetResult(new Sample(end, new RuntimeTotals(bytes, collections, items)));
+                    done.TrySetResult(new Sample(end, new RuntimeTotals(bytes, collections, items, paused)));
                 }
                 allocated = gen0 = workItems = null; // each sample from one collection
+                pauseSeconds = null;
                 break;
             case "MultipleSessionsNotSupportedError" when (string)e.PayloadByName("runningSessionId") != sessionId:
             case "MultipleSessionsConfiguredIncorrectlyError":
@@ -201,11 +208,13 @@ sealed class RuntimeCounters : IAsyncDisposable
 }
 
 /// <summary>
-/// A process's managed allocations, gen0 collections (those that collected gen0 only) and thread-pool work items run
-/// (each a hop to a pool thread, which may have to be woken for it) since it started.
+/// A process's managed allocations, gen0 collections (those that collected gen0 only), thread-pool work items run (each a
+/// hop to a pool thread, which may have to be woken for it) and seconds its threads were paused by collections since it
+/// started.
 /// </summary>
-readonly record struct RuntimeTotals(long AllocatedBytes, long Gen0Collections, long WorkItems)
+readonly record struct RuntimeTotals(long AllocatedBytes, long Gen0Collections, long WorkItems, double GcPauseSeconds)
 {
     public static RuntimeTotals operator -(RuntimeTotals after, RuntimeTotals before) =>
-        new(after.AllocatedBytes - before.AllocatedBytes, after.Gen0Collections - before.Gen0Collections, after.WorkItems - before.WorkItems);
+        new(after.AllocatedBytes - before.AllocatedBytes, after.Gen0Collections - before.Gen0Collections, after.WorkItems - before.WorkItems,
+            after.GcPauseSeconds - before.GcPauseSeconds);
 }
