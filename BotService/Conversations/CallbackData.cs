@@ -25,10 +25,10 @@ public abstract record CallbackData(string Prefix)
         // Built in a stack buffer (a keyboard packs one per button, on every menu drawn): only the result is allocated.
         var data = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[2 * MaxBytes]);
         data.AppendFormatted(Prefix);
-        foreach (var property in shape.Properties)
+        foreach (var append in shape.Appenders)
         {
             data.AppendFormatted(Separator);
-            Append(ref data, property.GetValue(this));
+            append(this, ref data);
         }
         var packed = data.ToStringAndClear();
         var bytes = Encoding.UTF8.GetByteCount(packed);
@@ -64,7 +64,21 @@ public abstract record CallbackData(string Prefix)
         return shape.Constructor.Invoke(values);
     }
 
-    static void Append(ref DefaultInterpolatedStringHandler data, object? value)
+    /// <summary>Appends one property's value to the packed text.</summary>
+    delegate void Appender(CallbackData owner, ref DefaultInterpolatedStringHandler data);
+
+    /// <summary>
+    /// The appender of <paramref name="property"/>: its getter as a typed delegate, so packing reads a value without
+    /// reflection or boxing (a keyboard packs one per button, on every menu drawn).
+    /// </summary>
+    static Appender AppenderOf<TOwner, TValue>(PropertyInfo property) where TOwner : CallbackData
+    {
+        var get = property.GetMethod!.CreateDelegate<Func<TOwner, TValue>>();
+        return (CallbackData owner, ref DefaultInterpolatedStringHandler data) => Append(ref data, get((TOwner)owner));
+    }
+
+    // For a value type the JIT drops every case but the type's own (no boxing); a nullable goes through its box.
+    static void Append<TValue>(ref DefaultInterpolatedStringHandler data, TValue value)
     {
         switch (value)
         {
@@ -79,8 +93,8 @@ public abstract record CallbackData(string Prefix)
             case Enum e:
                 data.AppendFormatted(Convert.ToInt64(e, CultureInfo.InvariantCulture));
                 break;
-            case IFormattable f:
-                data.AppendFormatted(f); // formatted in place, invariant, when it can be (numbers)
+            case IFormattable:
+                data.AppendFormatted(value); // formatted in place, invariant, when it can be (numbers)
                 break;
             default:
                 throw new NotSupportedException($"Callback data cannot hold a {value.GetType().Name}.");
@@ -140,10 +154,14 @@ public abstract record CallbackData(string Prefix)
         {
             throw new InvalidOperationException($"{t.Name}: the prefix must be non-empty and without '{Separator}'.");
         }
-        return new Shape(prefix, constructor, properties);
+        var appenders = properties
+            .Select(p => (Appender)typeof(CallbackData).GetMethod(nameof(AppenderOf), BindingFlags.NonPublic | BindingFlags.Static)!
+                .MakeGenericMethod(t, p.PropertyType).Invoke(null, [p])!)
+            .ToArray();
+        return new Shape(prefix, constructor, properties, appenders);
     });
 
-    sealed record Shape(string Prefix, ConstructorInfo Constructor, PropertyInfo[] Properties);
+    sealed record Shape(string Prefix, ConstructorInfo Constructor, PropertyInfo[] Properties, Appender[] Appenders);
 }
 
 /// <summary>A button's callback data would be over Telegram's 64 bytes.</summary>

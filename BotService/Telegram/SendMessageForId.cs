@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Telegram.Bot;
@@ -33,17 +32,59 @@ public sealed class SendMessageForId(long chatId, string text, ParseMode parseMo
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public InlineKeyboardMarkup? ReplyMarkup { get; } = replyMarkup;
 
+    const string JsonContentType = "application/json; charset=utf-8";
+
     public override HttpContent ToHttpContent()
     {
         var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(this, JsonBotAPI.Options));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        // As a string, written as it is: a parsed value is formatted anew for every request.
+        content.Headers.TryAddWithoutValidation("Content-Type", JsonContentType);
         return content;
     }
 }
 
-/// <summary>The one field of a sent message the bot keeps.</summary>
+/// <summary>
+/// The one field of a sent message the bot keeps. Read by a converter of its own that looks for <c>message_id</c> and
+/// skips the rest: no object model of the message, and no nested frame of the serializer for it.
+/// </summary>
+[JsonConverter(typeof(SentMessageIdConverter))]
 public sealed class SentMessageId
 {
     [JsonPropertyName("message_id")]
     public int MessageId { get; set; }
+}
+
+sealed class SentMessageIdConverter : JsonConverter<SentMessageId>
+{
+    static ReadOnlySpan<byte> MessageIdName => "message_id"u8;
+
+    public override SentMessageId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("A sent message is not a JSON object.");
+        }
+        var sent = new SentMessageId();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isId = reader.ValueTextEquals(MessageIdName);
+            reader.Read();
+            if (isId)
+            {
+                sent.MessageId = reader.GetInt32();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+        return reader.TokenType == JsonTokenType.EndObject ? sent : throw new JsonException("A sent message ends before its closing brace.");
+    }
+
+    public override void Write(Utf8JsonWriter writer, SentMessageId value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber(MessageIdName, value.MessageId);
+        writer.WriteEndObject();
+    }
 }

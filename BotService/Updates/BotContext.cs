@@ -32,7 +32,10 @@ public sealed class BotContext(Update update, long chatId, OutboundSender sender
     public ChatSnapshot? Snapshot { get; init; }
 
     /// <summary>State shared between middlewares for this update.</summary>
-    public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>();
+    public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>(ItemsCapacity);
+
+    /// <summary>Room for what the conversation middlewares keep (flow, texts, menu, route) without growing.</summary>
+    const int ItemsCapacity = 6;
 
     /// <summary>Whether some handler answered; the fallback looks at it.</summary>
     public bool Handled { get; set; }

@@ -90,12 +90,28 @@ public sealed partial class ChatQueue
         return table.concat(answers)
         """;
 
+    readonly RedisValue wakeChannelName = options.Value.RedisKeyPrefix + "wake";
+
     /// <summary>Update ids per seen bitmap: 8 KiB each.</summary>
     const int SeenBitmapBits = 1 << 16;
 
     /// <summary>The seen bitmap holding <paramref name="updateId"/>, and its bit there.</summary>
-    public (RedisKey Key, long Bit) SeenUpdate(long updateId) =>
-        (prefix + "seenu:" + (updateId / SeenBitmapBits).ToString(CultureInfo.InvariantCulture), updateId % SeenBitmapBits);
+    public (RedisKey Key, long Bit) SeenUpdate(long updateId)
+    {
+        // Update ids grow by one: a batch, and the batches after it, mostly fall in the bitmap of the last one.
+        var number = updateId / SeenBitmapBits;
+        var last = Volatile.Read(ref lastSeenBitmap);
+        if (last?.Number != number)
+        {
+            last = new SeenBitmap(number, prefix + "seenu:" + number.ToString(CultureInfo.InvariantCulture));
+            Volatile.Write(ref lastSeenBitmap, last);
+        }
+        return (last.Key, updateId % SeenBitmapBits);
+    }
+
+    sealed record SeenBitmap(long Number, RedisKey Key);
+
+    SeenBitmap? lastSeenBitmap;
 
     /// <summary>
     /// Since when (ms since 1970) update ids are marked in bitmaps on this Redis, under this prefix, when keys of the old
@@ -172,7 +188,7 @@ public sealed partial class ChatQueue
         keys[0] = chats;
         keys[1] = depth;
         values[0] = dedupSeconds;
-        values[1] = WakeChannel.ToString();
+        values[1] = wakeChannelName;
         values[2] = windowMs;
         values[3] = await OldSeenPrefixAsync();
         for (var i = 0; i < entries.Count; i++)

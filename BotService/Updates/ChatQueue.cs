@@ -280,7 +280,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         ? ["", "", "", 0]
         : [snapshotKeys.HashKeyPrefix, snapshotKeys.HashKeySeparator, snapshotKeys.StringKeyPrefix, snapshotKeys.HashFields.Count, .. snapshotKeys.HashFields];
 
-    public RedisChannel WakeChannel => RedisChannel.Literal(prefix + "wake");
+    public RedisChannel WakeChannel => RedisChannel.Literal((string)wakeChannelName!);
 
     public RedisKey QueueKey(string chatId) => prefix + "q:" + chatId;
 

@@ -30,12 +30,25 @@ public readonly record struct QueuedEntry(EntryKind Kind, string Id, string? Tra
         {
             throw new FormatException("Queued entry has no header.");
         }
-        var header = Encoding.ASCII.GetString(span[..newline]).Split(' ');
-        if (header.Length != 4 || !long.TryParse(header[3], out var enqueued))
+        // Read in place: only the id and the traceparent become strings.
+        var header = span[..newline];
+        Span<Range> fields = stackalloc Range[4];
+        var count = 0;
+        foreach (var field in header.Split((byte)' '))
+        {
+            if (count == fields.Length)
+            {
+                count++;
+                break;
+            }
+            fields[count++] = field;
+        }
+        if (count != 4 || !Utf8Parser.TryParse(header[fields[3]], out long enqueued, out var used) || used != header[fields[3]].Length)
         {
             throw new FormatException("Queued entry has a malformed header.");
         }
-        var kind = header[0] == "n" ? EntryKind.Notification : EntryKind.Update;
-        return new QueuedEntry(kind, header[1], header[2] == "-" ? null : header[2], enqueued, raw[(newline + 1)..]);
+        var kind = header[fields[0]] is [(byte)'n'] ? EntryKind.Notification : EntryKind.Update;
+        var traceParent = header[fields[2]];
+        return new QueuedEntry(kind, Encoding.ASCII.GetString(header[fields[1]]), traceParent is [(byte)'-'] ? null : Encoding.ASCII.GetString(traceParent), enqueued, raw[(newline + 1)..]);
     }
 }

@@ -28,4 +28,13 @@ public sealed class QueuedEntryTests
         Assert.Equal(EntryKind.Notification, entry.Kind);
         Assert.Null(entry.TraceParent);
     }
+
+    [Theory]
+    [InlineData("{}")]                       // no header line
+    [InlineData("u 7 - \n{}")]               // no enqueue time
+    [InlineData("u 7 - 12x\n{}")]            // an enqueue time that is not a number
+    [InlineData("u 7 -\n{}")]                // a field short
+    [InlineData("u 7 - 5 extra\n{}")]        // a field too many
+    public void Malformed_header_is_refused(string raw) =>
+        Assert.Throws<FormatException>(() => QueuedEntry.Parse(Encoding.UTF8.GetBytes(raw)));
 }
