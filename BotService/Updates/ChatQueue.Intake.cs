@@ -90,8 +90,6 @@ public sealed partial class ChatQueue
         return table.concat(answers)
         """;
 
-    readonly RedisValue wakeChannelName = options.Value.RedisKeyPrefix + "wake";
-
     /// <summary>Update ids per seen bitmap: 8 KiB each.</summary>
     const int SeenBitmapBits = 1 << 16;
 

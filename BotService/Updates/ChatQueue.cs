@@ -270,6 +270,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     readonly RedisKey errors = options.Value.RedisKeyPrefix + "errors";
     readonly RedisKey depth = options.Value.RedisKeyPrefix + "depth";
     readonly RedisKey deadLetter = options.Value.RedisKeyPrefix + "deadletter";
+    readonly string wakeChannelName = options.Value.RedisKeyPrefix + "wake";
     readonly long windowMs = (long)options.Value.ReorderWindow.TotalMilliseconds;
     readonly long dedupSeconds = (long)options.Value.DeduplicationWindow.TotalSeconds;
     long tokenNumber;
@@ -280,7 +281,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         ? ["", "", "", 0]
         : [snapshotKeys.HashKeyPrefix, snapshotKeys.HashKeySeparator, snapshotKeys.StringKeyPrefix, snapshotKeys.HashFields.Count, .. snapshotKeys.HashFields];
 
-    public RedisChannel WakeChannel => RedisChannel.Literal((string)wakeChannelName!);
+    public RedisChannel WakeChannel => RedisChannel.Literal(wakeChannelName);
 
     public RedisKey QueueKey(string chatId) => prefix + "q:" + chatId;
 
