@@ -1,59 +1,146 @@
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Bot.Telegram;
 
-/// <summary>Telegram's flood limits, kept on our side: a token bucket per chat and one for the whole bot (per replica).</summary>
-public sealed class SendRateLimits : IDisposable
+/// <summary>
+/// Telegram's flood limits, kept on our side: a limit per chat and one for the whole bot (per replica), each a schedule
+/// (the generic cell rate algorithm). A limit remembers only when its next message would be due at its steady rate; a
+/// message may go at once while that moment is less than a burst away, and each message moves it on by one interval.
+/// Nothing runs between messages (no refill timer, unlike a token bucket that replenishes itself): an idle bot spends
+/// nothing here, and a message within its limits costs a lock and, per chat, a dictionary lookup. A message over a
+/// limit is given the next free moment at once, so messages waiting on one limit go in the order they came, and waits
+/// for it (a timer only then).
+/// </summary>
+public sealed class SendRateLimits
 {
-    readonly RateLimiter? global;
-    readonly PartitionedRateLimiter<long>? perChat;
+    readonly Schedule? global;
+    readonly ChatSchedules? perChat;
+    readonly TimeProvider clock;
 
-    public SendRateLimits(IOptions<TelegramOptions> options)
+    public SendRateLimits(IOptions<TelegramOptions> options, TimeProvider clock)
     {
+        this.clock = clock;
         var o = options.Value;
         if (o.GlobalPerSecond > 0)
         {
-            global = new TokenBucketRateLimiter(Bucket(o.GlobalPerSecond, o.GlobalBurst));
+            global = new Schedule(Interval(o.GlobalPerSecond), o.GlobalBurst);
         }
         if (o.PerChatPerSecond > 0)
         {
-            var bucket = Bucket(o.PerChatPerSecond, o.PerChatBurst);
-            perChat = PartitionedRateLimiter.Create<long, long>(chat => RateLimitPartition.GetTokenBucketLimiter(chat, _ => bucket));
+            perChat = new ChatSchedules(Interval(o.PerChatPerSecond), o.PerChatBurst);
         }
+        long Interval(double perSecond) => Math.Max(1, (long)Math.Round(clock.TimestampFrequency / perSecond));
     }
 
-    static TokenBucketRateLimiterOptions Bucket(double perSecond, int burst)
-    {
-        // Replenish at least every 100 ms so a high rate does not come in big lumps.
-        var tokensPerPeriod = Math.Max(1, (int)Math.Round(perSecond / 10));
-        return new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(1, burst),
-            TokensPerPeriod = tokensPerPeriod,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(tokensPerPeriod / perSecond),
-            QueueLimit = int.MaxValue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        };
-    }
+    /// <summary>Chats whose limit still remembers a recent message (tests: the state stays bounded).</summary>
+    internal int ChatsTracked => perChat?.Count ?? 0;
 
-    /// <summary>Waits until both the chat's and the global bucket allow one more message.</summary>
-    public async ValueTask WaitAsync(long chatId, CancellationToken cancellationToken)
+    /// <summary>Waits until both the chat's and the global limit allow one more message, and counts it against both.</summary>
+    public ValueTask WaitAsync(long chatId, CancellationToken cancellationToken)
     {
         if (perChat is not null)
         {
-            using var lease = await perChat.AcquireAsync(chatId, 1, cancellationToken);
+            var wait = perChat.Reserve(chatId, clock.GetTimestamp());
+            if (wait > 0)
+            {
+                return WaitThenGlobalAsync(wait, cancellationToken);
+            }
         }
+        return global is null ? ValueTask.CompletedTask : WaitForAsync(global.Reserve(clock.GetTimestamp()), cancellationToken);
+    }
+
+    async ValueTask WaitThenGlobalAsync(long chatWait, CancellationToken cancellationToken)
+    {
+        await WaitForAsync(chatWait, cancellationToken);
         if (global is not null)
         {
-            using var lease = await global.AcquireAsync(1, cancellationToken);
+            await WaitForAsync(global.Reserve(clock.GetTimestamp()), cancellationToken);
         }
     }
 
-    public void Dispose()
+    ValueTask WaitForAsync(long ticks, CancellationToken cancellationToken) =>
+        ticks <= 0 ? ValueTask.CompletedTask
+            : new ValueTask(Task.Delay(TimeSpan.FromSeconds((double)ticks / clock.TimestampFrequency), clock, cancellationToken));
+
+    /// <summary>
+    /// One limit: <see cref="due"/> is when the next message would go at the steady rate (a timestamp); a message may go
+    /// when that is at most <c>burst - 1</c> intervals ahead. A wait given out is not taken back when its waiter is
+    /// cancelled (the bot then sends a little less, never more).
+    /// </summary>
+    sealed class Schedule(long interval, int burst)
     {
-        global?.Dispose();
-        perChat?.Dispose();
+        readonly long tolerance = (Math.Max(1, burst) - 1) * interval;
+        readonly Lock gate = new();
+        long due;
+
+        /// <summary>Takes the next free moment; the ticks to wait for it from <paramref name="now"/> (0 or less: none).</summary>
+        public long Reserve(long now)
+        {
+            lock (gate)
+            {
+                return Take(ref due, now, interval, tolerance);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A limit per chat: a schedule each, kept while it still remembers a message (its next moment is ahead). Those that
+    /// have passed are dropped whenever the table has doubled since the last sweep, so it holds about the chats messaged
+    /// in the last burst's worth of intervals, not every chat ever seen.
+    /// </summary>
+    sealed class ChatSchedules(long interval, int burst)
+    {
+        const int FirstSweepAt = 1024;
+        readonly long tolerance = (Math.Max(1, burst) - 1) * interval;
+        readonly Dictionary<long, long> due = [];
+        readonly Lock gate = new();
+        int sweepAt = FirstSweepAt;
+
+        public int Count
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return due.Count;
+                }
+            }
+        }
+
+        public long Reserve(long chatId, long now)
+        {
+            lock (gate)
+            {
+                if (due.Count >= sweepAt)
+                {
+                    Sweep(now);
+                }
+                ref var chatDue = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(due, chatId, out _);
+                return Take(ref chatDue, now, interval, tolerance);
+            }
+        }
+
+        void Sweep(long now)
+        {
+            foreach (var (chat, at) in due)
+            {
+                if (at <= now)
+                {
+                    due.Remove(chat); // allowed while enumerating a Dictionary
+                }
+            }
+            sweepAt = Math.Max(FirstSweepAt, 2 * due.Count);
+        }
+    }
+
+    /// <summary>
+    /// The cell rate step: the message goes at <c>max(now, due - tolerance)</c> and the next is due one interval after
+    /// <c>max(due, now)</c>. Answers the wait from <paramref name="now"/>.
+    /// </summary>
+    static long Take(ref long due, long now, long interval, long tolerance)
+    {
+        var next = Math.Max(due, now);
+        due = next + interval;
+        return next - tolerance - now;
     }
 }

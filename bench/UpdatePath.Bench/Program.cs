@@ -46,12 +46,21 @@ var settingsToSet = (ArgText("--set") ?? "").Split(';', StringSplitOptions.Remov
 Dictionary<string, string?> SettingsFor(string service) => settingsToSet
     .Where(kv => !kv[0].Contains('/') || kv[0].StartsWith(service + "/", StringComparison.Ordinal))
     .ToDictionary(kv => kv[0][(kv[0].IndexOf('/') + 1)..], kv => (string?)kv[1]);
+// The benchmark's own settings with those of --set over them (a key given there wins).
+Dictionary<string, string?> With(Dictionary<string, string?> defaults, string service)
+{
+    foreach (var (key, value) in SettingsFor(service))
+    {
+        defaults[key] = value;
+    }
+    return defaults;
+}
 // Production environment and webhook mode, as deployed; the sink stands in for the Bot API with no rate limits of ours.
 // nginx starts inside (in front of the sandbox, before the services): stopped here if a service then fails to start.
 UpdatePathHost started;
 try
 {
-    started = await UpdatePathHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("bench"), new Dictionary<string, string?>
+    started = await UpdatePathHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("bench"), With(new Dictionary<string, string?>
     {
         ["Bot:LeaseDuration"] = "00:00:30",
         ["Bot:MaxAttempts"] = "5",
@@ -60,10 +69,10 @@ try
         ["Telegram:GlobalPerSecond"] = "0",
         ["Telegram:PublicUrl"] = "https://bench.invalid",
         ["Telegram:WebhookSecret"] = UpdatePathHost.Secret,
-    }.Concat(SettingsFor("bot")).ToDictionary(), sink: sinkKind != "nginx", environment: "Production", gatewaySettings: new Dictionary<string, string?>
+    }, "bot"), sink: sinkKind != "nginx", environment: "Production", gatewaySettings: With(new Dictionary<string, string?>
     {
         ["Gateway:OperatorTokens:0"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
-    }.Concat(SettingsFor("gateway")).ToDictionary(), telegramFront: sinkKind != "nginx" ? null : async sandbox => (nginx = await NginxSink.StartAsync(sandbox)).Url);
+    }, "gateway"), telegramFront: sinkKind != "nginx" ? null : async sandbox => (nginx = await NginxSink.StartAsync(sandbox)).Url);
 }
 catch
 {

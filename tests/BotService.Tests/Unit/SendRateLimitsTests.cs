@@ -1,0 +1,191 @@
+using Mesh.Bot.Telegram;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Mesh.Bot.Tests.Unit;
+
+/// <summary>The bot's own flood limits, on a clock the test moves: when each message may go, and what an idle bot costs.</summary>
+public sealed class SendRateLimitsTests
+{
+    /// <summary>A test clock that counts the timers asked of it (a wait over a limit is one; nothing else should be).</summary>
+    sealed class CountingClock : FakeTimeProvider
+    {
+        public int TimersCreated { get; private set; }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            TimersCreated++;
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
+    readonly CountingClock clock = new();
+
+    SendRateLimits Limits(double perChatPerSecond = 0, int perChatBurst = 1, double globalPerSecond = 0, int globalBurst = 1) =>
+        new(Options.Create(new TelegramOptions
+        {
+            PerChatPerSecond = perChatPerSecond,
+            PerChatBurst = perChatBurst,
+            GlobalPerSecond = globalPerSecond,
+            GlobalBurst = globalBurst,
+        }), clock);
+
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public void Messages_within_the_burst_go_at_once_and_the_next_waits_one_interval()
+    {
+        var limits = Limits(perChatPerSecond: 1, perChatBurst: 3);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(limits.WaitAsync(42, Ct).IsCompletedSuccessfully, $"message {i + 1} of a burst of 3 waited");
+        }
+        var fourth = limits.WaitAsync(42, Ct).AsTask();
+        var fifth = limits.WaitAsync(42, Ct).AsTask();
+
+        clock.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(fourth.IsCompleted, "the 4th message went before a second had passed");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(fourth.IsCompletedSuccessfully);
+        Assert.False(fifth.IsCompleted, "the 5th message went with the 4th");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(fifth.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void A_quiet_spell_gives_the_burst_back_and_no_more()
+    {
+        var limits = Limits(perChatPerSecond: 2, perChatBurst: 2);
+        Assert.True(limits.WaitAsync(7, Ct).IsCompletedSuccessfully);
+        Assert.True(limits.WaitAsync(7, Ct).IsCompletedSuccessfully);
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.True(limits.WaitAsync(7, Ct).IsCompletedSuccessfully);
+        Assert.True(limits.WaitAsync(7, Ct).IsCompletedSuccessfully);
+        Assert.False(limits.WaitAsync(7, Ct).IsCompleted, "five idle minutes saved up more than a burst");
+    }
+
+    [Fact]
+    public void A_chat_at_its_limit_does_not_hold_up_another_chat()
+    {
+        var limits = Limits(perChatPerSecond: 1);
+        Assert.True(limits.WaitAsync(1, Ct).IsCompletedSuccessfully);
+        var second = limits.WaitAsync(1, Ct);
+
+        Assert.True(limits.WaitAsync(2, Ct).IsCompletedSuccessfully, "chat 2 waited for chat 1's limit");
+        Assert.False(second.IsCompleted);
+    }
+
+    [Fact]
+    public void Global_limit_spaces_messages_across_chats()
+    {
+        var limits = Limits(globalPerSecond: 2);
+        Assert.True(limits.WaitAsync(1, Ct).IsCompletedSuccessfully);
+        var other = limits.WaitAsync(2, Ct).AsTask();
+
+        clock.Advance(TimeSpan.FromMilliseconds(499));
+        Assert.False(other.IsCompleted, "a second chat's message went within the global interval");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(other.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void A_message_waits_for_its_chat_then_for_the_global_limit()
+    {
+        var limits = Limits(perChatPerSecond: 1, globalPerSecond: 1);
+        Assert.True(limits.WaitAsync(1, Ct).IsCompletedSuccessfully);
+        var again = limits.WaitAsync(1, Ct).AsTask(); // chat 1 free again at 1 s, the global slot it then takes is at 2 s
+        var other = limits.WaitAsync(2, Ct).AsTask(); // global slot at 1 s
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(other.IsCompletedSuccessfully);
+        Assert.False(again.IsCompleted, "chat 1's second message took the global slot chat 2 already held");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(again.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void Waiting_messages_go_in_the_order_they_came()
+    {
+        var limits = Limits(globalPerSecond: 10);
+        Assert.True(limits.WaitAsync(1, Ct).IsCompletedSuccessfully);
+        var went = new List<int>();
+        var waits = Enumerable.Range(1, 5).Select(i => limits.WaitAsync(i, Ct).AsTask().ContinueWith(_ => went.Add(i), TaskContinuationOptions.ExecuteSynchronously)).ToArray();
+
+        for (var step = 1; step <= 5; step++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.Equal(Enumerable.Range(1, step), went);
+        }
+        Assert.All(waits, w => Assert.True(w.IsCompletedSuccessfully));
+    }
+
+    [Fact]
+    public void Within_its_limits_the_bot_starts_no_timer_busy_or_idle()
+    {
+        var limits = Limits(perChatPerSecond: 1, perChatBurst: 3, globalPerSecond: 30, globalBurst: 30);
+        for (var round = 0; round < 10; round++)
+        {
+            for (var chat = 0; chat < 30; chat++)
+            {
+                Assert.True(limits.WaitAsync(chat, Ct).IsCompletedSuccessfully);
+            }
+            clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(0, clock.TimersCreated);
+
+        for (var i = 0; i < 30; i++)
+        {
+            _ = limits.WaitAsync(1000 + i, Ct);
+        }
+        _ = limits.WaitAsync(2000, Ct); // the 31st message in a second: over the global limit
+        Assert.Equal(1, clock.TimersCreated);
+    }
+
+    [Fact]
+    public void Chats_not_messaged_lately_are_forgotten()
+    {
+        var limits = Limits(perChatPerSecond: 1, perChatBurst: 3);
+        for (var chat = 0; chat < 20_000; chat++)
+        {
+            if (chat % 1000 == 0)
+            {
+                clock.Advance(TimeSpan.FromSeconds(10)); // each thousand chats messaged long after the one before
+            }
+            Assert.True(limits.WaitAsync(chat, Ct).IsCompletedSuccessfully);
+        }
+
+        Assert.InRange(limits.ChatsTracked, 1000, 3000);
+        // The last chat messaged is remembered: two more go within its burst of 3, the one after waits.
+        Assert.True(limits.WaitAsync(19_999, Ct).IsCompletedSuccessfully);
+        Assert.True(limits.WaitAsync(19_999, Ct).IsCompletedSuccessfully);
+        Assert.False(limits.WaitAsync(19_999, Ct).IsCompleted, "a chat was forgotten while its limit still held");
+    }
+
+    [Fact]
+    public async Task A_cancelled_wait_ends_with_cancellation()
+    {
+        var limits = Limits(perChatPerSecond: 1);
+        Assert.True(limits.WaitAsync(1, Ct).IsCompletedSuccessfully);
+        using var cancel = new CancellationTokenSource();
+        var waiting = limits.WaitAsync(1, cancel.Token).AsTask();
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+    }
+
+    [Fact]
+    public void No_limits_configured_means_no_waiting()
+    {
+        var limits = Limits();
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.True(limits.WaitAsync(1, Ct).IsCompletedSuccessfully);
+        }
+        Assert.Equal(0, limits.ChatsTracked);
+    }
+}
