@@ -226,10 +226,14 @@ public sealed partial class UpdateBatcher(
 
     /// <summary>
     /// One webhook request's update, waiting for its batch; completes with its outcome. Waiting → Taken by a sender
-    /// loop, or Waiting → Withdrawn by its request's cancellation (then never read again): never both.
+    /// loop, or Waiting → Withdrawn by its request's cancellation (then never read again): never both. Its request
+    /// goes on (writes its answer) on the thread that completes it: the sender loop answers its batch's requests one
+    /// after another, each only writing a small response, rather than queueing a thread-pool work item per request
+    /// (measured at 40 senders: the gateway's work items per update 1.50 → 0.48; context switches, CPU per update and
+    /// ack p99 within the noise, 2 A/B pairs).
     /// </summary>
     sealed class PendingUpdate(UpdateEnvelope envelope, ReadOnlyMemory<byte> json, Activity? request)
-        : TaskCompletionSource<AcceptOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)
+        : TaskCompletionSource<AcceptOutcome>(TaskCreationOptions.None)
     {
         const int Waiting = 0, Taken = 1, Withdrawn = 2;
         int state = Waiting;
