@@ -69,10 +69,9 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
         var text = string.IsNullOrEmpty(header) ? menu.Text : header + "\n" + menu.Text;
 
         var messageId = inPlace ? await ctx.EditAsync(text, menu.Keyboard) : await ctx.SendAsync(text, menu.Keyboard);
-        var key = store.KeyOf(ctx.ChatId, ctx.UserId);
-        var ttl = store.Ttl;
-        ctx.WriteWithAck(db => db.HashSetAsync(key, [new(ConversationStore.MenuVersion, version), new(ConversationStore.MenuScreen, screen), new(ConversationStore.MenuMessage, messageId ?? 0)]));
-        ctx.WriteWithAck(db => db.KeyExpireAsync(key, ttl));
+        ctx.WriteWithAck(new HashWrite(store.KeyOf(ctx.ChatId, ctx.UserId),
+            [new(ConversationStore.MenuVersion, version), new(ConversationStore.MenuScreen, screen), new(ConversationStore.MenuMessage, messageId ?? 0)],
+            store.Ttl));
     }
 
     /// <summary>

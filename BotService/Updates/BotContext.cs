@@ -40,20 +40,18 @@ public sealed class BotContext(Update update, long chatId, OutboundSender sender
     /// <summary>Whether some handler answered; the fallback looks at it.</summary>
     public bool Handled { get; set; }
 
-    List<Func<IDatabaseAsync, Task>>? writes;
+    List<HashWrite>? writes;
 
     /// <summary>
-    /// Redis writes that need no answer before the handler goes on (a menu's new version after its message went out).
-    /// They are sent after the handler succeeds, in the same round trip as the update's acknowledgement, and not at
-    /// all when it fails (the update is tried again, and writes again). One command each, its task the Redis client's own:
-    /// the worker looks at the tasks only once the acknowledgement is answered, when they are complete, so nothing runs
-    /// on their completion; a <c>Task.WhenAll</c> of two commands would hang a continuation on each, and the client hands
-    /// every reply with a continuation to the thread pool (measured: two thread-pool work items per update, of three).
+    /// A Redis write that needs no answer before the handler goes on (a menu's new version after its message went out).
+    /// It is applied by the script that acknowledges the update, in the same step and only while this worker still
+    /// holds the chat (a worker that lost the chat to another writes nothing); not at all when the handler fails (the
+    /// update is tried again, and writes again). The chat's next update reads what it wrote.
     /// </summary>
-    public void WriteWithAck(Func<IDatabaseAsync, Task> write) => (writes ??= []).Add(write);
+    public void WriteWithAck(HashWrite write) => (writes ??= []).Add(write);
 
     /// <summary>The writes of <see cref="WriteWithAck"/>, for the worker.</summary>
-    internal IReadOnlyList<Func<IDatabaseAsync, Task>>? WritesWithAck => writes;
+    internal IReadOnlyList<HashWrite>? WritesWithAck => writes;
 
     /// <summary>Sends a message to this chat through the rate-limited sender; a send that finally fails throws, so the update is tried again.</summary>
     public async Task<SendOutcome> ReplyAsync(string text, InlineKeyboardMarkup? keyboard = null, ParseMode parseMode = ParseMode.Html)

@@ -30,8 +30,17 @@ public sealed record ChatSnapshotKeys(string HashKeyPrefix, string HashKeySepara
 public sealed record ChatSnapshot(RedisValue[] HashFields, RedisValue String);
 
 /// <summary>A handled head entry to remove (to the dead-letter list with <paramref name="DeadLetterNote"/>).</summary>
-/// <param name="Writes">The handler's writes, sent first in the same round trip (<see cref="BotContext.WriteWithAck"/>).</param>
-public readonly record struct Ack(ChatLease Lease, string? DeadLetterNote = null, IReadOnlyList<Func<IDatabaseAsync, Task>>? Writes = null);
+/// <param name="Writes">The handler's writes, applied with the acknowledgement while the lease holds (<see cref="BotContext.WriteWithAck"/>).</param>
+public readonly record struct Ack(ChatLease Lease, string? DeadLetterNote = null, IReadOnlyList<HashWrite>? Writes = null);
+
+/// <summary>Fields set in a hash, whose time to live is then renewed: a handler's write that goes with its acknowledgement.</summary>
+public sealed record HashWrite(RedisKey Key, HashEntry[] Fields, TimeSpan TimeToLive)
+{
+    public HashEntry[] Fields { get; } = Fields.Length > 0 ? Fields : throw new ArgumentException("A hash write sets at least one field.", nameof(Fields));
+
+    public TimeSpan TimeToLive { get; } = TimeToLive > TimeSpan.Zero ? TimeToLive
+        : throw new ArgumentOutOfRangeException(nameof(TimeToLive), TimeToLive, "A hash write's time to live must be positive.");
+}
 
 /// <summary>What a worker got when it asked for work.</summary>
 public abstract record Claim
@@ -67,8 +76,9 @@ public abstract record LeaseState
 /// <summary>The answer to <see cref="ChatQueue.SettleAsync"/>: per acknowledgement in order, then the newly leased chats.</summary>
 /// <param name="NextDue">How soon a chat this call put off becomes ready (its next entry was still in its reorder window)
 /// or, when fewer chats were ready than asked for, how soon the next chat of all does; null: none.</param>
-/// <param name="WriteError">The first of the acknowledgements' writes that failed (the acknowledgements stand).</param>
-public sealed record Settlement(LeaseState[] Acked, ChatLease[] Claimed, TimeSpan? NextDue, Exception? WriteError = null);
+/// <param name="WriteError">Redis's error for the first of the acknowledgements' writes that failed (a key of another
+/// type); the acknowledgements stand.</param>
+public sealed record Settlement(LeaseState[] Acked, ChatLease[] Claimed, TimeSpan? NextDue, string? WriteError = null);
 
 /// <summary>
 /// The durable per-chat queues in Redis. Every operation is one Lua script, so one round trip and atomic; the workers'
@@ -110,16 +120,17 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     // KEYS: chats, leases, tries, depth, deadletter
     // ARGV: prefix, lease ms, reorder window ms, chats to claim, token prefix, first token number, acks, snapshot hash key
     //   prefix ('' = no snapshots), its separator, snapshot string key prefix, snapshot field count n, the n fields, then
-    //   per ack: chat, token, entry (the member itself), dead-letter note ('' = a plain ack)
+    //   per ack: chat, token, entry (the member itself), dead-letter note ('' = a plain ack), count of its writes, then per
+    //   write: hash key, ttl ms, field count m, the m fields and values (field, value, field, value…)
     // → {ms until the soonest chat this call put off (an entry still in its reorder window) or, when fewer chats were ready
-    //   than asked for, the next chat of all is due; -1 none; then per ack: 0 lost | 1 released | 2 entry order tries
-    //   snapshot, then per claim: chat token entry order tries snapshot}, a snapshot being 0 (none read) or 1, the n
-    //   fields' values, the string's value
+    //   than asked for, the next chat of all is due; -1 none; the first write's error or ''; then per ack: 0 lost |
+    //   1 released | 2 entry order tries snapshot, then per claim: chat token entry order tries snapshot}, a snapshot
+    //   being 0 (none read) or 1, the n fields' values, the string's value
     const string SettleScript = Now + EnqueuedAt + """
         local prefix, lease, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
         -- The lease expiry as a string, formatted once (Redis prints each Lua number argument with printf).
         local leasedUntil = tostring(now + lease)
-        local out = {-1}
+        local out = {-1, ''}
         local hashPrefix, separator, stringPrefix, fieldCount = ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11])
         local fields = {}
         for i = 1, fieldCount do fields[i] = ARGV[11 + i] end
@@ -142,15 +153,33 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         local acks, acked = tonumber(ARGV[7]), 0
         local drained, released, kept, restart = {}, {}, {}, {}
         if acks > 0 then
-          local chats = {}
-          for i = 1, acks do chats[i] = ARGV[firstAck + 4 * (i - 1)] end
+          -- Where each acknowledgement's arguments start (its writes make them of different lengths).
+          local chats, starts, a = {}, {}, firstAck
+          for i = 1, acks do
+            chats[i], starts[i] = ARGV[a], a
+            local w = a + 5
+            for _ = 1, tonumber(ARGV[a + 4]) do w = w + 3 + 2 * tonumber(ARGV[w + 2]) end
+            a = w
+          end
           local holders = redis.call('HMGET', KEYS[2], unpack(chats))
           for i = 1, acks do
-            local a = firstAck + 4 * (i - 1)
+            local a = starts[i]
             local chat = ARGV[a]
             if holders[i] ~= ARGV[a + 1] then
               out[#out + 1] = 0
             else
+              -- The handler's writes, only while the chat is still ours; a key of another type fails its write alone.
+              local w = a + 5
+              for _ = 1, tonumber(ARGV[a + 4]) do
+                local m = tonumber(ARGV[w + 2])
+                local set = redis.pcall('HSET', ARGV[w], unpack(ARGV, w + 3, w + 2 + 2 * m))
+                if type(set) == 'table' and set.err then
+                  if out[2] == '' then out[2] = set.err end
+                else
+                  redis.call('PEXPIRE', ARGV[w], ARGV[w + 1])
+                end
+                w = w + 3 + 2 * m
+              end
               local q = prefix .. 'q:' .. chat
               if redis.call('ZREM', q, ARGV[a + 2]) == 1 then
                 acked = acked + 1
@@ -293,14 +322,23 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     /// In one round trip: removes each acknowledged head entry (to the dead-letter list when its note is given) and
     /// keeps the lease when the chat's next entry is ready (<see cref="LeaseState.Next"/>, same token) or releases it;
     /// then leases up to <paramref name="claim"/> more ready chats, each under a new token that starts with
-    /// <paramref name="holder"/>. The acknowledgements' writes go first, in the same batch.
+    /// <paramref name="holder"/>. An acknowledgement's writes (<see cref="Ack.Writes"/>) are applied first, while its lease holds.
     /// </summary>
     public async Task<Settlement> SettleAsync(IReadOnlyList<Ack> acks, int claim, string holder)
     {
         var keys = new RedisKey[] { chats, leases, tries, depth, deadLetter };
         var fieldCount = snapshotArguments.Length - 4;
         var first = 7 + snapshotArguments.Length; // the first acknowledgement's arguments
-        var values = new RedisValue[first + 4 * acks.Count];
+        var count = first;
+        for (var i = 0; i < acks.Count; i++)
+        {
+            count += 5;
+            for (var w = 0; w < (acks[i].Writes?.Count ?? 0); w++)
+            {
+                count += 3 + 2 * acks[i].Writes![w].Fields.Length;
+            }
+        }
+        var values = new RedisValue[count];
         values[0] = prefix;
         values[1] = leaseMs;
         values[2] = windowMs;
@@ -309,57 +347,34 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         values[5] = Interlocked.Add(ref tokenNumber, Math.Max(claim, 0)) - claim;
         values[6] = acks.Count;
         snapshotArguments.CopyTo(values, 7);
-        var writeCount = 0;
+        var v = first;
         for (var i = 0; i < acks.Count; i++)
         {
             var ack = acks[i];
-            values[first + 4 * i] = ack.Lease.ChatId;
-            values[first + 1 + 4 * i] = ack.Lease.Token;
-            values[first + 2 + 4 * i] = ack.Lease.Head.Entry;
-            values[first + 3 + 4 * i] = ack.DeadLetterNote ?? "";
-            writeCount += ack.Writes?.Count ?? 0;
-        }
-
-        Task<RedisResult> settled;
-        Task[]? written = null;
-        if (writeCount == 0)
-        {
-            settled = Db.ScriptEvaluateAsync(SettleScript, keys, values);
-        }
-        else
-        {
-            var batch = Db.CreateBatch();
-            written = new Task[writeCount];
-            var w = 0;
-            foreach (var ack in acks)
+            values[v++] = ack.Lease.ChatId;
+            values[v++] = ack.Lease.Token;
+            values[v++] = ack.Lease.Head.Entry;
+            values[v++] = ack.DeadLetterNote ?? "";
+            values[v++] = ack.Writes?.Count ?? 0;
+            for (var w = 0; w < (ack.Writes?.Count ?? 0); w++)
             {
-                foreach (var write in ack.Writes ?? [])
+                var write = ack.Writes![w];
+                values[v++] = (string?)write.Key;
+                values[v++] = (long)write.TimeToLive.TotalMilliseconds;
+                values[v++] = write.Fields.Length;
+                foreach (var field in write.Fields)
                 {
-                    written[w++] = write(batch);
+                    values[v++] = field.Name;
+                    values[v++] = field.Value;
                 }
             }
-            settled = batch.ScriptEvaluateAsync(SettleScript, keys, values);
-            batch.Execute();
-        }
-        var result = (RedisResult[])(await settled)!;
-        // The script ran whatever became of the writes before it: its answer is read first, so the chats it kept or
-        // leased are not lost to a failed write (reported, not thrown).
-        Exception? writeError = null;
-        foreach (var write in written ?? [])
-        {
-            try
-            {
-                await write;
-            }
-            catch (Exception e) when (e is RedisException or TimeoutException)
-            {
-                writeError ??= e;
-            }
         }
 
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SettleScript, keys, values))!;
         var nextDue = (long)result[0];
+        var writeError = (string?)result[1];
         var acked = new LeaseState[acks.Count];
-        var p = 1;
+        var p = 2;
         for (var i = 0; i < acks.Count; i++)
         {
             acked[i] = (long)result[p++] switch
@@ -381,7 +396,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
             p += 5;
             claimed.Add(new ChatLease(chat, token, head, tries) { Snapshot = ReadSnapshot(result, ref p, fieldCount) });
         }
-        return new Settlement(acked, [.. claimed], nextDue < 0 ? null : TimeSpan.FromMilliseconds(nextDue), writeError);
+        return new Settlement(acked, [.. claimed], nextDue < 0 ? null : TimeSpan.FromMilliseconds(nextDue), string.IsNullOrEmpty(writeError) ? null : writeError);
     }
 
     /// <summary>A snapshot in the settle script's answer at <paramref name="p"/> (0, or 1 and its values), moving past it.</summary>

@@ -395,10 +395,10 @@ public sealed partial class UpdateWorkers(
         }
     }
 
-    async Task<IReadOnlyList<Func<IDatabaseAsync, Task>>?> HandleAsync(ChatLease lease, QueuedEntry entry, CancellationToken stoppingToken)
+    async Task<IReadOnlyList<HashWrite>?> HandleAsync(ChatLease lease, QueuedEntry entry, CancellationToken stoppingToken)
     {
         var chatId = long.Parse(lease.ChatId, System.Globalization.CultureInfo.InvariantCulture);
-        IReadOnlyList<Func<IDatabaseAsync, Task>>? writes = null;
+        IReadOnlyList<HashWrite>? writes = null;
         ActivityContext.TryParse(entry.TraceParent, null, out var parent);
         using var activity = BotTelemetry.Source.StartActivity(entry.Kind == EntryKind.Update ? "HandleUpdate" : "DeliverNotification", ActivityKind.Consumer, parent);
         activity?.SetTag("telegram.chat_id", chatId);
@@ -451,8 +451,8 @@ public sealed partial class UpdateWorkers(
     [LoggerMessage(7, LogLevel.Warning, "Settling {Acks} handled entries with Redis failed; tried again, then left to their leases' expiry")]
     static partial void LogSettleFailed(ILogger logger, Exception exception, int acks);
 
-    [LoggerMessage(8, LogLevel.Warning, "A handler's write that went with its acknowledgement failed; the update stays handled")]
-    static partial void LogWritesFailed(ILogger logger, Exception exception);
+    [LoggerMessage(8, LogLevel.Warning, "A handler's write that went with its acknowledgement failed ({Error}); the update stays handled")]
+    static partial void LogWritesFailed(ILogger logger, string error);
 
     [LoggerMessage(6, LogLevel.Warning, "Could not finish or give back chat {ChatId}; it is taken again when its lease expires")]
     static partial void LogChatDropped(ILogger logger, Exception exception, string chatId);

@@ -216,6 +216,66 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Handlers_writes_are_applied_with_their_ack_only_while_the_lease_holds()
+    {
+        var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
+        var queue = NewQueue(prefix: prefix);
+        var db = redis.Connection.GetDatabase();
+        await EnqueueAsync(queue, 1, chat: "a");
+        await EnqueueAsync(queue, 2, chat: "b");
+        var leases = (await queue.SettleAsync([], 2, "w")).Claimed;
+        var a = leases.Single(l => l.ChatId == "a");
+        var b = leases.Single(l => l.ChatId == "b");
+        HashWrite Menu(string chat, long version) =>
+            new(prefix + "conv:" + chat, [new("mv", version), new("ms", "main"), new("mm", 100 + version)], TimeSpan.FromMinutes(10));
+
+        // a's lease went to another worker meanwhile: its handler's writes must not land over that worker's.
+        var settled = await queue.SettleAsync([new Ack(a with { Token = "lost" }, Writes: [Menu("a", 1)]), new Ack(b, Writes: [Menu("b", 2), Menu("b2", 3)])], 0, "w");
+
+        Assert.IsType<LeaseState.Lost>(settled.Acked[0]);
+        Assert.IsType<LeaseState.Drained>(settled.Acked[1]);
+        Assert.Null(settled.WriteError);
+        Assert.False(await db.KeyExistsAsync(prefix + "conv:a"));
+        Assert.Equal(["2", "main", "102"], (await db.HashGetAsync(prefix + "conv:b", ["mv", "ms", "mm"])).Select(v => (string?)v));
+        Assert.Equal("3", (string?)await db.HashGetAsync(prefix + "conv:b2", "mv"));
+        Assert.InRange((await db.KeyTimeToLiveAsync(prefix + "conv:b"))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+    }
+
+    [Fact]
+    public async Task A_write_to_a_key_of_another_type_fails_alone_and_is_reported()
+    {
+        var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
+        var queue = NewQueue(prefix: prefix);
+        var db = redis.Connection.GetDatabase();
+        await db.StringSetAsync(prefix + "odd", "a string where a hash belongs");
+        await EnqueueAsync(queue, 1, chat: "a");
+        await EnqueueAsync(queue, 2, chat: "a");
+        await EnqueueAsync(queue, 3, chat: "b");
+        var leases = (await queue.SettleAsync([], 2, "w")).Claimed;
+        var ttl = TimeSpan.FromMinutes(1);
+
+        var settled = await queue.SettleAsync([
+            new Ack(leases.Single(l => l.ChatId == "a"), Writes: [new HashWrite(prefix + "odd", [new("mv", 1)], ttl), new HashWrite(prefix + "fine", [new("mv", 1)], ttl)]),
+            new Ack(leases.Single(l => l.ChatId == "b"), Writes: [new HashWrite(prefix + "also-fine", [new("mv", 2)], ttl)]),
+        ], 0, "w");
+
+        Assert.Contains("WRONGTYPE", settled.WriteError);
+        Assert.Equal("2", IdOf(Assert.IsType<LeaseState.Next>(settled.Acked[0]).Head));
+        Assert.IsType<LeaseState.Drained>(settled.Acked[1]);
+        Assert.Equal("a string where a hash belongs", (string?)await db.StringGetAsync(prefix + "odd"));
+        Assert.Equal("1", (string?)await db.HashGetAsync(prefix + "fine", "mv"));
+        Assert.Equal("2", (string?)await db.HashGetAsync(prefix + "also-fine", "mv"));
+        Assert.Equal(1, (await queue.SampleAsync()).Depth);
+    }
+
+    [Fact]
+    public void A_hash_write_needs_a_field_and_a_positive_time_to_live()
+    {
+        Assert.Throws<ArgumentException>(() => new HashWrite("k", [], TimeSpan.FromMinutes(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HashWrite("k", [new("f", 1)], TimeSpan.Zero));
+    }
+
+    [Fact]
     public async Task A_private_chat_is_handed_over_with_its_users_values_as_the_previous_entrys_writes_left_them()
     {
         var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
@@ -239,7 +299,7 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
         Assert.True(empty.HashFields.All(v => v.IsNull) && empty.String.IsNull);
 
         // The handler of update 1 moved the user on, in writes that go with its acknowledgement: update 2 sees them.
-        var settled = await queue.SettleAsync([new Ack(mine, Writes: [w => w.HashSetAsync(prefix + "conv:42:42", "s", "profile")])], 0, "w");
+        var settled = await queue.SettleAsync([new Ack(mine, Writes: [new HashWrite(prefix + "conv:42:42", [new("s", "profile")], TimeSpan.FromHours(1))])], 0, "w");
 
         var next = Assert.IsType<LeaseState.Next>(settled.Acked[0]);
         Assert.Equal("2", IdOf(next.Head));
