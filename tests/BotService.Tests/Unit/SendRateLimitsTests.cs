@@ -32,6 +32,15 @@ public sealed class SendRateLimitsTests
 
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>Moves the clock on by <paramref name="wait"/>: <paramref name="message"/> has not gone a millisecond before, and has at the end.</summary>
+    void AssertGoesAfter(TimeSpan wait, Task message, string what)
+    {
+        clock.Advance(wait - TimeSpan.FromMilliseconds(1));
+        Assert.False(message.IsCompleted, $"{what} went before {wait.TotalMilliseconds} ms had passed");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(message.IsCompletedSuccessfully, $"{what} had not gone after {wait.TotalMilliseconds} ms");
+    }
+
     [Fact]
     public void Messages_within_the_burst_go_at_once_and_the_next_waits_one_interval()
     {
@@ -44,13 +53,8 @@ public sealed class SendRateLimitsTests
         var fourth = limits.WaitAsync(42, Ct).AsTask();
         var fifth = limits.WaitAsync(42, Ct).AsTask();
 
-        clock.Advance(TimeSpan.FromMilliseconds(999));
-        Assert.False(fourth.IsCompleted, "the 4th message went before a second had passed");
-        clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.True(fourth.IsCompletedSuccessfully);
-        Assert.False(fifth.IsCompleted, "the 5th message went with the 4th");
-        clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(fifth.IsCompletedSuccessfully);
+        AssertGoesAfter(TimeSpan.FromSeconds(1), fourth, "the 4th message");
+        AssertGoesAfter(TimeSpan.FromSeconds(1), fifth, "the 5th message");
     }
 
     [Fact]
@@ -85,10 +89,7 @@ public sealed class SendRateLimitsTests
         Assert.True(limits.WaitAsync(1, Ct).IsCompletedSuccessfully);
         var other = limits.WaitAsync(2, Ct).AsTask();
 
-        clock.Advance(TimeSpan.FromMilliseconds(499));
-        Assert.False(other.IsCompleted, "a second chat's message went within the global interval");
-        clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.True(other.IsCompletedSuccessfully);
+        AssertGoesAfter(TimeSpan.FromMilliseconds(500), other, "a second chat's message");
     }
 
     [Fact]
@@ -99,11 +100,8 @@ public sealed class SendRateLimitsTests
         var again = limits.WaitAsync(1, Ct).AsTask(); // chat 1 free again at 1 s, the global slot it then takes is at 2 s
         var other = limits.WaitAsync(2, Ct).AsTask(); // global slot at 1 s
 
-        clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(other.IsCompletedSuccessfully);
-        Assert.False(again.IsCompleted, "chat 1's second message took the global slot chat 2 already held");
-        clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(again.IsCompletedSuccessfully);
+        AssertGoesAfter(TimeSpan.FromSeconds(1), other, "chat 2's message");
+        AssertGoesAfter(TimeSpan.FromSeconds(1), again, "chat 1's second message, after chat 2's global slot,");
     }
 
     [Fact]
