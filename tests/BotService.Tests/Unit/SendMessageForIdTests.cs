@@ -15,13 +15,23 @@ public sealed class SendMessageForIdTests
     const string Greeting = "Привіт, <b>Ада</b> \"👋\"";
     static readonly InlineKeyboardMarkup Menu = new([[InlineKeyboardButton.WithCallbackData("Tariffs", "menu:tariffs"), InlineKeyboardButton.WithUrl("Site", "https://example.com/")]]);
 
+    /// <summary>Every other kind of button: written through Telegram.Bot's own serializer, beside plain ones.</summary>
+    static readonly InlineKeyboardMarkup Mixed = new([
+        [InlineKeyboardButton.WithCallbackData("Ок ✅", "mn:main:7:"), InlineKeyboardButton.WithWebApp("App", new WebAppInfo("https://example.com/app"))],
+        [InlineKeyboardButton.WithCopyText("Copy", new CopyTextButton { Text = "ABC-123" }), InlineKeyboardButton.WithSwitchInlineQuery("Share", "q")],
+        [new InlineKeyboardButton("Styled", "mn:x:1:") { Style = KeyboardButtonStyle.Danger }, new InlineKeyboardButton("Icon") { Url = "https://example.com/", IconCustomEmojiId = "5368324170671202286" }],
+        [],
+    ]);
+
     [Theory]
-    [InlineData(ParseMode.None, false)]
-    [InlineData(ParseMode.Html, true)]
-    public async Task Body_is_the_same_json_as_telegram_bots_own_request(ParseMode parseMode, bool keyboard)
+    [InlineData(ParseMode.None, 0)]
+    [InlineData(ParseMode.Html, 1)]
+    [InlineData(ParseMode.MarkdownV2, 2)]
+    public async Task Body_is_the_same_json_as_telegram_bots_own_request(ParseMode parseMode, int keyboard)
     {
-        var ours = new SendMessageForId(-100123, Greeting, parseMode, keyboard ? Menu : null).ToHttpContent()!;
-        var theirs = new SendMessageRequest { ChatId = -100123, Text = Greeting, ParseMode = parseMode, ReplyMarkup = keyboard ? Menu : null }.ToHttpContent()!;
+        var markup = keyboard switch { 1 => Menu, 2 => Mixed, _ => null };
+        var ours = new SendMessageForId(-100123, Greeting, parseMode, markup).ToHttpContent()!;
+        var theirs = new SendMessageRequest { ChatId = -100123, Text = Greeting, ParseMode = parseMode, ReplyMarkup = markup }.ToHttpContent()!;
 
         var body = await ours.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
         var expected = JsonNode.Parse(await theirs.ReadAsStringAsync(TestContext.Current.CancellationToken));
