@@ -90,6 +90,8 @@ public sealed partial class ChatQueue
         return table.concat(answers)
         """;
 
+    static readonly RedisScript Enqueue = new(EnqueueScript);
+
     /// <summary>Update ids per seen bitmap: 8 KiB each.</summary>
     const int SeenBitmapBits = 1 << 16;
 
@@ -203,7 +205,7 @@ public sealed partial class ChatQueue
             values[7 + 5 * i] = entry.UpdateId is { } order ? order : "";
             values[8 + 5 * i] = bit >= 0 ? bit : "";
         }
-        var answers = (string?)await intakeRedis.GetDatabase().ScriptEvaluateAsync(EnqueueScript, keys, values) ?? "";
+        var answers = (string?)await Enqueue.EvaluateAsync(intakeRedis.GetDatabase(), keys, values) ?? "";
         if (answers.Length != entries.Count)
         {
             throw new InvalidOperationException($"The enqueue script answered for {answers.Length} of {entries.Count} entries.");

@@ -254,6 +254,8 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         return out
         """;
 
+    static readonly RedisScript Settle = new(SettleScript);
+
     // KEYS: chats, leases, errors · ARGV: chat, token, delay ms, error
     const string ReleaseScript = Now + """
         if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
@@ -370,7 +372,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
             }
         }
 
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SettleScript, keys, values))!;
+        var result = (RedisResult[])(await Settle.EvaluateAsync(Db, keys, values))!;
         var nextDue = (long)result[0];
         var writeError = (string?)result[1];
         var acked = new LeaseState[acks.Count];

@@ -269,6 +269,27 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_redis_that_lost_its_scripts_gets_them_again_and_nothing_is_lost()
+    {
+        // A Redis of its own: flushing the scripts of the shared one would touch the other tests' calls.
+        await using var own = new RedisServerFixture();
+        await own.InitializeAsync();
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{own.Port},allowAdmin=true");
+        var queue = new ChatQueue(own.Connection, Options.Create(new BotOptions { RedisKeyPrefix = "lost-scripts:", ReorderWindow = TimeSpan.Zero }));
+        Assert.True(await EnqueueAsync(queue, 1)); // the first call on a new Redis: the scripts are not there yet
+        var first = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
+
+        await admin.GetServer(admin.GetEndPoints()[0]).ScriptFlushAsync(); // as after a restart without persistence of scripts
+
+        Assert.True(await EnqueueAsync(queue, 2));
+        Assert.False(await EnqueueAsync(queue, 2));
+        var next = Assert.IsType<LeaseState.Next>(await queue.AckAsync(first.Lease));
+        Assert.Equal("2", IdOf(next.Head));
+        Assert.IsType<LeaseState.Drained>(await queue.AckAsync(next.Lease));
+        Assert.Equal(0, (await queue.SampleAsync()).Depth);
+    }
+
+    [Fact]
     public void A_hash_write_needs_a_field_and_a_positive_time_to_live()
     {
         Assert.Throws<ArgumentException>(() => new HashWrite("k", [], TimeSpan.FromMinutes(1)));
