@@ -43,6 +43,14 @@ public sealed class SendMessageForId(long chatId, string text, ParseMode parseMo
         return content;
     }
 
+    /// <summary>
+    /// Text as UTF-8, escaping only what JSON requires (quotes, backslashes, control characters). Telegram.Bot's default
+    /// escapes every character outside ASCII as <c>\uXXXX</c>: six bytes for each Cyrillic letter, which is two in
+    /// UTF-8, so a Russian or Ukrainian reply went out about three times its size. The same JSON value either way; the
+    /// "unsafe" of the name is about embedding in HTML pages, which a request body never is.
+    /// </summary>
+    static readonly System.Text.Encodings.Web.JavaScriptEncoder Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
     // One writer and buffer per thread, reused: the body is written, then copied out at its length.
     [ThreadStatic]
     static ArrayBufferWriter<byte>? buffer;
@@ -60,7 +68,7 @@ public sealed class SendMessageForId(long chatId, string text, ParseMode parseMo
     {
         var body = buffer ??= new ArrayBufferWriter<byte>(1024);
         body.ResetWrittenCount();
-        var json = writer ??= new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = JsonBotAPI.Options.Encoder, SkipValidation = true });
+        var json = writer ??= new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = Encoder, SkipValidation = true });
         json.Reset(body);
         json.WriteStartObject();
         json.WriteNumber("chat_id"u8, ChatId);

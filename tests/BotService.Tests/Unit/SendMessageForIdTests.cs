@@ -37,6 +37,8 @@ public sealed class SendMessageForIdTests
         var expected = JsonNode.Parse(await theirs.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
         Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(body)), System.Text.Encoding.UTF8.GetString(body));
+        // The letters go as UTF-8, not as \u escapes of each one (a Cyrillic reply a third of the size).
+        Assert.Contains("Привіт, <b>Ада</b>", System.Text.Encoding.UTF8.GetString(body));
         Assert.Equal("application/json", ours.Headers.ContentType?.MediaType);
         // A known length: the request goes out with Content-Length, not chunked.
         Assert.Equal(body.Length, ours.Headers.ContentLength);
