@@ -50,7 +50,7 @@ public sealed partial class OutboundSender(
     /// <summary>Edits a message of the bot in place; an edit that changes nothing counts as sent.</summary>
     public Task<SentMessage> EditAsync(long chatId, int messageId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken) =>
         DeliverAsync("editMessageText", chatId, limited: true,
-            async ct => (await bot.EditMessageText(chatId, messageId, MessageText.Truncate(text), parseMode, replyMarkup: keyboard, cancellationToken: ct)).Id, cancellationToken);
+            async ct => (await bot.SendRequest(new EditMessageForId(chatId, messageId, MessageText.Truncate(text), parseMode, keyboard), ct)).MessageId, cancellationToken);
 
     /// <summary>Answers a callback query (stops the button's spinner). Not rate-limited; a query already answered or too old is <see cref="SendOutcome.Failed"/>.</summary>
     public async Task<SendOutcome> AnswerCallbackAsync(long chatId, string callbackQueryId, string? text, CancellationToken cancellationToken) =>

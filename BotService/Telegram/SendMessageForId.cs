@@ -12,15 +12,29 @@ namespace Mesh.Bot.Telegram;
 /// <c>sendMessage</c> as the update path needs it, sent through Telegram.Bot like any request (same JSON body as its
 /// <c>SendMessageRequest</c>, same errors and <c>retry_after</c>), but whose answer is read for the message id only:
 /// Telegram answers with the whole message (chat, sender, text, keyboard), and building all of it for every reply was
-/// most of the bot's allocations per update. The body is serialized at once, with Telegram.Bot's own JSON options, into a
-/// buffer of known length: Telegram.Bot's default content serializes while it is being sent, with no length, so every
-/// request went out chunked.
+/// most of the bot's allocations per update. The body is written at once into a buffer of known length: Telegram.Bot's
+/// default content serializes while it is being sent, with no length, so every request went out chunked.
 /// </summary>
 public sealed class SendMessageForId(long chatId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup)
-    : RequestBase<SentMessageId>("sendMessage")
+    : MessageTextRequest("sendMessage", chatId, null, text, parseMode, replyMarkup);
+
+/// <summary>
+/// <c>editMessageText</c> of a message in a chat (a menu redrawn in place), as lean as <see cref="SendMessageForId"/>:
+/// the same body as Telegram.Bot's <c>EditMessageTextRequest</c>, the answer (the whole edited message) read for its id.
+/// </summary>
+public sealed class EditMessageForId(long chatId, int messageId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup)
+    : MessageTextRequest("editMessageText", chatId, messageId, text, parseMode, replyMarkup);
+
+/// <summary>A message's text and inline keyboard sent to a chat (new, or in place of <see cref="MessageId"/>).</summary>
+public abstract class MessageTextRequest(string method, long chatId, int? messageId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup)
+    : RequestBase<SentMessageId>(method)
 {
     [JsonPropertyName("chat_id")]
     public long ChatId { get; } = chatId;
+
+    [JsonPropertyName("message_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MessageId { get; } = messageId;
 
     [JsonPropertyName("text")]
     public string Text { get; } = text;
@@ -72,6 +86,10 @@ public sealed class SendMessageForId(long chatId, string text, ParseMode parseMo
         json.Reset(body);
         json.WriteStartObject();
         json.WriteNumber("chat_id"u8, ChatId);
+        if (MessageId is { } messageId)
+        {
+            json.WriteNumber("message_id"u8, messageId);
+        }
         json.WriteString("text"u8, Text);
         if (ParseMode != default)
         {

@@ -44,6 +44,23 @@ public sealed class SendMessageForIdTests
         Assert.Equal(body.Length, ours.Headers.ContentLength);
     }
 
+    [Theory]
+    [InlineData(ParseMode.None, 0)]
+    [InlineData(ParseMode.Html, 1)]
+    [InlineData(ParseMode.Markdown, 2)]
+    public async Task Edit_body_is_the_same_json_as_telegram_bots_own_request(ParseMode parseMode, int keyboard)
+    {
+        var markup = keyboard switch { 1 => Menu, 2 => Mixed, _ => null };
+        var ours = new EditMessageForId(-100123, 77, Greeting, parseMode, markup).ToHttpContent()!;
+        var theirs = new EditMessageTextRequest { ChatId = -100123, MessageId = 77, Text = Greeting, ParseMode = parseMode, ReplyMarkup = markup }.ToHttpContent()!;
+
+        var body = await ours.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+        var expected = JsonNode.Parse(await theirs.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(body)), System.Text.Encoding.UTF8.GetString(body));
+        Assert.Equal("editMessageText", new EditMessageForId(1, 2, "x", ParseMode.None, null).MethodName);
+    }
+
     [Fact]
     public void Answer_is_read_for_the_message_id_whatever_else_the_message_holds()
     {
