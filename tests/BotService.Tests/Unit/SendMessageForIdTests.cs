@@ -4,6 +4,7 @@ using Telegram.Bot;
 using Telegram.Bot.Types;
 using Mesh.Bot.Telegram;
 using Telegram.Bot.Requests;
+using Telegram.Bot.Requests.Abstractions;
 using Telegram.Bot.Types.Enums;
 using Telegram.Bot.Types.ReplyMarkups;
 
@@ -23,42 +24,42 @@ public sealed class SendMessageForIdTests
         [],
     ]);
 
+    static InlineKeyboardMarkup? Keyboard(int which) => which switch { 1 => Menu, 2 => Mixed, _ => null };
+
     [Theory]
     [InlineData(ParseMode.None, 0)]
     [InlineData(ParseMode.Html, 1)]
     [InlineData(ParseMode.MarkdownV2, 2)]
-    public async Task Body_is_the_same_json_as_telegram_bots_own_request(ParseMode parseMode, int keyboard)
+    public async Task Body_is_the_same_json_as_telegram_bots_own_request(ParseMode parseMode, int keyboard) =>
+        await AssertSameBodyAsync(
+            new SendMessageForId(-100123, Greeting, parseMode, Keyboard(keyboard)),
+            new SendMessageRequest { ChatId = -100123, Text = Greeting, ParseMode = parseMode, ReplyMarkup = Keyboard(keyboard) });
+
+    [Theory]
+    [InlineData(ParseMode.None, 0)]
+    [InlineData(ParseMode.Html, 1)]
+    [InlineData(ParseMode.Markdown, 2)]
+    public async Task Edit_body_is_the_same_json_as_telegram_bots_own_request(ParseMode parseMode, int keyboard) =>
+        await AssertSameBodyAsync(
+            new EditMessageForId(-100123, 77, Greeting, parseMode, Keyboard(keyboard)),
+            new EditMessageTextRequest { ChatId = -100123, MessageId = 77, Text = Greeting, ParseMode = parseMode, ReplyMarkup = Keyboard(keyboard) });
+
+    /// <summary>Ours puts on the wire the JSON value Telegram.Bot's request would, with a known length and its text as UTF-8.</summary>
+    static async Task AssertSameBodyAsync(MessageTextRequest request, IRequest theirRequest)
     {
-        var markup = keyboard switch { 1 => Menu, 2 => Mixed, _ => null };
-        var ours = new SendMessageForId(-100123, Greeting, parseMode, markup).ToHttpContent()!;
-        var theirs = new SendMessageRequest { ChatId = -100123, Text = Greeting, ParseMode = parseMode, ReplyMarkup = markup }.ToHttpContent()!;
+        var ours = request.ToHttpContent()!;
+        var theirs = theirRequest.ToHttpContent()!;
 
         var body = await ours.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
         var expected = JsonNode.Parse(await theirs.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
+        Assert.Equal(theirRequest.MethodName, request.MethodName);
         Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(body)), System.Text.Encoding.UTF8.GetString(body));
         // The letters go as UTF-8, not as \u escapes of each one (a Cyrillic reply a third of the size).
         Assert.Contains("Привіт, <b>Ада</b>", System.Text.Encoding.UTF8.GetString(body));
         Assert.Equal("application/json", ours.Headers.ContentType?.MediaType);
         // A known length: the request goes out with Content-Length, not chunked.
         Assert.Equal(body.Length, ours.Headers.ContentLength);
-    }
-
-    [Theory]
-    [InlineData(ParseMode.None, 0)]
-    [InlineData(ParseMode.Html, 1)]
-    [InlineData(ParseMode.Markdown, 2)]
-    public async Task Edit_body_is_the_same_json_as_telegram_bots_own_request(ParseMode parseMode, int keyboard)
-    {
-        var markup = keyboard switch { 1 => Menu, 2 => Mixed, _ => null };
-        var ours = new EditMessageForId(-100123, 77, Greeting, parseMode, markup).ToHttpContent()!;
-        var theirs = new EditMessageTextRequest { ChatId = -100123, MessageId = 77, Text = Greeting, ParseMode = parseMode, ReplyMarkup = markup }.ToHttpContent()!;
-
-        var body = await ours.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
-        var expected = JsonNode.Parse(await theirs.ReadAsStringAsync(TestContext.Current.CancellationToken));
-
-        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(body)), System.Text.Encoding.UTF8.GetString(body));
-        Assert.Equal("editMessageText", new EditMessageForId(1, 2, "x", ParseMode.None, null).MethodName);
     }
 
     [Fact]
