@@ -96,7 +96,13 @@ public abstract class MessageTextRequest(string method, long chatId, int? messag
             json.WritePropertyName("parse_mode"u8);
             JsonSerializer.Serialize(json, ParseMode, JsonBotAPI.Options);
         }
-        if (ReplyMarkup is { } markup)
+        if (ReplyMarkup is { ForceReply: true } other)
+        {
+            // A markup with more than its keyboard set (force_reply): all of it through Telegram.Bot's options.
+            json.WritePropertyName("reply_markup"u8);
+            JsonSerializer.Serialize(json, other, JsonBotAPI.Options);
+        }
+        else if (ReplyMarkup is { } markup)
         {
             json.WritePropertyName("reply_markup"u8);
             json.WriteStartObject();

@@ -38,8 +38,9 @@ public sealed record HashWrite(RedisKey Key, HashEntry[] Fields, TimeSpan TimeTo
 {
     public HashEntry[] Fields { get; } = Fields.Length > 0 ? Fields : throw new ArgumentException("A hash write sets at least one field.", nameof(Fields));
 
-    public TimeSpan TimeToLive { get; } = TimeToLive > TimeSpan.Zero ? TimeToLive
-        : throw new ArgumentOutOfRangeException(nameof(TimeToLive), TimeToLive, "A hash write's time to live must be positive.");
+    /// <summary>At least a millisecond: Redis takes it in whole milliseconds, and 0 would delete the hash just written.</summary>
+    public TimeSpan TimeToLive { get; } = TimeToLive >= TimeSpan.FromMilliseconds(1) ? TimeToLive
+        : throw new ArgumentOutOfRangeException(nameof(TimeToLive), TimeToLive, "A hash write's time to live must be at least a millisecond.");
 }
 
 /// <summary>What a worker got when it asked for work.</summary>

@@ -248,11 +248,15 @@ public sealed partial class UpdateBatcher(
 
         public bool TryTake() => Interlocked.CompareExchange(ref state, Taken, Waiting) == Waiting;
 
+        /// <summary>
+        /// Called from the request's cancellation: the request goes on from a thread-pool item, not inside the token's
+        /// callback (which would hold the token's other callbacks behind the rest of the request).
+        /// </summary>
         public void Withdraw()
         {
             if (Interlocked.CompareExchange(ref state, Withdrawn, Waiting) == Waiting)
             {
-                TrySetResult(AcceptOutcome.Unavailable);
+                ThreadPool.UnsafeQueueUserWorkItem(static pending => pending.TrySetResult(AcceptOutcome.Unavailable), this, preferLocal: true);
             }
         }
     }

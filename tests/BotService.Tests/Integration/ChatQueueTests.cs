@@ -290,10 +290,11 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public void A_hash_write_needs_a_field_and_a_positive_time_to_live()
+    public void A_hash_write_needs_a_field_and_a_time_to_live_of_a_millisecond_or_more()
     {
         Assert.Throws<ArgumentException>(() => new HashWrite("k", [], TimeSpan.FromMinutes(1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new HashWrite("k", [new("f", 1)], TimeSpan.Zero));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HashWrite("k", [new("f", 1)], TimeSpan.FromTicks(9_999)));
     }
 
     [Fact]

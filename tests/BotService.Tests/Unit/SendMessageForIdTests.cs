@@ -24,12 +24,16 @@ public sealed class SendMessageForIdTests
         [],
     ]);
 
-    static InlineKeyboardMarkup? Keyboard(int which) => which switch { 1 => Menu, 2 => Mixed, _ => null };
+    /// <summary>A markup with more than its keyboard: written whole through Telegram.Bot's options.</summary>
+    static readonly InlineKeyboardMarkup ForcingReply = new([[InlineKeyboardButton.WithCallbackData("A", "a")]]) { ForceReply = true };
+
+    static InlineKeyboardMarkup? Keyboard(int which) => which switch { 1 => Menu, 2 => Mixed, 3 => ForcingReply, _ => null };
 
     [Theory]
     [InlineData(ParseMode.None, 0)]
     [InlineData(ParseMode.Html, 1)]
     [InlineData(ParseMode.MarkdownV2, 2)]
+    [InlineData(ParseMode.Html, 3)]
     public async Task Body_is_the_same_json_as_telegram_bots_own_request(ParseMode parseMode, int keyboard) =>
         await AssertSameBodyAsync(
             new SendMessageForId(-100123, Greeting, parseMode, Keyboard(keyboard)),
