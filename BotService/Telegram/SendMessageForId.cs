@@ -25,26 +25,21 @@ public sealed class SendMessageForId(long chatId, string text, ParseMode parseMo
 public sealed class EditMessageForId(long chatId, int messageId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup)
     : MessageTextRequest("editMessageText", chatId, messageId, text, parseMode, replyMarkup);
 
-/// <summary>A message's text and inline keyboard sent to a chat (new, or in place of <see cref="MessageId"/>).</summary>
+/// <summary>
+/// A message's text and inline keyboard sent to a chat (new, or in place of <see cref="MessageId"/>). Its body is
+/// written by <see cref="ToHttpContent"/> alone, not by a serializer reading these properties.
+/// </summary>
 public abstract class MessageTextRequest(string method, long chatId, int? messageId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup)
     : RequestBase<SentMessageId>(method)
 {
-    [JsonPropertyName("chat_id")]
     public long ChatId { get; } = chatId;
 
-    [JsonPropertyName("message_id")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MessageId { get; } = messageId;
 
-    [JsonPropertyName("text")]
     public string Text { get; } = text;
 
-    [JsonPropertyName("parse_mode")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public ParseMode ParseMode { get; } = parseMode;
 
-    [JsonPropertyName("reply_markup")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public InlineKeyboardMarkup? ReplyMarkup { get; } = replyMarkup;
 
     const string JsonContentType = "application/json; charset=utf-8";

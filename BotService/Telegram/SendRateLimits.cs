@@ -23,13 +23,12 @@ public sealed class SendRateLimits
         var o = options.Value;
         if (o.GlobalPerSecond > 0)
         {
-            global = new Schedule(Interval(o.GlobalPerSecond), o.GlobalBurst);
+            global = new Schedule(Rate.Of(o.GlobalPerSecond, o.GlobalBurst, clock.TimestampFrequency));
         }
         if (o.PerChatPerSecond > 0)
         {
-            perChat = new ChatSchedules(Interval(o.PerChatPerSecond), o.PerChatBurst);
+            perChat = new ChatSchedules(Rate.Of(o.PerChatPerSecond, o.PerChatBurst, clock.TimestampFrequency));
         }
-        long Interval(double perSecond) => Math.Max(1, (long)Math.Round(clock.TimestampFrequency / perSecond));
     }
 
     /// <summary>Chats whose limit still remembers a recent message (tests: the state stays bounded).</summary>
@@ -38,15 +37,16 @@ public sealed class SendRateLimits
     /// <summary>Waits until both the chat's and the global limit allow one more message, and counts it against both.</summary>
     public ValueTask WaitAsync(long chatId, CancellationToken cancellationToken)
     {
+        var now = clock.GetTimestamp();
         if (perChat is not null)
         {
-            var wait = perChat.Reserve(chatId, clock.GetTimestamp());
+            var wait = perChat.Reserve(chatId, now);
             if (wait > 0)
             {
                 return WaitThenGlobalAsync(wait, cancellationToken);
             }
         }
-        return global is null ? ValueTask.CompletedTask : WaitForAsync(global.Reserve(clock.GetTimestamp()), cancellationToken);
+        return global is null ? ValueTask.CompletedTask : WaitForAsync(global.Reserve(now), cancellationToken);
     }
 
     async ValueTask WaitThenGlobalAsync(long chatWait, CancellationToken cancellationToken)
@@ -63,13 +63,35 @@ public sealed class SendRateLimits
             : new ValueTask(Task.Delay(TimeSpan.FromSeconds((double)ticks / clock.TimestampFrequency), clock, cancellationToken));
 
     /// <summary>
-    /// One limit: <see cref="due"/> is when the next message would go at the steady rate (a timestamp); a message may go
-    /// when that is at most <c>burst - 1</c> intervals ahead. A wait given out is not taken back when its waiter is
-    /// cancelled (the bot then sends a little less, never more).
+    /// A steady rate and its burst in timestamp ticks: <see cref="Interval"/> between messages, and how far ahead
+    /// (<see cref="Tolerance"/>, <c>burst - 1</c> intervals) the next message's moment may be for one to go at once.
     /// </summary>
-    sealed class Schedule(long interval, int burst)
+    readonly record struct Rate(long Interval, long Tolerance)
     {
-        readonly long tolerance = (Math.Max(1, burst) - 1) * interval;
+        public static Rate Of(double perSecond, int burst, long frequency)
+        {
+            var interval = Math.Max(1, (long)Math.Round(frequency / perSecond));
+            return new Rate(interval, (Math.Max(1, burst) - 1) * interval);
+        }
+
+        /// <summary>
+        /// The cell rate step: the message goes at <c>max(now, due - tolerance)</c> and the next is due one interval
+        /// after <c>max(due, now)</c>. Answers the wait from <paramref name="now"/>.
+        /// </summary>
+        public long Take(ref long due, long now)
+        {
+            var next = Math.Max(due, now);
+            due = next + Interval;
+            return next - Tolerance - now;
+        }
+    }
+
+    /// <summary>
+    /// One limit: <see cref="due"/> is when the next message would go at the steady rate (a timestamp). A wait given
+    /// out is not taken back when its waiter is cancelled (the bot then sends a little less, never more).
+    /// </summary>
+    sealed class Schedule(Rate rate)
+    {
         readonly Lock gate = new();
         long due;
 
@@ -78,7 +100,7 @@ public sealed class SendRateLimits
         {
             lock (gate)
             {
-                return Take(ref due, now, interval, tolerance);
+                return rate.Take(ref due, now);
             }
         }
     }
@@ -88,10 +110,9 @@ public sealed class SendRateLimits
     /// have passed are dropped whenever the table has doubled since the last sweep, so it holds about the chats messaged
     /// in the last burst's worth of intervals, not every chat ever seen.
     /// </summary>
-    sealed class ChatSchedules(long interval, int burst)
+    sealed class ChatSchedules(Rate rate)
     {
         const int FirstSweepAt = 1024;
-        readonly long tolerance = (Math.Max(1, burst) - 1) * interval;
         readonly Dictionary<long, long> due = [];
         readonly Lock gate = new();
         int sweepAt = FirstSweepAt;
@@ -116,7 +137,7 @@ public sealed class SendRateLimits
                     Sweep(now);
                 }
                 ref var chatDue = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(due, chatId, out _);
-                return Take(ref chatDue, now, interval, tolerance);
+                return rate.Take(ref chatDue, now);
             }
         }
 
@@ -131,16 +152,5 @@ public sealed class SendRateLimits
             }
             sweepAt = Math.Max(FirstSweepAt, 2 * due.Count);
         }
-    }
-
-    /// <summary>
-    /// The cell rate step: the message goes at <c>max(now, due - tolerance)</c> and the next is due one interval after
-    /// <c>max(due, now)</c>. Answers the wait from <paramref name="now"/>.
-    /// </summary>
-    static long Take(ref long due, long now, long interval, long tolerance)
-    {
-        var next = Math.Max(due, now);
-        due = next + interval;
-        return next - tolerance - now;
     }
 }

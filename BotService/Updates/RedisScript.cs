@@ -14,8 +14,6 @@ public sealed class RedisScript(string text)
 {
     readonly byte[] sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(text));
 
-    public string Text { get; } = text;
-
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values)
     {
         try
@@ -24,7 +22,7 @@ public sealed class RedisScript(string text)
         }
         catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
-            return await db.ScriptEvaluateAsync(Text, keys, values);
+            return await db.ScriptEvaluateAsync(text, keys, values);
         }
     }
 }
