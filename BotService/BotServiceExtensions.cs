@@ -48,6 +48,7 @@ public static class BotServiceExtensions
         // Telegram: a bare HttpClient (no resilience, discovery or logging handlers: see TelegramClientFactory).
         services.AddKeyedSingleton(TelegramClientFactory.HttpClientName, TelegramClientFactory.CreateHttpClient);
         services.AddSingleton(TelegramClientFactory.Create);
+        services.AddSingleton<BotApiTransport>();
         services.AddSingleton<SendRateLimits>();
         services.AddSingleton<UnreachableChats>();
         services.AddSingleton<OutboundSender>();

@@ -14,6 +14,7 @@ namespace Mesh.Bot.Telegram;
 /// </summary>
 public sealed partial class OutboundSender(
     ITelegramBotClient bot,
+    BotApiTransport transport,
     SendRateLimits limits,
     UnreachableChats unreachable,
     IOptions<TelegramOptions> options,
@@ -38,7 +39,7 @@ public sealed partial class OutboundSender(
             var part = parts[i];
             var markup = i == parts.Count - 1 ? keyboard : null;
             sent = await DeliverAsync("sendMessage", chatId, limited: true,
-                async ct => (await bot.SendRequest(new SendMessageForId(chatId, part, parseMode, markup), ct)).MessageId, cancellationToken);
+                async ct => await transport.SendAsync(new SendMessageForId(chatId, part, parseMode, markup), ct), cancellationToken);
             if (sent.Outcome != SendOutcome.Sent)
             {
                 return sent;
@@ -50,7 +51,7 @@ public sealed partial class OutboundSender(
     /// <summary>Edits a message of the bot in place; an edit that changes nothing counts as sent.</summary>
     public Task<SentMessage> EditAsync(long chatId, int messageId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken) =>
         DeliverAsync("editMessageText", chatId, limited: true,
-            async ct => (await bot.SendRequest(new EditMessageForId(chatId, messageId, MessageText.Truncate(text), parseMode, keyboard), ct)).MessageId, cancellationToken);
+            async ct => await transport.SendAsync(new EditMessageForId(chatId, messageId, MessageText.Truncate(text), parseMode, keyboard), ct), cancellationToken);
 
     /// <summary>Answers a callback query (stops the button's spinner). Not rate-limited; a query already answered or too old is <see cref="SendOutcome.Failed"/>.</summary>
     public async Task<SendOutcome> AnswerCallbackAsync(long chatId, string callbackQueryId, string? text, CancellationToken cancellationToken) =>

@@ -24,7 +24,7 @@ static class SandboxSender
         });
         var bot = new TelegramBotClient(new TelegramBotClientOptions(botToken, sandbox.BaseUrl) { RetryCount = 0 }, http);
         var botOptions = Options.Create(new BotOptions { RedisKeyPrefix = keyPrefix });
-        return new OutboundSender(bot, new SendRateLimits(options, TimeProvider.System), new UnreachableChats(redis, botOptions, TimeProvider.System),
+        return new OutboundSender(bot, new BotApiTransport(http, options), new SendRateLimits(options, TimeProvider.System), new UnreachableChats(redis, botOptions, TimeProvider.System),
             options, TimeProvider.System, NullLogger<OutboundSender>.Instance);
     }
 }

@@ -68,6 +68,7 @@ public sealed class FailingHandlerTests(RedisServerFixture redis) : IAsyncLifeti
             .AddSingleton(Options.Create(new ConversationOptions()))
             .AddSingleton(TimeProvider.System)
             .AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>))
+            .AddSingleton(new BotApiTransport(http, telegram))
             .AddSingleton<SendRateLimits>()
             .AddSingleton<UnreachableChats>()
             .AddSingleton<OutboundSender>()

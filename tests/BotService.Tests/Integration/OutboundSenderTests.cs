@@ -90,6 +90,39 @@ public sealed class OutboundSenderTests(RedisServerFixture redis) : IAsyncLifeti
         Assert.Equal(["one", "two"], await ReceivedAsync(limited, user.Id));
     }
 
+    [Theory]
+    [InlineData(500)]
+    [InlineData(502)]
+    public async Task Send_answered_with_a_server_error_is_retried_with_back_off_and_delivered_once(int status)
+    {
+        var user = await UserAsync(sandbox);
+        var sender = NewSender(sandbox);
+        Assert.Equal(SendOutcome.Sent, await sender.SendMessageAsync((await UserAsync(sandbox)).Id, "warm-up", null, ParseMode.Html, Ct));
+        // Tries 50, 100, 200 ms apart (SendRetryDelay doubled): a fault of 120 ms refuses at least the first two.
+        await sandbox.Client.SetFaultAsync(status, TimeSpan.FromMilliseconds(120), ct: Ct);
+
+        var elapsed = Stopwatch.StartNew();
+        var outcome = await sender.SendMessageAsync(user.Id, "after the outage", null, ParseMode.Html, Ct);
+        elapsed.Stop();
+
+        Assert.Equal(SendOutcome.Sent, outcome);
+        Assert.True(elapsed.Elapsed >= TimeSpan.FromMilliseconds(50), $"delivered {elapsed.Elapsed} after the first try: no back-off after the refusal");
+        Assert.Equal(["after the outage"], await ReceivedAsync(sandbox, user.Id));
+    }
+
+    [Fact]
+    public async Task Send_to_a_Bot_API_that_cannot_be_reached_fails_after_its_tries_without_throwing()
+    {
+        var user = await UserAsync(sandbox);
+        // The sandbox's address with nothing listening on it any more.
+        var gone = await SandboxHost.StartAsync(new Dictionary<string, string?>(), Ct);
+        await gone.DisposeAsync();
+
+        var outcome = await NewSender(gone).SendMessageAsync(user.Id, "hi", null, ParseMode.Html, Ct);
+
+        Assert.Equal(SendOutcome.Failed, outcome);
+    }
+
     [Fact]
     public async Task Send_to_a_user_who_blocked_the_bot_is_refused_once_and_the_user_is_recorded_unreachable()
     {

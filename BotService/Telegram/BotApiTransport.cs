@@ -1,0 +1,223 @@
+using System.Buffers;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
+
+namespace Mesh.Bot.Telegram;
+
+/// <summary>
+/// Posts the requests the bot sends most (<see cref="MessageTextRequest"/>: a reply, a menu redrawn in place) to the Bot
+/// API and reads the answer for the message id alone. Every other call goes through Telegram.Bot. Its errors are
+/// Telegram.Bot's, so <see cref="OutboundSender"/> handles both the same way:
+/// <list type="bullet">
+/// <item>an answer with <c>ok: false</c> raises <see cref="ApiRequestException"/> with its <c>error_code</c>,
+/// <c>description</c> and <c>parameters</c> (<c>retry_after</c>);</item>
+/// <item>a network failure, a timeout, or an answer that is not the Bot API's JSON raises <see cref="RequestException"/>
+/// (with the HTTP status when there was one).</item>
+/// </list>
+/// Telegram.Bot does more on every call than this path needs: a linked cancellation source, the URL built as a string
+/// and parsed again, the answer deserialized through a generic envelope. Here the URL of each method is parsed once
+/// and the answer is read straight from the response into a pooled buffer.
+/// </summary>
+public sealed class BotApiTransport
+{
+    /// <summary>The most of an answer read: a sent message is a few KB; anything bigger is not the Bot API's answer.</summary>
+    const int MaxAnswerBytes = 1 << 20;
+
+    readonly HttpClient http;
+    readonly string baseRequestUrl;
+    readonly Lock urlsLock = new();
+    Dictionary<string, Uri> urls = new(StringComparer.Ordinal);
+
+    public BotApiTransport([FromKeyedServices(TelegramClientFactory.HttpClientName)] HttpClient http, IOptions<TelegramOptions> options)
+    {
+        this.http = http;
+        var settings = options.Value;
+        var baseUrl = string.IsNullOrWhiteSpace(settings.ApiBaseUrl) ? null : settings.ApiBaseUrl.TrimEnd('/');
+        // The same address Telegram.Bot calls (its options build it from the token and the base URL).
+        baseRequestUrl = new TelegramBotClientOptions(settings.BotToken, baseUrl).BaseRequestUrl;
+    }
+
+    /// <summary>Sends <paramref name="request"/>; the id of the message sent or edited.</summary>
+    public async Task<int> SendAsync(MessageTextRequest request, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, UrlOf(request.MethodName)) { Content = request.ToHttpContent() };
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RequestException("Bot API Request timed out", e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new RequestException($"Bot API Service Failure: {e.GetType().Name}", e);
+        }
+        using (response)
+        {
+            var rented = ArrayPool<byte>.Shared.Rent(4096);
+            try
+            {
+                var (body, length) = await ReadAnswerAsync(response, rented, cancellationToken);
+                return Answer.Read(body.AsSpan(0, length), response.StatusCode);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    Uri UrlOf(string method)
+    {
+        if (Volatile.Read(ref urls).TryGetValue(method, out var url))
+        {
+            return url;
+        }
+        lock (urlsLock)
+        {
+            if (!urls.TryGetValue(method, out url))
+            {
+                url = new Uri($"{baseRequestUrl}/{method}");
+                // Copied on write: readers never take the lock (a handful of methods, added once each).
+                urls = new Dictionary<string, Uri>(urls, StringComparer.Ordinal) { [method] = url };
+            }
+            return url;
+        }
+    }
+
+    /// <summary>
+    /// Reads the answer's body into <paramref name="buffer"/> or, when it does not fit, into a bigger copy of it (up to
+    /// <see cref="MaxAnswerBytes"/>): the array holding the body, and the body's length.
+    /// </summary>
+    static async Task<(byte[] Body, int Length)> ReadAnswerAsync(HttpResponseMessage response, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var target = buffer;
+            var length = 0;
+            while (true)
+            {
+                if (length == target.Length)
+                {
+                    if (target.Length >= MaxAnswerBytes)
+                    {
+                        throw new RequestException("The Bot API's answer is too large", response.StatusCode);
+                    }
+                    Array.Resize(ref target, Math.Min(target.Length * 2, MaxAnswerBytes));
+                }
+                var read = await body.ReadAsync(target.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    return (target, length);
+                }
+                length += read;
+            }
+        }
+        catch (Exception e) when (e is not (RequestException or OperationCanceledException))
+        {
+            throw new RequestException($"Reading the Bot API's answer failed: {e.GetType().Name}", response.StatusCode, e);
+        }
+    }
+
+    /// <summary>The Bot API's answer: <c>{"ok":true,"result":{…"message_id":…}}</c> or <c>{"ok":false,"error_code":…,"description":…,"parameters":…}</c>.</summary>
+    static class Answer
+    {
+        public static int Read(ReadOnlySpan<byte> json, HttpStatusCode status)
+        {
+            bool? ok = null;
+            int? messageId = null;
+            var errorCode = 0;
+            string? description = null;
+            ResponseParameters? parameters = null;
+            try
+            {
+                var reader = new Utf8JsonReader(json);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    throw new RequestException("The Bot API's answer is not a JSON object", status);
+                }
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("ok"u8))
+                    {
+                        reader.Read();
+                        ok = reader.TokenType == JsonTokenType.True;
+                    }
+                    else if (reader.ValueTextEquals("result"u8))
+                    {
+                        reader.Read();
+                        messageId = reader.TokenType == JsonTokenType.StartObject ? MessageIdOf(ref reader) : Skip(ref reader);
+                    }
+                    else if (reader.ValueTextEquals("error_code"u8))
+                    {
+                        reader.Read();
+                        errorCode = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var code) ? code : 0;
+                    }
+                    else if (reader.ValueTextEquals("description"u8))
+                    {
+                        reader.Read();
+                        description = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    }
+                    else if (reader.ValueTextEquals("parameters"u8))
+                    {
+                        reader.Read();
+                        parameters = reader.TokenType == JsonTokenType.StartObject
+                            ? JsonSerializer.Deserialize<ResponseParameters>(ref reader, JsonBotAPI.Options)
+                            : null;
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+            }
+            catch (JsonException e)
+            {
+                throw new RequestException("There was an exception during deserialization of the response", status, e);
+            }
+            if (status == HttpStatusCode.OK)
+            {
+                return ok == true && messageId is { } id ? id : throw new RequestException("Required properties not found in response", status);
+            }
+            if (errorCode == 0 || description is null)
+            {
+                throw new RequestException("Required properties not found in response", status);
+            }
+            throw new ApiRequestException(description, errorCode, parameters);
+        }
+
+        /// <summary>The <c>message_id</c> of the message object the reader is at (its start), leaving the reader at its end.</summary>
+        static int? MessageIdOf(ref Utf8JsonReader reader)
+        {
+            int? id = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isId = reader.ValueTextEquals("message_id"u8);
+                reader.Read();
+                if (isId && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value))
+                {
+                    id = value;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            return id;
+        }
+
+        static int? Skip(ref Utf8JsonReader reader)
+        {
+            reader.Skip();
+            return null;
+        }
+    }
+}
