@@ -1,18 +1,15 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Telegram.Bot;
-using Telegram.Bot.Requests;
 using Telegram.Bot.Types.Enums;
 using Telegram.Bot.Types.ReplyMarkups;
 
 namespace Mesh.Bot.Telegram;
 
 /// <summary>
-/// <c>sendMessage</c> as the update path needs it, sent through Telegram.Bot like any request (same JSON body as its
-/// <c>SendMessageRequest</c>, same errors and <c>retry_after</c>), but whose answer is read for the message id only:
-/// Telegram answers with the whole message (chat, sender, text, keyboard), and building all of it for every reply was
-/// most of the bot's allocations per update. The body is written at once into a buffer of known length: Telegram.Bot's
+/// <c>sendMessage</c> as the update path needs it: the same JSON body as Telegram.Bot's <c>SendMessageRequest</c>, sent
+/// by <see cref="BotApiTransport"/>, which reads the answer for the message id only (Telegram answers with the whole
+/// message: chat, sender, text, keyboard). The body is written at once into a buffer of known length: Telegram.Bot's
 /// default content serializes while it is being sent, with no length, so every request went out chunked.
 /// </summary>
 public sealed class SendMessageForId(long chatId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup)
@@ -26,12 +23,13 @@ public sealed class EditMessageForId(long chatId, int messageId, string text, Pa
     : MessageTextRequest("editMessageText", chatId, messageId, text, parseMode, replyMarkup);
 
 /// <summary>
-/// A message's text and inline keyboard sent to a chat (new, or in place of <see cref="MessageId"/>). Its body is
-/// written by <see cref="ToHttpContent"/> alone, not by a serializer reading these properties.
+/// A message's text and inline keyboard sent to a chat (new, or in place of <see cref="MessageId"/>) by the Bot API
+/// method <see cref="MethodName"/>. Its body is written by <see cref="ToHttpContent"/>.
 /// </summary>
 public abstract class MessageTextRequest(string method, long chatId, int? messageId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup)
-    : RequestBase<SentMessageId>(method)
 {
+    public string MethodName { get; } = method;
+
     public long ChatId { get; } = chatId;
 
     public int? MessageId { get; } = messageId;
@@ -44,7 +42,7 @@ public abstract class MessageTextRequest(string method, long chatId, int? messag
 
     const string JsonContentType = "application/json; charset=utf-8";
 
-    public override HttpContent ToHttpContent()
+    public HttpContent ToHttpContent()
     {
         var content = new ByteArrayContent(Serialize());
         // As a string, written as it is: a parsed value is formatted anew for every request.
@@ -148,50 +146,4 @@ public abstract class MessageTextRequest(string method, long chatId, int? messag
             SwitchInlineQueryChosenChat: null, CopyText: null, CallbackGame: null, Pay: false, IconCustomEmojiId: null,
         }
         && button.Style == default && button.Disabled == default && (button.CallbackData is null) != (button.Url is null);
-}
-
-/// <summary>
-/// The one field of a sent message the bot keeps. Read by a converter of its own that looks for <c>message_id</c> and
-/// skips the rest: no object model of the message, and no nested frame of the serializer for it.
-/// </summary>
-[JsonConverter(typeof(SentMessageIdConverter))]
-public sealed class SentMessageId
-{
-    [JsonPropertyName("message_id")]
-    public int MessageId { get; set; }
-}
-
-sealed class SentMessageIdConverter : JsonConverter<SentMessageId>
-{
-    static ReadOnlySpan<byte> MessageIdName => "message_id"u8;
-
-    public override SentMessageId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw new JsonException("A sent message is not a JSON object.");
-        }
-        var sent = new SentMessageId();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isId = reader.ValueTextEquals(MessageIdName);
-            reader.Read();
-            if (isId)
-            {
-                sent.MessageId = reader.GetInt32();
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-        return reader.TokenType == JsonTokenType.EndObject ? sent : throw new JsonException("A sent message ends before its closing brace.");
-    }
-
-    public override void Write(Utf8JsonWriter writer, SentMessageId value, JsonSerializerOptions options)
-    {
-        writer.WriteStartObject();
-        writer.WriteNumber(MessageIdName, value.MessageId);
-        writer.WriteEndObject();
-    }
 }

@@ -45,8 +45,12 @@ public sealed class BotApiTransportTests
     [Fact]
     public async Task Sent_message_answer_gives_its_message_id_and_the_request_goes_to_the_methods_url()
     {
-        var (transport, api) = Transport(HttpStatusCode.OK,
-            """{"ok":true,"result":{"chat":{"id":42,"type":"private","first_name":"Ada"},"date":1700000000,"text":"hello","reply_markup":{"inline_keyboard":[[{"text":"A","callback_data":"a"}]]},"message_id":7781}}""");
+        // Telegram's answer: the whole message, with nested objects and arrays before and after the id.
+        var (transport, api) = Transport(HttpStatusCode.OK, """
+            {"ok":true,"result":{"chat":{"id":42,"type":"private","first_name":"Ada"},"from":{"id":1,"is_bot":true,"first_name":"Mesh"},
+            "entities":[{"type":"bold","offset":0,"length":3}],"message_id":7781,"date":1700000000,"text":"Hi \"x\"",
+            "reply_markup":{"inline_keyboard":[[{"text":"A","callback_data":"mn:main:1:"}]]}}}
+            """);
 
         var id = await transport.SendAsync(Hello, Ct);
 
