@@ -50,12 +50,14 @@ public sealed class BotApiTransport
         {
             response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
+            // HttpClient's Timeout (the caller's own cancellation goes on as it is).
             throw new RequestException("Bot API Request timed out", e);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Only the type: a network error's message may carry the address, and the address carries the token.
             throw new RequestException($"Bot API Service Failure: {e.GetType().Name}", e);
         }
         using (response)
@@ -63,7 +65,7 @@ public sealed class BotApiTransport
             var rented = ArrayPool<byte>.Shared.Rent(4096);
             try
             {
-                var (body, length) = await ReadAnswerAsync(response, rented, cancellationToken);
+                var (body, length) = await ReadAnswerAsync(response, rented, http.Timeout, cancellationToken);
                 return Answer.Read(body.AsSpan(0, length), response.StatusCode);
             }
             finally
@@ -93,9 +95,12 @@ public sealed class BotApiTransport
 
     /// <summary>
     /// Reads the answer's body into <paramref name="buffer"/> or, when it does not fit, into a bigger copy of it (up to
-    /// <see cref="MaxAnswerBytes"/>): the array holding the body, and the body's length.
+    /// <see cref="MaxAnswerBytes"/>): the array holding the body, and the body's length. The answer's headers came
+    /// within HttpClient's timeout, which does not cover the body (it is read here, not buffered by HttpClient): a read
+    /// that does not complete at once (the body is nearly always in the buffer with the headers) gets
+    /// <paramref name="timeout"/> of its own, so a stalled answer fails like a slow one instead of holding the chat.
     /// </summary>
-    static async Task<(byte[] Body, int Length)> ReadAnswerAsync(HttpResponseMessage response, byte[] buffer, CancellationToken cancellationToken)
+    static async Task<(byte[] Body, int Length)> ReadAnswerAsync(HttpResponseMessage response, byte[] buffer, TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
@@ -112,7 +117,10 @@ public sealed class BotApiTransport
                     }
                     Array.Resize(ref target, Math.Min(target.Length * 2, MaxAnswerBytes));
                 }
-                var read = await body.ReadAsync(target.AsMemory(length), cancellationToken);
+                var pending = body.ReadAsync(target.AsMemory(length), cancellationToken);
+                var read = pending.IsCompletedSuccessfully ? pending.Result
+                    : timeout == Timeout.InfiniteTimeSpan ? await pending
+                    : await pending.AsTask().WaitAsync(timeout, cancellationToken);
                 if (read == 0)
                 {
                     return (target, length);
@@ -120,7 +128,16 @@ public sealed class BotApiTransport
                 length += read;
             }
         }
-        catch (Exception e) when (e is not (RequestException or OperationCanceledException))
+        catch (TimeoutException e)
+        {
+            // The read still pending ends when the caller disposes of the response.
+            throw new RequestException("Bot API Request timed out", response.StatusCode, e);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not RequestException)
         {
             throw new RequestException($"Reading the Bot API's answer failed: {e.GetType().Name}", response.StatusCode, e);
         }
@@ -138,7 +155,8 @@ public sealed class BotApiTransport
             ResponseParameters? parameters = null;
             try
             {
-                var reader = new Utf8JsonReader(json);
+                // A byte order mark, which Telegram.Bot's reader skips too.
+                var reader = new Utf8JsonReader(json is [0xEF, 0xBB, 0xBF, ..] ? json[3..] : json);
                 if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
                 {
                     throw new RequestException("The Bot API's answer is not a JSON object", status);
@@ -149,6 +167,7 @@ public sealed class BotApiTransport
                     {
                         reader.Read();
                         ok = reader.TokenType == JsonTokenType.True;
+                        reader.Skip();
                     }
                     else if (reader.ValueTextEquals("result"u8))
                     {
@@ -158,19 +177,25 @@ public sealed class BotApiTransport
                     else if (reader.ValueTextEquals("error_code"u8))
                     {
                         reader.Read();
-                        errorCode = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var code) ? code : 0;
+                        errorCode = Int32Of(ref reader) ?? 0;
                     }
                     else if (reader.ValueTextEquals("description"u8))
                     {
                         reader.Read();
                         description = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                        reader.Skip();
                     }
                     else if (reader.ValueTextEquals("parameters"u8))
                     {
                         reader.Read();
-                        parameters = reader.TokenType == JsonTokenType.StartObject
-                            ? JsonSerializer.Deserialize<ResponseParameters>(ref reader, JsonBotAPI.Options)
-                            : null;
+                        if (reader.TokenType == JsonTokenType.StartObject)
+                        {
+                            parameters = JsonSerializer.Deserialize<ResponseParameters>(ref reader, JsonBotAPI.Options);
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
                     }
                     else
                     {
@@ -179,8 +204,9 @@ public sealed class BotApiTransport
                     }
                 }
             }
-            catch (JsonException e)
+            catch (Exception e) when (e is not RequestException)
             {
+                // Not JSON, or not UTF-8 (a description that cannot be read as a string).
                 throw new RequestException("There was an exception during deserialization of the response", status, e);
             }
             if (status == HttpStatusCode.OK)
@@ -194,17 +220,20 @@ public sealed class BotApiTransport
             throw new ApiRequestException(description, errorCode, parameters);
         }
 
-        /// <summary>The <c>message_id</c> of the message object the reader is at (its start), leaving the reader at its end.</summary>
-        static int? MessageIdOf(ref Utf8JsonReader reader)
+        /// <summary>
+        /// The <c>message_id</c> of the message object the reader is at (its start), leaving the reader at its end; 0 when
+        /// it has none, as Telegram.Bot's message would (the message was sent: failing here would send it again).
+        /// </summary>
+        static int MessageIdOf(ref Utf8JsonReader reader)
         {
-            int? id = null;
+            var id = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isId = reader.ValueTextEquals("message_id"u8);
                 reader.Read();
-                if (isId && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value))
+                if (isId)
                 {
-                    id = value;
+                    id = Int32Of(ref reader) ?? 0;
                 }
                 else
                 {
@@ -212,6 +241,21 @@ public sealed class BotApiTransport
                 }
             }
             return id;
+        }
+
+        /// <summary>A number, or a number written as a string (Telegram.Bot's options read both); null for anything else.</summary>
+        static int? Int32Of(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType == JsonTokenType.Number)
+            {
+                return reader.TryGetInt32(out var number) ? number : null;
+            }
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                return System.Buffers.Text.Utf8Parser.TryParse(reader.ValueSpan, out int number, out var used) && used == reader.ValueSpan.Length && !reader.ValueIsEscaped ? number : null;
+            }
+            reader.Skip();
+            return null;
         }
 
         static int? Skip(ref Utf8JsonReader reader)

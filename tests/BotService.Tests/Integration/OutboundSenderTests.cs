@@ -111,16 +111,20 @@ public sealed class OutboundSenderTests(RedisServerFixture redis) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task Send_to_a_Bot_API_that_cannot_be_reached_fails_after_its_tries_without_throwing()
+    public async Task Send_to_a_Bot_API_that_cannot_be_reached_is_tried_with_back_off_then_fails_without_throwing()
     {
         var user = await UserAsync(sandbox);
-        // The sandbox's address with nothing listening on it any more.
-        var gone = await SandboxHost.StartAsync(new Dictionary<string, string?>(), Ct);
-        await gone.DisposeAsync();
+        // Port 1 of the loopback: nothing listens there, and no test's server is ever given it.
+        var sender = SandboxSender.Create("http://127.0.0.1:1", token, http, redis.Connection, prefix);
+        var elapsed = Stopwatch.StartNew();
 
-        var outcome = await NewSender(gone).SendMessageAsync(user.Id, "hi", null, ParseMode.Html, Ct);
+        var outcome = await sender.SendMessageAsync(user.Id, "hi", null, ParseMode.Html, Ct);
+        elapsed.Stop();
 
         Assert.Equal(SendOutcome.Failed, outcome);
+        // Five tries, 50, 100, 200 and 400 ms apart: given up only after all of them.
+        Assert.True(elapsed.Elapsed >= TimeSpan.FromMilliseconds(750), $"gave up {elapsed.Elapsed} after the first try");
+        Assert.Empty(await ReceivedAsync(sandbox, user.Id));
     }
 
     [Fact]

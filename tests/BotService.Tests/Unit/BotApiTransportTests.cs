@@ -36,8 +36,62 @@ public sealed class BotApiTransportTests
     static (BotApiTransport Transport, CannedBotApi Api) Transport(HttpStatusCode status, string body, string contentType = "application/json")
     {
         var api = new CannedBotApi(status, body, contentType);
-        var options = Options.Create(new TelegramOptions { BotToken = Token, ApiBaseUrl = "http://bot-api.test/" });
-        return (new BotApiTransport(new HttpClient(api), options), api);
+        return (Over(api), api);
+    }
+
+    static BotApiTransport Over(HttpMessageHandler api, TimeSpan? timeout = null) =>
+        new(new HttpClient(api) { Timeout = timeout ?? TimeSpan.FromSeconds(30) },
+            Options.Create(new TelegramOptions { BotToken = Token, ApiBaseUrl = "http://bot-api.test/" }));
+
+    /// <summary>A Bot API that answers with whatever <paramref name="answer"/> does.</summary>
+    sealed class ScriptedBotApi(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => answer(request, cancellationToken);
+    }
+
+    /// <summary>An answer's body that sends its first bytes and then nothing more until it is disposed of (a stalled connection).</summary>
+    sealed class StalledBody(byte[] start) : Stream
+    {
+        readonly TaskCompletionSource disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        int sent;
+
+        public bool Disposed => disposed.Task.IsCompleted;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (sent < start.Length)
+            {
+                var n = Math.Min(buffer.Length, start.Length - sent);
+                start.AsMemory(sent, n).CopyTo(buffer);
+                sent += n;
+                return n;
+            }
+            await disposed.Task.WaitAsync(cancellationToken);
+            throw new IOException("The connection was closed.");
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            disposed.TrySetResult();
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    static (BotApiTransport Transport, StalledBody Body) Stalled(TimeSpan timeout)
+    {
+        var body = new StalledBody("""{"ok":true,"result":{"message_id":"""u8.ToArray());
+        return (Over(new ScriptedBotApi((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) })), timeout), body);
     }
 
     static SendMessageForId Hello => new(42, "hello", ParseMode.Html, null);
@@ -119,7 +173,6 @@ public sealed class BotApiTransportTests
 
     [Theory]
     [InlineData("""{"ok":true,"result":true}""")] // an inline message's edit: no message id to give
-    [InlineData("""{"ok":true,"result":{"text":"no id"}}""")]
     [InlineData("""{"ok":false,"result":{"message_id":1}}""")]
     [InlineData("""{"ok":true,"result":{"message_id":1""")] // cut off
     [InlineData("[]")]
@@ -165,15 +218,105 @@ public sealed class BotApiTransportTests
     }
 
     [Fact]
-    public async Task Unreachable_api_is_a_request_failure_whose_message_does_not_carry_the_token()
+    public async Task Network_failure_is_a_request_failure_whose_message_does_not_carry_the_token()
     {
-        var options = Options.Create(new TelegramOptions { BotToken = Token, ApiBaseUrl = "http://127.0.0.1:1" });
-        var transport = new BotApiTransport(new HttpClient(), options);
+        // The way SocketsHttpHandler words some of its failures: with the request's address, which holds the token.
+        var transport = Over(new ScriptedBotApi((request, _) => throw new HttpRequestException($"An error occurred while sending the request to {request.RequestUri}.")));
 
         var e = await Assert.ThrowsAsync<RequestException>(() => transport.SendAsync(Hello, Ct));
 
         Assert.IsNotType<ApiRequestException>(e);
+        Assert.IsType<HttpRequestException>(e.InnerException);
         Assert.DoesNotContain(Token, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Answer_whose_message_has_no_id_still_counts_as_sent()
+    {
+        // Sent all the same: failing here would make the sender send the message again.
+        var (transport, _) = Transport(HttpStatusCode.OK, """{"ok":true,"result":{"text":"no id"}}""");
+
+        Assert.Equal(0, await transport.SendAsync(Hello, Ct));
+    }
+
+    [Fact]
+    public async Task Answer_with_a_byte_order_mark_and_numbers_written_as_strings_is_read_as_telegram_bot_reads_it()
+    {
+        var api = new ScriptedBotApi((_, _) => Task.FromResult(new HttpResponseMessage((HttpStatusCode)429)
+        {
+            Content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. """{"ok":false,"error_code":"429","description":"Too Many Requests: retry after 3","parameters":{"retry_after":"3"}}"""u8]),
+        }));
+
+        var e = await Assert.ThrowsAsync<ApiRequestException>(() => Over(api).SendAsync(Hello, Ct));
+
+        Assert.Equal(429, e.ErrorCode);
+        Assert.Equal(3, e.Parameters?.RetryAfter);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.BadRequest, """{"ok":false,"error_code":400,"description":"Bad Request: message is not modified: specified new message content and reply markup are exactly the same"}""", 400)]
+    [InlineData(HttpStatusCode.InternalServerError, """{"ok":false,"error_code":500,"description":"Internal Server Error"}""", 500)]
+    [InlineData(HttpStatusCode.BadRequest, """{"ok":false,"error_code":400,"description":"Bad Request: chat not found","parameters":[1]}""", 400)]
+    public async Task Telegrams_error_answer_raises_its_code_and_description(HttpStatusCode status, string body, int code)
+    {
+        var (transport, _) = Transport(status, body);
+
+        var e = await Assert.ThrowsAsync<ApiRequestException>(() => transport.SendAsync(Hello, Ct));
+
+        Assert.Equal(code, e.ErrorCode);
+        Assert.StartsWith(code == 500 ? "Internal" : "Bad Request: ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Answer_that_is_not_utf8_is_a_request_failure()
+    {
+        var api = new ScriptedBotApi((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.Forbidden)
+        {
+            Content = new ByteArrayContent([.. """{"ok":false,"error_code":403,"description":"Forbidden """u8, 0xFF, 0xFE, .. "\"}"u8]),
+        }));
+
+        var e = await Assert.ThrowsAsync<RequestException>(() => Over(api).SendAsync(Hello, Ct));
+
+        Assert.IsNotType<ApiRequestException>(e);
+        Assert.Equal(HttpStatusCode.Forbidden, e.HttpStatusCode);
+    }
+
+    [Fact]
+    public async Task Answer_slower_than_the_timeout_is_a_request_failure_not_a_cancellation()
+    {
+        var transport = Over(new ScriptedBotApi(async (_, ct) =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            return new HttpResponseMessage(HttpStatusCode.OK);
+        }), timeout: TimeSpan.FromMilliseconds(200));
+
+        var e = await Assert.ThrowsAsync<RequestException>(() => transport.SendAsync(Hello, Ct));
+
+        Assert.Contains("timed out", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Answer_whose_body_stalls_after_its_headers_fails_after_the_timeout_and_the_connection_is_let_go()
+    {
+        var (transport, body) = Stalled(TimeSpan.FromMilliseconds(300));
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+
+        // Bounded here too: a transport that waited for the stalled body would hang the test otherwise.
+        var e = await Assert.ThrowsAsync<RequestException>(() => transport.SendAsync(Hello, Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct));
+
+        Assert.Contains("timed out", e.Message, StringComparison.Ordinal);
+        Assert.InRange(elapsed.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
+        Assert.True(body.Disposed, "the stalled answer was not disposed of");
+    }
+
+    [Fact]
+    public async Task Send_cancelled_by_its_caller_while_the_body_stalls_is_cancelled()
+    {
+        var (transport, _) = Stalled(TimeSpan.FromSeconds(30));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        stop.CancelAfter(TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => transport.SendAsync(Hello, stop.Token));
     }
 
     [Fact]
