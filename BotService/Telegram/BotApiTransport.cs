@@ -96,9 +96,9 @@ public sealed class BotApiTransport
     /// <summary>
     /// Reads the answer's body into <paramref name="buffer"/> or, when it does not fit, into a bigger copy of it (up to
     /// <see cref="MaxAnswerBytes"/>): the array holding the body, and the body's length. The answer's headers came
-    /// within HttpClient's timeout, which does not cover the body (it is read here, not buffered by HttpClient): a read
-    /// that does not complete at once (the body is nearly always in the buffer with the headers) gets
-    /// <paramref name="timeout"/> of its own, so a stalled answer fails like a slow one instead of holding the chat.
+    /// within HttpClient's timeout, which does not cover the body (it is read here, not buffered by HttpClient). The
+    /// body is nearly always in the buffer with the headers; when a read does not complete at once, the rest of the
+    /// body gets <paramref name="timeout"/> from then, so a stalled answer fails like a slow one instead of holding the chat.
     /// </summary>
     static async Task<(byte[] Body, int Length)> ReadAnswerAsync(HttpResponseMessage response, byte[] buffer, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -107,6 +107,7 @@ public sealed class BotApiTransport
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             var target = buffer;
             var length = 0;
+            long waitingSince = 0; // Stopwatch ticks of the first read that had to wait; 0: none yet
             while (true)
             {
                 if (length == target.Length)
@@ -118,9 +119,21 @@ public sealed class BotApiTransport
                     Array.Resize(ref target, Math.Min(target.Length * 2, MaxAnswerBytes));
                 }
                 var pending = body.ReadAsync(target.AsMemory(length), cancellationToken);
-                var read = pending.IsCompletedSuccessfully ? pending.Result
-                    : timeout == Timeout.InfiniteTimeSpan ? await pending
-                    : await pending.AsTask().WaitAsync(timeout, cancellationToken);
+                int read;
+                if (pending.IsCompletedSuccessfully)
+                {
+                    read = pending.Result;
+                }
+                else if (timeout == Timeout.InfiniteTimeSpan)
+                {
+                    read = await pending;
+                }
+                else
+                {
+                    waitingSince = waitingSince == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : waitingSince;
+                    var left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(waitingSince);
+                    read = await pending.AsTask().WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken);
+                }
                 if (read == 0)
                 {
                     return (target, length);

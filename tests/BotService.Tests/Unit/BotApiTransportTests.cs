@@ -88,6 +88,53 @@ public sealed class BotApiTransportTests
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
+    /// <summary>An answer's body that arrives a few bytes at a time, each part <paramref name="every"/> after the last.</summary>
+    sealed class DrippingBody(byte[] content, TimeSpan every) : Stream
+    {
+        int sent;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (sent == content.Length)
+            {
+                return 0;
+            }
+            await Task.Delay(every, cancellationToken);
+            var n = Math.Min(Math.Min(buffer.Length, 8), content.Length - sent);
+            content.AsMemory(sent, n).CopyTo(buffer);
+            sent += n;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    static BotApiTransport Dripping(TimeSpan timeout) =>
+        Over(new ScriptedBotApi((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            // 38 bytes: five parts, 150 ms apart.
+            Content = new StreamContent(new DrippingBody("""{"ok":true,"result":{"message_id":5}}"""u8.ToArray(), TimeSpan.FromMilliseconds(150))),
+        })), timeout);
+
+    [Fact]
+    public async Task Answer_whose_body_drips_in_longer_than_the_timeout_fails_though_no_single_part_is_late()
+    {
+        Assert.Equal(5, await Dripping(TimeSpan.FromSeconds(10)).SendAsync(Hello, Ct)); // the same answer, given time
+
+        var e = await Assert.ThrowsAsync<RequestException>(() => Dripping(TimeSpan.FromMilliseconds(400)).SendAsync(Hello, Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct));
+
+        Assert.Contains("timed out", e.Message, StringComparison.Ordinal);
+    }
+
     static (BotApiTransport Transport, StalledBody Body) Stalled(TimeSpan timeout)
     {
         var body = new StalledBody("""{"ok":true,"result":{"message_id":"""u8.ToArray());
