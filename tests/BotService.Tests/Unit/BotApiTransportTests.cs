@@ -49,8 +49,23 @@ public sealed class BotApiTransportTests
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => answer(request, cancellationToken);
     }
 
+    /// <summary>A body read only through <see cref="Stream.ReadAsync(Memory{byte}, CancellationToken)"/>, as the transport reads it.</summary>
+    abstract class AsyncReadOnlyStream : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     /// <summary>An answer's body that sends its first bytes and then nothing more until it is disposed of (a stalled connection).</summary>
-    sealed class StalledBody(byte[] start) : Stream
+    sealed class StalledBody(byte[] start) : AsyncReadOnlyStream
     {
         readonly TaskCompletionSource disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         int sent;
@@ -75,21 +90,10 @@ public sealed class BotApiTransportTests
             disposed.TrySetResult();
             base.Dispose(disposing);
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>An answer's body that arrives a few bytes at a time, each part <paramref name="every"/> after the last.</summary>
-    sealed class DrippingBody(byte[] content, TimeSpan every) : Stream
+    sealed class DrippingBody(byte[] content, TimeSpan every) : AsyncReadOnlyStream
     {
         int sent;
 
@@ -105,17 +109,6 @@ public sealed class BotApiTransportTests
             sent += n;
             return n;
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     static BotApiTransport Dripping(TimeSpan timeout) =>
