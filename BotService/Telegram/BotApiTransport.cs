@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -27,24 +29,29 @@ public sealed class BotApiTransport
     /// <summary>The most of an answer read: a sent message is a few KB; anything bigger is not the Bot API's answer.</summary>
     const int MaxAnswerBytes = 1 << 20;
 
+    // Telegram.Bot's words for the same failures.
+    const string TimedOut = "Bot API Request timed out";
+    const string PropertiesMissing = "Required properties not found in response";
+
     readonly HttpClient http;
+
+    /// <summary>The same address Telegram.Bot calls.</summary>
     readonly string baseRequestUrl;
-    readonly Lock urlsLock = new();
-    Dictionary<string, Uri> urls = new(StringComparer.Ordinal);
+
+    /// <summary>Each method's URL, parsed once.</summary>
+    readonly ConcurrentDictionary<string, Uri> urls = new(StringComparer.Ordinal);
 
     public BotApiTransport([FromKeyedServices(TelegramClientFactory.HttpClientName)] HttpClient http, IOptions<TelegramOptions> options)
     {
         this.http = http;
-        var settings = options.Value;
-        var baseUrl = string.IsNullOrWhiteSpace(settings.ApiBaseUrl) ? null : settings.ApiBaseUrl.TrimEnd('/');
-        // The same address Telegram.Bot calls (its options build it from the token and the base URL).
-        baseRequestUrl = new TelegramBotClientOptions(settings.BotToken, baseUrl).BaseRequestUrl;
+        baseRequestUrl = TelegramClientFactory.ClientOptions(options.Value).BaseRequestUrl;
     }
 
     /// <summary>Sends <paramref name="request"/>; the id of the message sent or edited.</summary>
     public async Task<int> SendAsync(MessageTextRequest request, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, UrlOf(request.MethodName)) { Content = request.ToHttpContent() };
+        var url = urls.GetOrAdd(request.MethodName, static (method, baseUrl) => new Uri($"{baseUrl}/{method}"), baseRequestUrl);
+        using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = request.ToHttpContent() };
         HttpResponseMessage response;
         try
         {
@@ -53,7 +60,7 @@ public sealed class BotApiTransport
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             // HttpClient's Timeout (the caller's own cancellation goes on as it is).
-            throw new RequestException("Bot API Request timed out", e);
+            throw new RequestException(TimedOut, e);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -72,24 +79,6 @@ public sealed class BotApiTransport
             {
                 ArrayPool<byte>.Shared.Return(rented);
             }
-        }
-    }
-
-    Uri UrlOf(string method)
-    {
-        if (Volatile.Read(ref urls).TryGetValue(method, out var url))
-        {
-            return url;
-        }
-        lock (urlsLock)
-        {
-            if (!urls.TryGetValue(method, out url))
-            {
-                url = new Uri($"{baseRequestUrl}/{method}");
-                // Copied on write: readers never take the lock (a handful of methods, added once each).
-                urls = new Dictionary<string, Uri>(urls, StringComparer.Ordinal) { [method] = url };
-            }
-            return url;
         }
     }
 
@@ -130,8 +119,8 @@ public sealed class BotApiTransport
                 }
                 else
                 {
-                    waitingSince = waitingSince == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : waitingSince;
-                    var left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(waitingSince);
+                    waitingSince = waitingSince == 0 ? Stopwatch.GetTimestamp() : waitingSince;
+                    var left = timeout - Stopwatch.GetElapsedTime(waitingSince);
                     read = await pending.AsTask().WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken);
                 }
                 if (read == 0)
@@ -144,7 +133,7 @@ public sealed class BotApiTransport
         catch (TimeoutException e)
         {
             // The read still pending ends when the caller disposes of the response.
-            throw new RequestException("Bot API Request timed out", response.StatusCode, e);
+            throw new RequestException(TimedOut, response.StatusCode, e);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -185,7 +174,14 @@ public sealed class BotApiTransport
                     else if (reader.ValueTextEquals("result"u8))
                     {
                         reader.Read();
-                        messageId = reader.TokenType == JsonTokenType.StartObject ? MessageIdOf(ref reader) : Skip(ref reader);
+                        if (reader.TokenType == JsonTokenType.StartObject)
+                        {
+                            messageId = MessageIdOf(ref reader);
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
                     }
                     else if (reader.ValueTextEquals("error_code"u8))
                     {
@@ -224,11 +220,11 @@ public sealed class BotApiTransport
             }
             if (status == HttpStatusCode.OK)
             {
-                return ok == true && messageId is { } id ? id : throw new RequestException("Required properties not found in response", status);
+                return ok == true && messageId is { } id ? id : throw new RequestException(PropertiesMissing, status);
             }
             if (errorCode == 0 || description is null)
             {
-                throw new RequestException("Required properties not found in response", status);
+                throw new RequestException(PropertiesMissing, status);
             }
             throw new ApiRequestException(description, errorCode, parameters);
         }
@@ -267,12 +263,6 @@ public sealed class BotApiTransport
             {
                 return System.Buffers.Text.Utf8Parser.TryParse(reader.ValueSpan, out int number, out var used) && used == reader.ValueSpan.Length && !reader.ValueIsEscaped ? number : null;
             }
-            reader.Skip();
-            return null;
-        }
-
-        static int? Skip(ref Utf8JsonReader reader)
-        {
             reader.Skip();
             return null;
         }

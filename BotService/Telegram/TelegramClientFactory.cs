@@ -33,7 +33,14 @@ public static class TelegramClientFactory
     {
         var options = services.GetRequiredService<IOptions<TelegramOptions>>().Value;
         var http = services.GetRequiredKeyedService<HttpClient>(HttpClientName);
-        var baseUrl = string.IsNullOrWhiteSpace(options.ApiBaseUrl) ? null : options.ApiBaseUrl.TrimEnd('/');
-        return new TelegramBotClient(new TelegramBotClientOptions(options.BotToken, baseUrl) { RetryCount = 0 }, http);
+        return new TelegramBotClient(ClientOptions(options), http);
     }
+
+    /// <summary>
+    /// Telegram.Bot's options for the configured token and <see cref="TelegramOptions.ApiBaseUrl"/> (none: Telegram's own),
+    /// with its own 429 retry off. Their <see cref="TelegramBotClientOptions.BaseRequestUrl"/> is the address every Bot API
+    /// call of the bot goes to, through Telegram.Bot or <see cref="BotApiTransport"/>.
+    /// </summary>
+    public static TelegramBotClientOptions ClientOptions(TelegramOptions options) =>
+        new(options.BotToken, string.IsNullOrWhiteSpace(options.ApiBaseUrl) ? null : options.ApiBaseUrl.TrimEnd('/')) { RetryCount = 0 };
 }
