@@ -46,6 +46,36 @@ public sealed class SendMessageForIdTests
             new EditMessageForId(-100123, 77, Greeting, parseMode, Keyboard(keyboard)),
             new EditMessageTextRequest { ChatId = -100123, MessageId = 77, Text = Greeting, ParseMode = parseMode, ReplyMarkup = Keyboard(keyboard) });
 
+    /// <summary>A reply longer than the body's first pooled buffer (1 KB): the body grows and stays the same JSON.</summary>
+    [Fact]
+    public async Task Long_body_is_the_same_json_as_telegram_bots_own_request()
+    {
+        var text = string.Concat(Enumerable.Repeat(Greeting + "\n", 120)); // ~5 KB of UTF-8
+        await AssertSameBodyAsync(
+            new SendMessageForId(42, text, ParseMode.Html, Menu),
+            new SendMessageRequest { ChatId = 42, Text = text, ParseMode = ParseMode.Html, ReplyMarkup = Menu });
+    }
+
+    /// <summary>
+    /// A request sent again (HttpClient resends a request whose pooled connection was closed before it went) puts the
+    /// same bytes on the wire; once disposed of (its buffer back in the pool) the body cannot be read any more.
+    /// </summary>
+    [Fact]
+    public async Task Body_reads_the_same_twice_and_not_after_it_is_disposed_of()
+    {
+        var content = new SendMessageForId(42, Greeting, ParseMode.Html, Menu).ToHttpContent();
+        using var first = new MemoryStream();
+        using var again = new MemoryStream();
+        await content.CopyToAsync(first, TestContext.Current.CancellationToken);
+        await content.CopyToAsync(again, TestContext.Current.CancellationToken);
+        Assert.Equal(first.ToArray(), again.ToArray());
+        Assert.Contains("Привіт", System.Text.Encoding.UTF8.GetString(again.ToArray()));
+
+        content.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => content.CopyToAsync(new MemoryStream(), TestContext.Current.CancellationToken));
+    }
+
     /// <summary>Ours puts on the wire the JSON value Telegram.Bot's request would, with a known length and its text as UTF-8.</summary>
     static async Task AssertSameBodyAsync(MessageTextRequest request, IRequest theirRequest)
     {
