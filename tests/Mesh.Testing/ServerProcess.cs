@@ -105,11 +105,40 @@ public sealed class ServerProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    /// <summary>A TCP port free on 127.0.0.1 right now.</summary>
+    /// <summary>Where <see cref="FreePort"/> looks: below Linux's ephemeral range (32768–60999).</summary>
+    const int FirstPort = 20000, PortsAfterFirst = 12000;
+
+    static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A TCP port free on 127.0.0.1 right now, for a server a test starts, never handed out before in this process. It is
+    /// taken below the ephemeral range: a port the kernel hands out for port 0 comes from the range every outgoing
+    /// connection takes its local port from, so between this check and the server's bind a client socket of any test
+    /// running meanwhile could take it (a service then failed to start with "address already in use").
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            var port = FirstPort + Random.Shared.Next(PortsAfterFirst);
+            lock (HandedOut)
+            {
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+            }
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use: another.
+            }
+        }
+        throw new InvalidOperationException($"No free port in {FirstPort}–{FirstPort + PortsAfterFirst - 1} after 1,000 tries.");
     }
 }
