@@ -46,9 +46,12 @@ public abstract class MessageTextRequest(string method, long chatId, int? messag
     /// The request's body, written once into a pooled buffer that goes back to the pool when the content is disposed of
     /// (the caller's request message owns it): no copy of the body per request, and no array of its own.
     /// </summary>
-    public HttpContent ToHttpContent()
+    public HttpContent ToHttpContent() => ToHttpContent(ArrayPool<byte>.Shared);
+
+    /// <summary>The body in arrays of <paramref name="pool"/> (tests count what is rented and returned).</summary>
+    internal HttpContent ToHttpContent(ArrayPool<byte> pool)
     {
-        var body = new PooledJsonBody();
+        var body = new PooledJsonBody(pool);
         try
         {
             Write(body);
@@ -156,17 +159,24 @@ public abstract class MessageTextRequest(string method, long chatId, int? messag
 }
 
 /// <summary>
-/// A JSON request body in an array rented from <see cref="ArrayPool{T}.Shared"/>: written through its
-/// <see cref="IBufferWriter{T}"/> side, sent with its length, and the array returned when the content is disposed of.
+/// A JSON request body in an array rented from a pool: written through its <see cref="IBufferWriter{T}"/> side, sent
+/// with its length, and the array returned when the content is disposed of. Sent over HTTP/1.1 without
+/// <c>Expect: 100-continue</c>, the body is written whole before the answer is read, so nothing reads it once the request's
+/// send has returned and its message is disposed of.
 /// </summary>
-sealed class PooledJsonBody : HttpContent, IBufferWriter<byte>
+sealed class PooledJsonBody(ArrayPool<byte> pool) : HttpContent, IBufferWriter<byte>
 {
     const int FirstSize = 1024;
 
-    byte[] buffer = ArrayPool<byte>.Shared.Rent(FirstSize);
+    byte[] buffer = pool.Rent(FirstSize);
     int length;
 
-    public void Advance(int count) => length += count;
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, buffer.Length - length);
+        length += count;
+    }
 
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
@@ -187,9 +197,9 @@ sealed class PooledJsonBody : HttpContent, IBufferWriter<byte>
         var needed = length + Math.Max(sizeHint, 1);
         if (needed > buffer.Length)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, buffer.Length * 2));
+            var bigger = pool.Rent(Math.Max(needed, buffer.Length * 2));
             buffer.AsSpan(0, length).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(buffer);
+            pool.Return(buffer);
             buffer = bigger;
         }
     }
@@ -213,7 +223,7 @@ sealed class PooledJsonBody : HttpContent, IBufferWriter<byte>
     {
         if (disposing && buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            pool.Return(buffer);
             buffer = [];
         }
         base.Dispose(disposing);

@@ -105,25 +105,53 @@ public sealed class ServerProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    /// <summary>Where <see cref="FreePort"/> looks: below Linux's ephemeral range (32768–60999).</summary>
-    const int FirstPort = 20000, PortsAfterFirst = 12000;
+    /// <summary>
+    /// Where <see cref="FreePort"/> looks: from 20,000 up to Linux's ephemeral range (the local ports of outgoing
+    /// connections; 32768–60999 by default), or above it when it starts too low to leave room below; null: neither has
+    /// room, and the kernel picks (as before).
+    /// </summary>
+    static readonly (int First, int Count)? PortRange = PortRangeOutsideEphemeral();
 
     static readonly HashSet<int> HandedOut = [];
 
+    /// <summary>The ports this process reserved against other test processes (locks held until it exits, then their files deleted).</summary>
+    static readonly List<FileStream> Reservations = CreateReservations();
+
+    static List<FileStream> CreateReservations()
+    {
+        var reservations = new List<FileStream>();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (HandedOut)
+            {
+                reservations.ForEach(r => r.Dispose());
+            }
+        };
+        return reservations;
+    }
+
+    static readonly string ReservationDirectory = Path.Combine(Path.GetTempPath(), "mesh-test-ports");
+
     /// <summary>
-    /// A TCP port free on 127.0.0.1 right now, for a server a test starts, never handed out before in this process. It is
-    /// taken below the ephemeral range: a port the kernel hands out for port 0 comes from the range every outgoing
-    /// connection takes its local port from, so between this check and the server's bind a client socket of any test
-    /// running meanwhile could take it (a service then failed to start with "address already in use").
+    /// A TCP port free on 127.0.0.1 right now, for a server a test starts: handed out once per process, and reserved
+    /// against the other test processes running at the same time (an exclusive lock on a file named after it, held until
+    /// this process exits). It is taken outside the ephemeral range: a port the kernel hands out for port 0 comes from the
+    /// range every outgoing connection takes its local port from, so between this check and the server's bind a client
+    /// socket of any test running meanwhile could take it (a service then failed to start with "address already in use").
     /// </summary>
     public static int FreePort()
     {
+        if (PortRange is not (var first, var count))
+        {
+            return KernelPickedPort();
+        }
+        Directory.CreateDirectory(ReservationDirectory);
         for (var attempt = 0; attempt < 1000; attempt++)
         {
-            var port = FirstPort + Random.Shared.Next(PortsAfterFirst);
+            var port = first + Random.Shared.Next(count);
             lock (HandedOut)
             {
-                if (!HandedOut.Add(port))
+                if (!HandedOut.Add(port) || !TryReserve(port))
                 {
                     continue;
                 }
@@ -136,9 +164,61 @@ public sealed class ServerProcess : IAsyncDisposable
             }
             catch (SocketException)
             {
-                // In use: another.
+                // In use by something else: another.
             }
         }
-        throw new InvalidOperationException($"No free port in {FirstPort}–{FirstPort + PortsAfterFirst - 1} after 1,000 tries.");
+        throw new InvalidOperationException($"No free port in {first}–{first + count - 1} after 1,000 tries.");
+    }
+
+    /// <summary>
+    /// A port where nothing listens and nothing can start listening while the returned socket is open (it holds the port,
+    /// bound but not listening): a connection to it is refused. For a test of an unreachable peer.
+    /// </summary>
+    public static (int Port, IDisposable Hold) ClosedPort()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return (((IPEndPoint)socket.LocalEndPoint!).Port, socket);
+    }
+
+    static int KernelPickedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Takes the port's lock file unless another test process holds it (caller holds <see cref="HandedOut"/>).</summary>
+    static bool TryReserve(int port)
+    {
+        try
+        {
+            Reservations.Add(new FileStream(Path.Combine(ReservationDirectory, $"{port}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose));
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // another test process has it
+        }
+    }
+
+    static (int First, int Count)? PortRangeOutsideEphemeral()
+    {
+        const int Floor = 20000, Enough = 2000;
+        var (low, high) = (32768, 60999);
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            (low, high) = (int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            // Not Linux (or not readable): its default.
+        }
+        if (low - Floor >= Enough)
+        {
+            return (Floor, low - Floor);
+        }
+        return 65535 - high >= Enough ? (high + 1, 65535 - high) : null;
     }
 }

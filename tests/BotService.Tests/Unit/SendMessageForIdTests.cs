@@ -76,10 +76,85 @@ public sealed class SendMessageForIdTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => content.CopyToAsync(new MemoryStream(), TestContext.Current.CancellationToken));
     }
 
+    /// <summary>
+    /// The body's arrays go back to their pool when the content is disposed of, each once (twice disposed: still once),
+    /// the first one too when the body outgrew it; none before.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(120)] // ~5 KB: past the first 1 KB array
+    public void Body_gives_its_arrays_back_to_the_pool_once_when_disposed_of(int lines)
+    {
+        var pool = new CountingPool();
+        var content = new SendMessageForId(42, string.Concat(Enumerable.Repeat(Greeting + "\n", lines)), ParseMode.Html, Menu).ToHttpContent(pool);
+        Assert.Equal(1, pool.Outstanding);
+
+        content.Dispose();
+        content.Dispose();
+
+        Assert.Equal(0, pool.Outstanding);
+        Assert.Equal(pool.Rented, pool.Returned);
+        Assert.Equal(0, pool.ForeignReturns);
+    }
+
+    /// <summary>
+    /// A body whose writing fails half-way (here the pool refuses the bigger array a long reply needs) gives back the
+    /// array it had, and the next request on the thread (whose JSON writer it shares) is written right.
+    /// </summary>
+    [Fact]
+    public async Task Failed_body_gives_its_array_back_and_the_next_one_is_right()
+    {
+        var pool = new CountingPool(failAtRent: 2);
+        var longText = string.Concat(Enumerable.Repeat(Greeting + "\n", 120));
+
+        Assert.Throws<InsufficientMemoryException>(() => new SendMessageForId(42, longText, ParseMode.Html, Menu).ToHttpContent(pool));
+
+        Assert.Equal(1, pool.Rented);
+        Assert.Equal(0, pool.Outstanding);
+        await AssertSameBodyAsync(
+            new SendMessageForId(42, Greeting, ParseMode.Html, Menu),
+            new SendMessageRequest { ChatId = 42, Text = Greeting, ParseMode = ParseMode.Html, ReplyMarkup = Menu });
+    }
+
+    /// <summary>A pool that counts: arrays out now, rented and returned in all, and returns of arrays it did not hand out (or twice); it can refuse one rent.</summary>
+    sealed class CountingPool(int failAtRent = 0) : System.Buffers.ArrayPool<byte>
+    {
+        readonly HashSet<byte[]> outstanding = new(ReferenceEqualityComparer.Instance);
+
+        public int Outstanding => outstanding.Count;
+
+        public int Rented { get; private set; }
+
+        public int Returned { get; private set; }
+
+        public int ForeignReturns { get; private set; }
+
+        public override byte[] Rent(int minimumLength)
+        {
+            if (Rented + 1 == failAtRent)
+            {
+                throw new InsufficientMemoryException("The test's pool refuses this one.");
+            }
+            var array = new byte[minimumLength];
+            outstanding.Add(array);
+            Rented++;
+            return array;
+        }
+
+        public override void Return(byte[] array, bool clearArray = false)
+        {
+            Returned++;
+            if (!outstanding.Remove(array))
+            {
+                ForeignReturns++;
+            }
+        }
+    }
+
     /// <summary>Ours puts on the wire the JSON value Telegram.Bot's request would, with a known length and its text as UTF-8.</summary>
     static async Task AssertSameBodyAsync(MessageTextRequest request, IRequest theirRequest)
     {
-        var ours = request.ToHttpContent()!;
+        using var ours = request.ToHttpContent();
         var theirs = theirRequest.ToHttpContent()!;
 
         var body = await ours.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);

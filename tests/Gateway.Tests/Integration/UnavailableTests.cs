@@ -22,7 +22,9 @@ public sealed class UnavailableTests
     [Fact]
     public async Task Bot_service_down_means_503_and_not_ready()
     {
-        var nowhere = $"http://127.0.0.1:{ServerProcess.FreePort()}";
+        var (port, hold) = ServerProcess.ClosedPort();
+        using var _ = hold;
+        var nowhere = $"http://127.0.0.1:{port}";
         await using var gateway = await ServiceHost.StartAsync("Gateway", new Dictionary<string, string?>
         {
             ["Telegram:WebhookSecret"] = UpdatePathHost.Secret,
