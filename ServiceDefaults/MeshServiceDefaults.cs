@@ -32,6 +32,8 @@ public static class MeshServiceDefaults
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
 
+        // No "Server: Kestrel" on any answer: the gateway faces the internet, and the header tells a caller only what to attack.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {

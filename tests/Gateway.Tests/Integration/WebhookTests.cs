@@ -49,6 +49,26 @@ public sealed class WebhookTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.False(await redis.IsUpdateSeenAsync(mesh.KeyPrefix, 51));
     }
 
+    /// <summary>The gateway faces the internet: its answers do not name the server software (no <c>Server</c> header).</summary>
+    [Fact]
+    public async Task Answers_do_not_name_the_server_software()
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, mesh.Gateway.HttpUrl + "/telegram/webhook")
+        {
+            Content = new StringContent(UpdatePathHost.TextUpdate(60, 12, "/start"), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", UpdatePathHost.Secret);
+        using var accepted = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        using var refused = await http.PostAsync(mesh.Gateway.HttpUrl + "/telegram/webhook", new StringContent("{}"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Empty(accepted.Headers.Server);
+        Assert.Empty(refused.Headers.Server);
+        Assert.False(accepted.Headers.Contains("Server"));
+    }
+
     [Fact]
     public async Task Gateway_is_ready_when_the_bot_is()
     {
