@@ -130,7 +130,7 @@ public sealed class ServerProcess : IAsyncDisposable
         return reservations;
     }
 
-    static readonly string ReservationDirectory = Path.Combine(Path.GetTempPath(), "mesh-test-ports");
+    static readonly string ReservationDirectory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "mesh-test-ports")).FullName;
 
     /// <summary>
     /// A TCP port free on 127.0.0.1 right now, for a server a test starts: handed out once per process, and reserved
@@ -145,7 +145,6 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             return KernelPickedPort();
         }
-        Directory.CreateDirectory(ReservationDirectory);
         for (var attempt = 0; attempt < 1000; attempt++)
         {
             var port = first + Random.Shared.Next(count);

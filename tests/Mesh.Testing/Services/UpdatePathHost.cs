@@ -157,26 +157,24 @@ public sealed class UpdatePathHost : IAsyncDisposable
             },
         });
 
-    public async Task<HttpStatusCode> PostUpdateAsync(string json, string? secret = Secret)
+    public Task<HttpStatusCode> PostUpdateAsync(string json, string? secret = Secret) =>
+        PostAsync(new StringContent(json, Encoding.UTF8, "application/json"), secret);
+
+    public async Task<HttpStatusCode> PostAsync(HttpContent content, string? secret = Secret)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, WebhookUrl) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        if (secret is not null)
-        {
-            request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", secret);
-        }
-        using var response = await http.SendAsync(request);
+        using var response = await SendAsync(content, secret);
         return response.StatusCode;
     }
 
-    public async Task<HttpStatusCode> PostAsync(HttpContent content, string? secret = Secret)
+    /// <summary>POSTs <paramref name="content"/> to the webhook with the secret header (none when null); the whole answer.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpContent content, string? secret = Secret)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, WebhookUrl) { Content = content };
         if (secret is not null)
         {
             request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", secret);
         }
-        using var response = await http.SendAsync(request);
-        return response.StatusCode;
+        return await http.SendAsync(request);
     }
 
     public async ValueTask DisposeAsync()
