@@ -3,8 +3,8 @@ using StackExchange.Redis;
 
 namespace Mesh.Bot.Updates;
 
-/// <summary>The oldest entry of a chat and its position (update_id) in the chat's queue.</summary>
-public readonly record struct Head(ReadOnlyMemory<byte> Entry, long Order);
+/// <summary>The oldest entry of a chat's queue.</summary>
+public readonly record struct Head(ReadOnlyMemory<byte> Entry);
 
 /// <summary>A chat leased to this replica: its head entry, tried <paramref name="Tries"/> times, and the lease's token.</summary>
 public sealed record ChatLease(string ChatId, string Token, Head Head, long Tries)
@@ -125,7 +125,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     //   write: hash key, ttl ms, field count m, the m fields and values (field, value, field, value…)
     // → {ms until the soonest chat this call put off (an entry still in its reorder window) or, when fewer chats were ready
     //   than asked for, the next chat of all is due; -1 none; the first write's error or ''; then per ack: 0 lost |
-    //   1 released | 2 entry order tries snapshot, then per claim: chat token entry order tries snapshot}, a snapshot
+    //   1 released | 2 entry tries snapshot, then per claim: chat token entry tries snapshot}, a snapshot
     //   being 0 (none read) or 1, the n fields' values, the string's value
     const string SettleScript = Now + EnqueuedAt + """
         local prefix, lease, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -186,7 +186,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
                 acked = acked + 1
                 if ARGV[a + 3] ~= '' then redis.call('RPUSH', KEYS[5], ARGV[a + 3] .. '\n' .. ARGV[a + 2]) end
               end
-              local head = redis.call('ZRANGE', q, 0, 0, 'WITHSCORES')
+              local head = redis.call('ZRANGE', q, '0', '0')
               local ready = #head > 0 and enqueued(head[1]) + window or nil
               if ready == nil then
                 drained[#drained + 1] = chat
@@ -199,7 +199,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
               else
                 kept[#kept + 1] = leasedUntil kept[#kept + 1] = chat
                 restart[#restart + 1] = chat restart[#restart + 1] = '1'
-                out[#out + 1] = 2 out[#out + 1] = head[1] out[#out + 1] = head[2] out[#out + 1] = 1
+                out[#out + 1] = 2 out[#out + 1] = head[1] out[#out + 1] = 1
                 snapshot(chat, head[1])
               end
             end
@@ -213,13 +213,13 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         local want = tonumber(ARGV[4])
         local claimed = 0
         if want > 0 then
-          local candidates = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, want)
+          local candidates = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', tostring(now), 'LIMIT', '0', ARGV[4])
           if #candidates > 0 then
             local counts = redis.call('HMGET', KEYS[3], unpack(candidates))
             local gone, leased, holders = {}, {}, {}
             local number = tonumber(ARGV[6])
             for i, chat in ipairs(candidates) do
-              local head = redis.call('ZRANGE', prefix .. 'q:' .. chat, 0, 0, 'WITHSCORES')
+              local head = redis.call('ZRANGE', prefix .. 'q:' .. chat, '0', '0')
               if #head == 0 then
                 gone[#gone + 1] = chat
               else
@@ -232,7 +232,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
                   leased[#leased + 1] = leasedUntil leased[#leased + 1] = chat
                   holders[#holders + 1] = chat holders[#holders + 1] = token
                   restart[#restart + 1] = chat restart[#restart + 1] = tries
-                  out[#out + 1] = chat out[#out + 1] = token out[#out + 1] = head[1] out[#out + 1] = head[2] out[#out + 1] = tries
+                  out[#out + 1] = chat out[#out + 1] = token out[#out + 1] = head[1] out[#out + 1] = tries
                   snapshot(chat, head[1])
                   claimed = claimed + 1
                 end
@@ -245,7 +245,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
             end
           end
           if claimed < want then
-            local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+            local first = redis.call('ZRANGE', KEYS[1], '0', '0', 'WITHSCORES')
             if #first > 0 then due(tonumber(first[2])) end
           end
         end
@@ -386,7 +386,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
                 1 => new LeaseState.Drained(),
                 _ => new LeaseState.Next(acks[i].Lease with
                 {
-                    Head = new Head((byte[])result[p++]!, (long)result[p++]),
+                    Head = new Head((byte[])result[p++]!),
                     Tries = (long)result[p++],
                     Snapshot = ReadSnapshot(result, ref p, fieldCount),
                 }),
@@ -395,8 +395,8 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         var claimed = new List<ChatLease>();
         while (p < result.Length)
         {
-            var (chat, token, head, tries) = ((string)result[p]!, (string)result[p + 1]!, new Head((byte[])result[p + 2]!, (long)result[p + 3]), (long)result[p + 4]);
-            p += 5;
+            var (chat, token, head, tries) = ((string)result[p]!, (string)result[p + 1]!, new Head((byte[])result[p + 2]!), (long)result[p + 3]);
+            p += 4;
             claimed.Add(new ChatLease(chat, token, head, tries) { Snapshot = ReadSnapshot(result, ref p, fieldCount) });
         }
         return new Settlement(acked, [.. claimed], nextDue < 0 ? null : TimeSpan.FromMilliseconds(nextDue), string.IsNullOrEmpty(writeError) ? null : writeError);

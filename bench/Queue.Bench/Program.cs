@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Mesh.AppHost.Stores;
+using Mesh.Bot;
+using Mesh.Bot.Conversations;
+using Mesh.Bot.Updates;
+using Mesh.Testing;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+// What the durable queue costs Redis per update (the update path's single-threaded part): the intake script and the
+// workers' settle script, driven as the mesh drives them at 40 senders (a batch of updates to as many chats appended in one
+// call, then one settle that acknowledges the previous batch, with each handler's menu write, and leases the new one),
+// against a real redis-server started as the AppHost starts it (append-only file on). One client, one call at a time,
+// so Redis's CPU time is the queue's alone.
+//
+// Baseline, measured in the same run on the same server: the same updates stored and removed with plain commands (a
+// transaction per batch of SET per update, then one of DEL): what keeping an update durably costs at the least, with no
+// de-dup, order, lease or snapshot. Figures are printed as ratios to it; rounds alternate so a slow minute hits both.
+//
+//   dotnet run -c Release --project bench/Queue.Bench -- [--updates 100000] [--batch 14] [--chats 1000] [--rounds 3] [--appendonly no]
+var updates = Arg("--updates", 100_000);
+var batch = Arg("--batch", 14);
+var chatCount = Arg("--chats", 1000);
+var rounds = Arg("--rounds", 3);
+var appendOnly = ArgText("--appendonly") ?? "yes";
+
+await using var redis = new RedisServerFixture();
+await redis.InitializeAsync();
+var pid = redis.ProcessId ?? throw new InvalidOperationException("redis-server did not start");
+await using var workers = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+await using var intake = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+if (appendOnly != "yes")
+{
+    await workers.GetServer(workers.GetEndPoints()[0]).ExecuteAsync("CONFIG", "SET", "appendonly", appendOnly);
+}
+
+Console.WriteLine($"Queue benchmark: {updates:N0} updates per round in batches of {batch} over {chatCount:N0} chats, {rounds} rounds; redis-server {RedisVersion()}, append-only file {(appendOnly == "yes" ? "on (as the AppHost runs it)" : appendOnly)}");
+
+var queueCost = new List<Cost>();
+var baseCost = new List<Cost>();
+await RunQueueAsync(Math.Min(updates, 20_000)); // warm-up: scripts loaded, both sides' code jitted
+await RunBaselineAsync(Math.Min(updates, 20_000));
+for (var round = 0; round < rounds; round++)
+{
+    baseCost.Add(await MeasureAsync(() => RunBaselineAsync(updates), updates));
+    queueCost.Add(await MeasureAsync(() => RunQueueAsync(updates), updates));
+}
+
+Console.WriteLine();
+Console.WriteLine($"{"per update (median of rounds)",-36}{"baseline",12}{"queue",12}{"ratio",10}");
+Row("Redis CPU (µs)", c => c.RedisCpuMicroseconds, "F1");
+Row("Redis time running the calls (µs)", c => c.RedisCommandMicroseconds, "F1");
+Row("  of which in the commands (µs)", c => c.InCommandsMicroseconds, "F1");
+Row("commands (those in scripts incl.)", c => c.Commands, "F2");
+Row("calls from the client", c => c.Calls, "F3");
+Row("wall time (µs)", c => c.WallMicroseconds, "F1");
+Console.WriteLine($"queue rounds, Redis CPU µs per update: {string.Join(", ", queueCost.Select(c => c.RedisCpuMicroseconds.ToString("F1", CultureInfo.InvariantCulture)))}; baseline: {string.Join(", ", baseCost.Select(c => c.RedisCpuMicroseconds.ToString("F1", CultureInfo.InvariantCulture)))}");
+
+void Row(string name, Func<Cost, double> of, string format)
+{
+    var b = Median(baseCost.Select(of));
+    var q = Median(queueCost.Select(of));
+    Console.WriteLine($"{name,-36}{b.ToString(format, CultureInfo.InvariantCulture),12}{q.ToString(format, CultureInfo.InvariantCulture),12}{(b > 0 ? (q / b).ToString("F2", CultureInfo.InvariantCulture) + "×" : "—"),10}");
+}
+
+// The mesh's way: append a batch (one intake call), then one settle that acknowledges the previous batch's chats, with
+// each handler's write of its menu (3 fields, TTL renewed), and leases every ready chat (the new batch).
+async Task RunQueueAsync(int count)
+{
+    var prefix = RedisServerFixture.NewKeyPrefix("qbench");
+    var bot = Options.Create(new BotOptions { RedisKeyPrefix = prefix, ReorderWindow = TimeSpan.Zero, LeaseDuration = TimeSpan.FromSeconds(30) });
+    var store = new ConversationStore(workers, bot, Options.Create(new ConversationOptions()), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ConversationStore>.Instance);
+    var languages = new LanguageStore(workers, bot);
+    var queue = new ChatQueue(workers, intake, bot, UserContext.SnapshotKeys(store, languages));
+    var leased = new List<ChatLease>();
+    var entries = new NewEntry[batch];
+    var handed = 0; // entries handed to the "workers": each must be exactly one of those queued
+    var sent = 0;
+    for (; sent < count; sent += batch)
+    {
+        for (var i = 0; i < batch; i++)
+        {
+            var updateId = 1_000_000L + sent + i;
+            var chat = (sent + i) % chatCount + 1;
+            var chatText = chat.ToString(CultureInfo.InvariantCulture);
+            entries[i] = NewEntry.Update(updateId, chatText, QueuedEntry.HeaderPrefix(EntryKind.Update, updateId.ToString(CultureInfo.InvariantCulture), null), Payload(updateId, chat));
+        }
+        if ((await queue.EnqueueManyAsync(entries)).Any(queued => !queued))
+        {
+            throw new InvalidOperationException("An update of the benchmark was taken for a duplicate.");
+        }
+        var acks = leased.Select(lease => new Ack(lease, Writes: [new HashWrite(store.KeyOf(long.Parse(lease.ChatId, CultureInfo.InvariantCulture), long.Parse(lease.ChatId, CultureInfo.InvariantCulture)),
+            [new(ConversationStore.MenuVersion, lease.Tries + 1), new(ConversationStore.MenuScreen, "main"), new(ConversationStore.MenuMessage, 4242)], store.Ttl)])).ToList();
+        var settled = await queue.SettleAsync(acks, 32, "bench");
+        leased = [.. settled.Claimed, .. settled.Acked.OfType<LeaseState.Next>().Select(n => n.Lease)];
+        handed += leased.Count;
+    }
+    var last = await queue.SettleAsync([.. leased.Select(lease => new Ack(lease))], 0, "bench");
+    var (depth, _) = await queue.SampleAsync();
+    if (handed != sent || last.Acked.Any(state => state is not LeaseState.Drained) || depth != 0)
+    {
+        throw new InvalidOperationException($"The queue handed over {handed} entries of {sent} and kept {depth}: the benchmark did not run the mesh's path.");
+    }
+}
+
+// The least durable work per update: stored and removed by plain commands, a transaction per batch each way.
+async Task RunBaselineAsync(int count)
+{
+    var prefix = RedisServerFixture.NewKeyPrefix("qbase");
+    var db = workers.GetDatabase();
+    var keys = new RedisKey[batch];
+    for (var sent = 0; sent < count; sent += batch)
+    {
+        var store = db.CreateTransaction();
+        for (var i = 0; i < batch; i++)
+        {
+            var updateId = 1_000_000L + sent + i;
+            var chat = (sent + i) % chatCount + 1;
+            keys[i] = prefix + "u:" + chat.ToString(CultureInfo.InvariantCulture);
+            _ = store.StringSetAsync(keys[i], Payload(updateId, chat));
+        }
+        await store.ExecuteAsync();
+        await db.KeyDeleteAsync(keys);
+    }
+}
+
+async Task<Cost> MeasureAsync(Func<Task> run, int count)
+{
+    var server = workers.GetServer(workers.GetEndPoints()[0]);
+    await server.ExecuteAsync("CONFIG", "RESETSTAT");
+    var cpu0 = CpuTicks(pid);
+    var started = Stopwatch.GetTimestamp();
+    await run();
+    var wall = Stopwatch.GetElapsedTime(started);
+    var cpu = CpuTicks(pid) - cpu0;
+    var stats = ((string?)await server.ExecuteAsync("INFO", "commandstats") ?? "").Split('\n', StringSplitOptions.TrimEntries)
+        .Where(l => l.StartsWith("cmdstat_", StringComparison.Ordinal) && !l.StartsWith("cmdstat_config", StringComparison.Ordinal))
+        .ToDictionary(l => l["cmdstat_".Length..l.IndexOf(':')], l => (Calls: Field(l, "calls"), Usec: Field(l, "usec")));
+    var scripts = stats.GetValueOrDefault("evalsha");
+    // Commands run inside a script have lines of their own too: the script's line gives the calls and the time.
+    var commands = stats.Where(s => s.Key != "evalsha").Sum(s => s.Value.Calls);
+    var calls = scripts.Calls > 0 ? scripts.Calls : stats.GetValueOrDefault("exec").Calls + stats.GetValueOrDefault("del").Calls;
+    var microseconds = scripts.Calls > 0 ? scripts.Usec : stats.Values.Sum(s => s.Usec);
+    var inCommands = stats.Where(s => s.Key != "evalsha").Sum(s => s.Value.Usec);
+    return new Cost(cpu * 10_000.0 / count, microseconds / (double)count, inCommands / (double)count, commands / (double)count, calls / (double)count, wall.TotalMicroseconds / count);
+}
+
+ReadOnlyMemory<byte> Payload(long updateId, int chat) => Encoding.UTF8.GetBytes(
+    $$$"""{"update_id":{{{updateId}}},"message":{"message_id":{{{updateId}}},"from":{"id":{{{chat}}},"is_bot":false,"first_name":"Ada","language_code":"en"},"chat":{"id":{{{chat}}},"type":"private","first_name":"Ada"},"date":1700000000,"text":"/start"}}""");
+
+string RedisVersion() => ((string?)workers.GetServer(workers.GetEndPoints()[0]).Execute("INFO", "server") ?? "").Split('\n')
+    .FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal))?["redis_version:".Length..].Trim() ?? "?";
+
+// utime + stime of a process, in clock ticks (10 ms).
+static long CpuTicks(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+}
+
+static long Field(string line, string name) =>
+    long.Parse(line.Split(name + "=")[1].Split(',')[0], CultureInfo.InvariantCulture);
+
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToArray();
+    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+}
+
+int Arg(string name, int fallback) => ArgText(name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+string? ArgText(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+/// <summary>
+/// Per update: Redis's CPU time; Redis's time running the calls made (a script whole), and of it the time in the commands
+/// themselves (the rest of a script's time is Lua and the calls' conversions); commands run; calls made; wall time.
+/// </summary>
+record Cost(double RedisCpuMicroseconds, double RedisCommandMicroseconds, double InCommandsMicroseconds, double Commands, double Calls, double WallMicroseconds);
