@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Mesh.AppHost.Stores;
 using Mesh.Bot;
 using Mesh.Bot.Conversations;
 using Mesh.Bot.Updates;
 using Mesh.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -15,8 +15,8 @@ using StackExchange.Redis;
 // against a real redis-server started as the AppHost starts it (append-only file on). One client, one call at a time,
 // so Redis's CPU time is the queue's alone.
 //
-// Baseline, measured in the same run on the same server: the same updates stored and removed with plain commands (a
-// transaction per batch of SET per update, then one of DEL): what keeping an update durably costs at the least, with no
+// Baseline, measured in the same run on the same server: the same updates stored and removed with plain commands (per
+// batch a transaction of a SET per update, then one DEL of them all): what keeping an update durably costs at the least, with no
 // de-dup, order, lease or snapshot. Figures are printed as ratios to it; rounds alternate so a slow minute hits both.
 //
 //   dotnet run -c Release --project bench/Queue.Bench -- [--updates 100000] [--batch 14] [--chats 1000] [--rounds 3] [--appendonly no]
@@ -25,6 +25,13 @@ var batch = Arg("--batch", 14);
 var chatCount = Arg("--chats", 1000);
 var rounds = Arg("--rounds", 3);
 var appendOnly = ArgText("--appendonly") ?? "yes";
+// As many places as the workers have (Bot:Workers), or the batch: every batch is leased by the settle that follows it.
+var claim = Math.Max(batch, new BotOptions().Workers);
+if (updates < 1 || batch < 1 || batch > chatCount || rounds < 1)
+{
+    Console.Error.WriteLine("--updates, --batch and --rounds must be at least 1, and --batch at most --chats (a batch goes to as many chats).");
+    return 2;
+}
 
 await using var redis = new RedisServerFixture();
 await redis.InitializeAsync();
@@ -44,8 +51,8 @@ await RunQueueAsync(Math.Min(updates, 20_000)); // warm-up: scripts loaded, both
 await RunBaselineAsync(Math.Min(updates, 20_000));
 for (var round = 0; round < rounds; round++)
 {
-    baseCost.Add(await MeasureAsync(() => RunBaselineAsync(updates), updates));
-    queueCost.Add(await MeasureAsync(() => RunQueueAsync(updates), updates));
+    baseCost.Add(await MeasureAsync(() => RunBaselineAsync(updates)));
+    queueCost.Add(await MeasureAsync(() => RunQueueAsync(updates)));
 }
 
 Console.WriteLine();
@@ -57,6 +64,7 @@ Row("commands (those in scripts incl.)", c => c.Commands, "F2");
 Row("calls from the client", c => c.Calls, "F3");
 Row("wall time (µs)", c => c.WallMicroseconds, "F1");
 Console.WriteLine($"queue rounds, Redis CPU µs per update: {string.Join(", ", queueCost.Select(c => c.RedisCpuMicroseconds.ToString("F1", CultureInfo.InvariantCulture)))}; baseline: {string.Join(", ", baseCost.Select(c => c.RedisCpuMicroseconds.ToString("F1", CultureInfo.InvariantCulture)))}");
+return 0;
 
 void Row(string name, Func<Cost, double> of, string format)
 {
@@ -66,12 +74,13 @@ void Row(string name, Func<Cost, double> of, string format)
 }
 
 // The mesh's way: append a batch (one intake call), then one settle that acknowledges the previous batch's chats, with
-// each handler's write of its menu (3 fields, TTL renewed), and leases every ready chat (the new batch).
-async Task RunQueueAsync(int count)
+// each handler's write of its menu (3 fields, TTL renewed), and leases every ready chat (the new batch). Whole batches: the
+// updates sent (at least count).
+async Task<int> RunQueueAsync(int count)
 {
     var prefix = RedisServerFixture.NewKeyPrefix("qbench");
     var bot = Options.Create(new BotOptions { RedisKeyPrefix = prefix, ReorderWindow = TimeSpan.Zero, LeaseDuration = TimeSpan.FromSeconds(30) });
-    var store = new ConversationStore(workers, bot, Options.Create(new ConversationOptions()), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ConversationStore>.Instance);
+    var store = new ConversationStore(workers, bot, Options.Create(new ConversationOptions()), TimeProvider.System, NullLogger<ConversationStore>.Instance);
     var languages = new LanguageStore(workers, bot);
     var queue = new ChatQueue(workers, intake, bot, UserContext.SnapshotKeys(store, languages));
     var leased = new List<ChatLease>();
@@ -93,7 +102,7 @@ async Task RunQueueAsync(int count)
         }
         var acks = leased.Select(lease => new Ack(lease, Writes: [new HashWrite(store.KeyOf(long.Parse(lease.ChatId, CultureInfo.InvariantCulture), long.Parse(lease.ChatId, CultureInfo.InvariantCulture)),
             [new(ConversationStore.MenuVersion, lease.Tries + 1), new(ConversationStore.MenuScreen, "main"), new(ConversationStore.MenuMessage, 4242)], store.Ttl)])).ToList();
-        var settled = await queue.SettleAsync(acks, 32, "bench");
+        var settled = await queue.SettleAsync(acks, claim, "bench");
         leased = [.. settled.Claimed, .. settled.Acked.OfType<LeaseState.Next>().Select(n => n.Lease)];
         handed += leased.Count;
     }
@@ -103,15 +112,17 @@ async Task RunQueueAsync(int count)
     {
         throw new InvalidOperationException($"The queue handed over {handed} entries of {sent} and kept {depth}: the benchmark did not run the mesh's path.");
     }
+    return sent;
 }
 
-// The least durable work per update: stored and removed by plain commands, a transaction per batch each way.
-async Task RunBaselineAsync(int count)
+// The least durable work per update: stored by a transaction per batch, removed by one DEL per batch. The updates sent.
+async Task<int> RunBaselineAsync(int count)
 {
     var prefix = RedisServerFixture.NewKeyPrefix("qbase");
     var db = workers.GetDatabase();
     var keys = new RedisKey[batch];
-    for (var sent = 0; sent < count; sent += batch)
+    var sent = 0;
+    for (; sent < count; sent += batch)
     {
         var store = db.CreateTransaction();
         for (var i = 0; i < batch; i++)
@@ -124,27 +135,32 @@ async Task RunBaselineAsync(int count)
         await store.ExecuteAsync();
         await db.KeyDeleteAsync(keys);
     }
+    return sent;
 }
 
-async Task<Cost> MeasureAsync(Func<Task> run, int count)
+async Task<Cost> MeasureAsync(Func<Task<int>> run)
 {
     var server = workers.GetServer(workers.GetEndPoints()[0]);
     await server.ExecuteAsync("CONFIG", "RESETSTAT");
     var cpu0 = CpuTicks(pid);
     var started = Stopwatch.GetTimestamp();
-    await run();
+    double sent = await run();
     var wall = Stopwatch.GetElapsedTime(started);
     var cpu = CpuTicks(pid) - cpu0;
     var stats = ((string?)await server.ExecuteAsync("INFO", "commandstats") ?? "").Split('\n', StringSplitOptions.TrimEntries)
         .Where(l => l.StartsWith("cmdstat_", StringComparison.Ordinal) && !l.StartsWith("cmdstat_config", StringComparison.Ordinal))
         .ToDictionary(l => l["cmdstat_".Length..l.IndexOf(':')], l => (Calls: Field(l, "calls"), Usec: Field(l, "usec")));
+    // A script's line counts the time of the commands it ran (measured: without the append-only file the scripts' time
+    // barely moves while Redis's CPU drops by more than the commands' time), and those commands have lines of their own;
+    // a transaction's EXEC does not count its commands' time. The calls are the scripts, or the transactions and DELs;
+    // the commands are the rest, the wrappers (EVALSHA, MULTI, EXEC) aside.
+    string[] wrappers = ["evalsha", "multi", "exec"];
     var scripts = stats.GetValueOrDefault("evalsha");
-    // Commands run inside a script have lines of their own too: the script's line gives the calls and the time.
-    var commands = stats.Where(s => s.Key != "evalsha").Sum(s => s.Value.Calls);
-    var calls = scripts.Calls > 0 ? scripts.Calls : stats.GetValueOrDefault("exec").Calls + stats.GetValueOrDefault("del").Calls;
-    var microseconds = scripts.Calls > 0 ? scripts.Usec : stats.Values.Sum(s => s.Usec);
-    var inCommands = stats.Where(s => s.Key != "evalsha").Sum(s => s.Value.Usec);
-    return new Cost(cpu * 10_000.0 / count, microseconds / (double)count, inCommands / (double)count, commands / (double)count, calls / (double)count, wall.TotalMicroseconds / count);
+    var (calls, callTime) = scripts.Calls > 0
+        ? (scripts.Calls, scripts.Usec)
+        : (stats.GetValueOrDefault("exec").Calls + stats.GetValueOrDefault("del").Calls, stats.Values.Sum(s => s.Usec));
+    var commands = stats.Where(s => !wrappers.Contains(s.Key)).ToArray();
+    return new Cost(cpu * 10_000.0 / sent, callTime / sent, commands.Sum(s => s.Value.Usec) / sent, commands.Sum(s => s.Value.Calls) / sent, calls / sent, wall.TotalMicroseconds / sent);
 }
 
 ReadOnlyMemory<byte> Payload(long updateId, int chat) => Encoding.UTF8.GetBytes(
