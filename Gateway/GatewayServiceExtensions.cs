@@ -60,9 +60,11 @@ public static class GatewayServiceExtensions
     {
         // Short-circuit: the endpoint runs as soon as it is routed, skipping the operator API's rate-limiting,
         // authentication and authorization middlewares, which have nothing to do with it (the webhook checks its own
-        // secret) and would otherwise run on every update.
-        app.MapPost(TelegramWebhookEndpoint.Route, (HttpContext context, TelegramWebhookEndpoint endpoint) => endpoint.HandleAsync(context))
-            .ShortCircuit();
+        // secret) and would otherwise run on every update. The endpoint (a singleton) is resolved once, here, and mapped as
+        // a plain request delegate: a parameter bound from the services would make each request create a DI scope of its
+        // own (its feature, the scope and the scope's dictionary: a fifth of the gateway's allocations per update).
+        var endpoint = app.Services.GetRequiredService<TelegramWebhookEndpoint>();
+        app.MapPost(TelegramWebhookEndpoint.Route, endpoint.HandleAsync).ShortCircuit();
         return app;
     }
 }

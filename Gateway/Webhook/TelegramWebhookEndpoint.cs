@@ -69,7 +69,14 @@ public sealed class TelegramWebhookEndpoint(
                 body.CopyTo(rented);
                 json = rented.AsMemory(0, (int)body.Length);
             }
-            response.StatusCode = await AcceptAsync(envelope, json, context.RequestAborted);
+            // The body stays untouched until the batcher answers (it answers only once the update was sent or withdrawn
+            // unsent), so it is handed over without a copy.
+            response.StatusCode = await batcher.AcceptAsync(envelope, json, context.RequestAborted) switch
+            {
+                AcceptOutcome.Queued or AcceptOutcome.Duplicate => StatusCodes.Status200OK,
+                AcceptOutcome.Invalid => StatusCodes.Status400BadRequest,
+                _ => StatusCodes.Status503ServiceUnavailable,
+            };
         }
         finally
         {
@@ -80,14 +87,4 @@ public sealed class TelegramWebhookEndpoint(
             }
         }
     }
-
-    // The body stays untouched until the batcher answers (it answers only once the update was sent or withdrawn unsent),
-    // so it is handed over without a copy.
-    async Task<int> AcceptAsync(UpdateEnvelope envelope, ReadOnlyMemory<byte> json, CancellationToken cancellationToken) =>
-        await batcher.AcceptAsync(envelope, json, cancellationToken) switch
-        {
-            AcceptOutcome.Queued or AcceptOutcome.Duplicate => StatusCodes.Status200OK,
-            AcceptOutcome.Invalid => StatusCodes.Status400BadRequest,
-            _ => StatusCodes.Status503ServiceUnavailable,
-        };
 }

@@ -49,15 +49,17 @@ public sealed partial class UpdateBatcher(
     /// without a copy, so it must stay valid until this completes; it does not complete before the update was either
     /// withdrawn unsent (<paramref name="cancellationToken"/>) or its call has finished.
     /// </summary>
-    public async Task<AcceptOutcome> AcceptAsync(UpdateEnvelope envelope, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    public Task<AcceptOutcome> AcceptAsync(UpdateEnvelope envelope, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
     {
         var pending = new PendingUpdate(envelope, json, Activity.Current);
+        // Watched before it is queued: a request already gone is withdrawn at once, and no sender loop can complete it
+        // before its withdrawal is registered (the registration is dropped when it completes).
+        pending.WithdrawOn(cancellationToken);
         if (!waiting.Writer.TryWrite(pending))
         {
-            return AcceptOutcome.Unavailable; // stopping
+            pending.Complete(AcceptOutcome.Unavailable); // stopping
         }
-        using var registration = cancellationToken.UnsafeRegister(static p => ((PendingUpdate)p!).Withdraw(), pending);
-        return await pending.Task;
+        return pending.Task;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -144,7 +146,7 @@ public sealed partial class UpdateBatcher(
             var statuses = await CallAsync(batch);
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].TrySetResult(i < statuses.Count ? OutcomeOf(statuses[i]) : AcceptOutcome.Unavailable);
+                batch[i].Complete(i < statuses.Count ? OutcomeOf(statuses[i]) : AcceptOutcome.Unavailable);
             }
         }
         catch (RpcException e)
@@ -183,7 +185,7 @@ public sealed partial class UpdateBatcher(
     {
         foreach (var pending in batch)
         {
-            pending.TrySetResult(outcome);
+            pending.Complete(outcome);
         }
     }
 
@@ -248,15 +250,32 @@ public sealed partial class UpdateBatcher(
 
         public bool TryTake() => Interlocked.CompareExchange(ref state, Taken, Waiting) == Waiting;
 
+        CancellationTokenRegistration withdrawal;
+
+        /// <summary>Withdraws it when <paramref name="cancellationToken"/> is cancelled while it still waits (at once if it is already).</summary>
+        public void WithdrawOn(CancellationToken cancellationToken) =>
+            withdrawal = cancellationToken.UnsafeRegister(static p => ((PendingUpdate)p!).Withdraw(), this);
+
+        /// <summary>
+        /// Completes it with <paramref name="outcome"/> (the first outcome wins), its request going on on this thread, and
+        /// drops the withdrawal's registration without waiting for a withdrawal running meanwhile (which then finds it
+        /// taken, or completes it Unavailable itself).
+        /// </summary>
+        public void Complete(AcceptOutcome outcome)
+        {
+            withdrawal.Unregister();
+            TrySetResult(outcome);
+        }
+
         /// <summary>
         /// Called from the request's cancellation: the request goes on from a thread-pool item, not inside the token's
         /// callback (which would hold the token's other callbacks behind the rest of the request).
         /// </summary>
-        public void Withdraw()
+        void Withdraw()
         {
             if (Interlocked.CompareExchange(ref state, Withdrawn, Waiting) == Waiting)
             {
-                ThreadPool.UnsafeQueueUserWorkItem(static pending => pending.TrySetResult(AcceptOutcome.Unavailable), this, preferLocal: true);
+                ThreadPool.UnsafeQueueUserWorkItem(static pending => pending.Complete(AcceptOutcome.Unavailable), this, preferLocal: true);
             }
         }
     }

@@ -158,6 +158,24 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Update_of_a_request_already_gone_is_answered_unavailable_and_never_sent()
+    {
+        var gateway = StartGateway(acceptConcurrency: 1);
+        using var http = gateway.CreateClient();
+        var (gone, next) = (NewUpdateId(), NewUpdateId());
+        using var aborted = new CancellationTokenSource();
+        await aborted.CancelAsync();
+
+        var outcome = await gateway.Batcher.AcceptAsync(new UpdateEnvelope(gone, 1), Encoding.UTF8.GetBytes(UpdatePathHost.TextUpdate(gone, 1, "/start")), aborted.Token);
+
+        Assert.Equal(AcceptOutcome.Unavailable, outcome); // 503: Telegram delivers it again
+        Assert.Equal(HttpStatusCode.OK, await gateway.PostAsync(http, next, chat: 1, Ct));
+        Assert.Equal([[next]], calls.Batches); // the withdrawn update went in no call
+        Assert.False(await IsQueuedAsync(gone));
+        Assert.True(await IsQueuedAsync(next));
+    }
+
+    [Fact]
     public async Task Request_abandoned_during_its_call_does_not_fail_its_batch_mates()
     {
         var gateway = StartGateway(acceptConcurrency: 1);
