@@ -55,9 +55,9 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
         await telegram.DisposeAsync();
     }
 
-    GatewayHost StartGateway(int acceptConcurrency)
+    GatewayHost StartGateway(int acceptConcurrency, int? maxBatchBytes = null)
     {
-        var gateway = new GatewayHost(bot, calls, acceptConcurrency);
+        var gateway = new GatewayHost(bot, calls, acceptConcurrency, maxBatchBytes);
         hosts.Add(gateway);
         return gateway;
     }
@@ -158,6 +158,35 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Updates_over_the_byte_limit_of_a_call_go_in_the_next_one_and_every_one_is_acknowledged()
+    {
+        var (first, b, c, d, e) = (NewUpdateId(), NewUpdateId(), NewUpdateId(), NewUpdateId(), NewUpdateId());
+        var size = Encoding.UTF8.GetByteCount(UpdatePathHost.TextUpdate(b, 1, "/start"));
+        var gateway = StartGateway(acceptConcurrency: 1, maxBatchBytes: 2 * size + size / 2); // two updates a call
+        using var http = gateway.CreateClient();
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        calls.BeforeSend = batch => batch.Contains(first) ? released.Task : Task.CompletedTask;
+
+        // The one call allowed is held while four more updates wait behind it.
+        var firstPost = gateway.PostAsync(http, first, chat: 1, Ct);
+        await Until.TrueAsync(() => calls.Batches.Count == 1, "the first call");
+        var posts = new[] { b, c, d, e }.Select(id => gateway.PostAsync(http, id, chat: id % 3, Ct)).ToArray();
+        await Until.TrueAsync(() => gateway.Batcher.WaitingCount == 4, "four updates waiting");
+        released.SetResult();
+
+        Assert.Equal(HttpStatusCode.OK, await firstPost);
+        Assert.All(await Task.WhenAll(posts), s => Assert.Equal(HttpStatusCode.OK, s));
+        var batches = calls.Batches;
+        Assert.Equal(3, batches.Count); // [first], then two calls of two: none over the limit, none lost or sent twice
+        Assert.All(batches.Skip(1), batch => Assert.Equal(2, batch.Length));
+        Assert.Equal([b, c, d, e], batches.Skip(1).SelectMany(batch => batch).Order());
+        foreach (var id in new[] { b, c, d, e })
+        {
+            Assert.True(await IsQueuedAsync(id));
+        }
+    }
+
+    [Fact]
     public async Task Update_of_a_request_already_gone_is_answered_unavailable_and_never_sent()
     {
         var gateway = StartGateway(acceptConcurrency: 1);
@@ -231,7 +260,7 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
     }
 
     /// <summary>The gateway in-process (TestServer), with every call to the bot passing through <see cref="BotCalls"/>.</summary>
-    sealed class GatewayHost(ServiceHost bot, BotCalls calls, int acceptConcurrency) : WebApplicationFactory<TelegramWebhookEndpoint>
+    sealed class GatewayHost(ServiceHost bot, BotCalls calls, int acceptConcurrency, int? maxBatchBytes) : WebApplicationFactory<TelegramWebhookEndpoint>
     {
         public UpdateBatcher Batcher => Services.GetRequiredService<UpdateBatcher>();
 
@@ -243,6 +272,8 @@ public sealed class BatchingTests(RedisServerFixture redis) : IAsyncLifetime
                 ["services:bot:grpc:0"] = bot.GrpcUrl,
                 ["services:bot:http:0"] = bot.HttpUrl,
                 ["Gateway:AcceptConcurrency"] = acceptConcurrency.ToString(CultureInfo.InvariantCulture),
+                // The default unless given (an empty value would bind as 0).
+                ["Gateway:AcceptBatchMaxBytes"] = (maxBatchBytes ?? new UpdateBatchOptions().AcceptBatchMaxBytes).ToString(CultureInfo.InvariantCulture),
                 ["Logging:LogLevel:Default"] = "Warning",
             }));
             builder.ConfigureTestServices(services => services
