@@ -5,6 +5,7 @@ using Mesh.Bot;
 using Mesh.Bot.Conversations;
 using Mesh.Bot.Updates;
 using Mesh.Testing;
+using Mesh.Testing.Services;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -38,9 +39,10 @@ await redis.InitializeAsync();
 var pid = redis.ProcessId ?? throw new InvalidOperationException("redis-server did not start");
 await using var workers = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
 await using var intake = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+var server = workers.GetServer(workers.GetEndPoints()[0]);
 if (appendOnly != "yes")
 {
-    await workers.GetServer(workers.GetEndPoints()[0]).ExecuteAsync("CONFIG", "SET", "appendonly", appendOnly);
+    await server.ExecuteAsync("CONFIG", "SET", "appendonly", appendOnly);
 }
 
 Console.WriteLine($"Queue benchmark: {updates:N0} updates per round in batches of {batch} over {chatCount:N0} chats, {rounds} rounds; redis-server {RedisVersion()}, append-only file {(appendOnly == "yes" ? "on (as the AppHost runs it)" : appendOnly)}");
@@ -100,8 +102,7 @@ async Task<int> RunQueueAsync(int count)
         {
             throw new InvalidOperationException("An update of the benchmark was taken for a duplicate.");
         }
-        var acks = leased.Select(lease => new Ack(lease, Writes: [new HashWrite(store.KeyOf(long.Parse(lease.ChatId, CultureInfo.InvariantCulture), long.Parse(lease.ChatId, CultureInfo.InvariantCulture)),
-            [new(ConversationStore.MenuVersion, lease.Tries + 1), new(ConversationStore.MenuScreen, "main"), new(ConversationStore.MenuMessage, 4242)], store.Ttl)])).ToList();
+        var acks = leased.Select(MenuAck).ToList();
         var settled = await queue.SettleAsync(acks, claim, "bench");
         leased = [.. settled.Claimed, .. settled.Acked.OfType<LeaseState.Next>().Select(n => n.Lease)];
         handed += leased.Count;
@@ -113,6 +114,15 @@ async Task<int> RunQueueAsync(int count)
         throw new InvalidOperationException($"The queue handed over {handed} entries of {sent} and kept {depth}: the benchmark did not run the mesh's path.");
     }
     return sent;
+
+    // The acknowledgement of a handled /start: the menu's version, screen and message, written with it. A private chat,
+    // whose one user is the chat.
+    Ack MenuAck(ChatLease lease)
+    {
+        var chat = long.Parse(lease.ChatId, CultureInfo.InvariantCulture);
+        return new Ack(lease, Writes: [new HashWrite(store.KeyOf(chat, chat),
+            [new(ConversationStore.MenuVersion, lease.Tries + 1), new(ConversationStore.MenuScreen, "main"), new(ConversationStore.MenuMessage, 4242)], store.Ttl)]);
+    }
 }
 
 // The least durable work per update: stored by a transaction per batch, removed by one DEL per batch. The updates sent.
@@ -140,13 +150,12 @@ async Task<int> RunBaselineAsync(int count)
 
 async Task<Cost> MeasureAsync(Func<Task<int>> run)
 {
-    var server = workers.GetServer(workers.GetEndPoints()[0]);
     await server.ExecuteAsync("CONFIG", "RESETSTAT");
-    var cpu0 = CpuTicks(pid);
+    var cpu0 = ProcessCpu.Ticks(pid);
     var started = Stopwatch.GetTimestamp();
     double sent = await run();
     var wall = Stopwatch.GetElapsedTime(started);
-    var cpu = CpuTicks(pid) - cpu0;
+    var cpu = ProcessCpu.Ticks(pid) - cpu0;
     var stats = ((string?)await server.ExecuteAsync("INFO", "commandstats") ?? "").Split('\n', StringSplitOptions.TrimEntries)
         .Where(l => l.StartsWith("cmdstat_", StringComparison.Ordinal) && !l.StartsWith("cmdstat_config", StringComparison.Ordinal))
         .ToDictionary(l => l["cmdstat_".Length..l.IndexOf(':')], l => (Calls: Field(l, "calls"), Usec: Field(l, "usec")));
@@ -160,22 +169,14 @@ async Task<Cost> MeasureAsync(Func<Task<int>> run)
         ? (scripts.Calls, scripts.Usec)
         : (stats.GetValueOrDefault("exec").Calls + stats.GetValueOrDefault("del").Calls, stats.Values.Sum(s => s.Usec));
     var commands = stats.Where(s => !wrappers.Contains(s.Key)).ToArray();
-    return new Cost(cpu * 10_000.0 / sent, callTime / sent, commands.Sum(s => s.Value.Usec) / sent, commands.Sum(s => s.Value.Calls) / sent, calls / sent, wall.TotalMicroseconds / sent);
+    return new Cost(cpu / ProcessCpu.TicksPerSecond * 1e6 / sent, callTime / sent, commands.Sum(s => s.Value.Usec) / sent, commands.Sum(s => s.Value.Calls) / sent, calls / sent, wall.TotalMicroseconds / sent);
 }
 
-ReadOnlyMemory<byte> Payload(long updateId, int chat) => Encoding.UTF8.GetBytes(
-    $$$"""{"update_id":{{{updateId}}},"message":{"message_id":{{{updateId}}},"from":{"id":{{{chat}}},"is_bot":false,"first_name":"Ada","language_code":"en"},"chat":{"id":{{{chat}}},"type":"private","first_name":"Ada"},"date":1700000000,"text":"/start"}}""");
+// The /start update of the mesh's tests and benchmark.
+static ReadOnlyMemory<byte> Payload(long updateId, int chat) => Encoding.UTF8.GetBytes(UpdatePathHost.TextUpdate(updateId, chat, "/start"));
 
-string RedisVersion() => ((string?)workers.GetServer(workers.GetEndPoints()[0]).Execute("INFO", "server") ?? "").Split('\n')
+string RedisVersion() => ((string?)server.Execute("INFO", "server") ?? "").Split('\n')
     .FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal))?["redis_version:".Length..].Trim() ?? "?";
-
-// utime + stime of a process, in clock ticks (10 ms).
-static long CpuTicks(int pid)
-{
-    var stat = File.ReadAllText($"/proc/{pid}/stat");
-    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-}
 
 static long Field(string line, string name) =>
     long.Parse(line.Split(name + "=")[1].Split(',')[0], CultureInfo.InvariantCulture);

@@ -115,7 +115,7 @@ if (warmupSeconds > 0)
 var results = new List<(int Senders, Run Ceiling, Run Mesh, double[] CpuBare, double[] CpuMesh, MachineCpu Machine, double[] SwitchesPerUpdate, RedisCalls RedisPerUpdate, RuntimeTotals?[] Managed)>();
 foreach (var senders in senderCounts)
 {
-    var cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
+    var cpu0 = processes.Select(p => ProcessCpu.Ticks(p.Pid)).ToArray();
     var t0 = Stopwatch.GetTimestamp();
     Console.WriteLine($"{senders} senders: ceiling run …");
     // The same requests as the mesh run's, secret header included (the bare endpoint ignores it).
@@ -127,7 +127,7 @@ foreach (var senders in senderCounts)
     // the read: none runs in them during the run (n/a where a service runs with its diagnostics off).
     var managed0 = await Task.WhenAll(RuntimeCounters.ReadOnceAsync(mesh.Gateway.ProcessId), RuntimeCounters.ReadOnceAsync(mesh.Bots[0].ProcessId));
     var repliesBefore = Delivered();
-    cpu0 = processes.Select(p => CpuTicks(p.Pid)).ToArray();
+    cpu0 = processes.Select(p => ProcessCpu.Ticks(p.Pid)).ToArray();
     var switches0 = processes.Select(p => ContextSwitches(p.Pid)).ToArray();
     var redis0 = await RedisCalls.ReadAsync(redis.Connection);
     var machine0 = MachineCpu.Read();
@@ -221,7 +221,7 @@ return 0;
 double[] CpuShare(long[] before, long started)
 {
     var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-    return processes.Select((p, i) => (CpuTicks(p.Pid) - before[i]) / 100.0 / seconds).ToArray();
+    return processes.Select((p, i) => (ProcessCpu.Ticks(p.Pid) - before[i]) / ProcessCpu.TicksPerSecond / seconds).ToArray();
 }
 
 static string KilobytesPerUpdate(RuntimeTotals? totals, long updates) =>
@@ -316,24 +316,12 @@ static long ContextSwitches(int pid)
     return total;
 }
 
-static long CpuTicks(int pid)
-{
-    if (pid <= 0 || !File.Exists($"/proc/{pid}/stat"))
-    {
-        return 0;
-    }
-    var stat = File.ReadAllText($"/proc/{pid}/stat");
-    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime + stime
-}
-
 static async Task<(double Gateway, double Bot)> IdleCpuAsync(int gateway, int bot, TimeSpan window)
 {
-    const double ticksPerSecond = 100; // USER_HZ
-    var g0 = CpuTicks(gateway);
-    var b0 = CpuTicks(bot);
+    var g0 = ProcessCpu.Ticks(gateway);
+    var b0 = ProcessCpu.Ticks(bot);
     await Task.Delay(window);
-    return ((CpuTicks(gateway) - g0) / ticksPerSecond / window.TotalSeconds, (CpuTicks(bot) - b0) / ticksPerSecond / window.TotalSeconds);
+    return ((ProcessCpu.Ticks(gateway) - g0) / ProcessCpu.TicksPerSecond / window.TotalSeconds, (ProcessCpu.Ticks(bot) - b0) / ProcessCpu.TicksPerSecond / window.TotalSeconds);
 }
 
 static class Native
