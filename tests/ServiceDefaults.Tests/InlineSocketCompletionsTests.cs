@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Mesh.ServiceDefaults.Tests;
 
-// The variable is process-wide: the tests of this class run one after another (xunit runs a class's tests in turn) and
+// The variables are process-wide: the tests of this class run one after another (xunit runs a class's tests in turn) and
 // put back what they found. The socket engine of this test process read it long before, so nothing else changes.
 public sealed class InlineSocketCompletionsTests
 {
@@ -30,10 +30,30 @@ public sealed class InlineSocketCompletionsTests
         });
     }
 
-    static void WithVariable(string? value, Action test)
+    [Fact]
+    public void A_service_runs_one_socket_engine_thread_per_two_cores_unless_an_operator_chose()
+    {
+        WithVariable(null, () =>
+        {
+            InlineSocketCompletions.EnableUnlessSet();
+
+            Assert.Equal($"{Math.Max(1, Environment.ProcessorCount / 2)}", Environment.GetEnvironmentVariable(InlineSocketCompletions.EngineThreadsVariable));
+        });
+        WithVariable(null, () =>
+        {
+            InlineSocketCompletions.EnableUnlessSet();
+
+            Assert.Equal("3", Environment.GetEnvironmentVariable(InlineSocketCompletions.EngineThreadsVariable));
+        }, engineThreads: "3");
+        Assert.Equal([1, 1, 1, 2, 4], new[] { 0, 1, 2, 4, 8 }.Select(InlineSocketCompletions.EngineThreads));
+    }
+
+    static void WithVariable(string? value, Action test, string? engineThreads = null)
     {
         var before = Environment.GetEnvironmentVariable(InlineSocketCompletions.Variable);
+        var threadsBefore = Environment.GetEnvironmentVariable(InlineSocketCompletions.EngineThreadsVariable);
         Environment.SetEnvironmentVariable(InlineSocketCompletions.Variable, value);
+        Environment.SetEnvironmentVariable(InlineSocketCompletions.EngineThreadsVariable, engineThreads);
         try
         {
             test();
@@ -41,6 +61,7 @@ public sealed class InlineSocketCompletionsTests
         finally
         {
             Environment.SetEnvironmentVariable(InlineSocketCompletions.Variable, before);
+            Environment.SetEnvironmentVariable(InlineSocketCompletions.EngineThreadsVariable, threadsBefore);
         }
     }
 }
