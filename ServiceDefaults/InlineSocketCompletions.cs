@@ -3,9 +3,10 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// Socket completions (a request's bytes, a gRPC frame, a Redis reply, the Bot API's answer) run on the socket engine's
 /// own threads (one per two cores, see <see cref="EngineThreads"/>), instead of each being handed to a thread-pool
-/// thread that has to be woken for it. The update path is a chain of short socket completions, so this saves a thread wake-up at most of its steps. Measured
-/// with the update-path benchmark at 40 senders (20 s runs, taken in turn): the bot's context switches per update
-/// 1.59–1.70 against 1.73–1.85 in every pair; the sustained rate higher in 7 of 12 pairs, within this machine's noise.
+/// thread that has to be woken for it. The update path is a chain of short socket completions, so this saves a thread
+/// wake-up at most of its steps. Measured with the update-path benchmark at 40 senders (20 s runs, taken in turn): the
+/// bot's context switches per update 1.59–1.70 against 1.73–1.85 in every pair; the sustained rate higher in 7 of 12
+/// pairs, within this machine's noise.
 /// The gateway gains more from Kestrel's inline scheduling, which needs this (see the gateway's Program.cs).
 /// The condition for it: nothing in the process may block a thread waiting for a socket (sync-over-async), since a
 /// blocked engine thread would hold every socket it serves. Every Redis, HTTP and gRPC call of Mesh is awaited.
