@@ -337,7 +337,7 @@ record RedisCalls(double Commands, double Scripts, double Microseconds)
 {
     public static async Task<RedisCalls> ReadAsync(StackExchange.Redis.IConnectionMultiplexer redis)
     {
-        var info = (string?)await redis.GetDatabase().ExecuteAsync("INFO", "commandstats") ?? "";
+        var info = await InfoAsync(redis);
         double commands = 0, scripts = 0, usec = 0;
         foreach (var line in info.Split('\n', StringSplitOptions.TrimEntries))
         {
@@ -364,6 +364,26 @@ record RedisCalls(double Commands, double Scripts, double Microseconds)
             }
         }
         return new RedisCalls(commands, scripts, usec);
+    }
+
+    /// <summary>
+    /// INFO commandstats, tried up to three times: once, right after a 100-sender run, the read was cancelled (a
+    /// TaskCanceledException from the client) and the whole run was lost with it. Each failure is printed.
+    /// </summary>
+    static async Task<string> InfoAsync(StackExchange.Redis.IConnectionMultiplexer redis)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (string?)await redis.GetDatabase().ExecuteAsync("INFO", "commandstats") ?? "";
+            }
+            catch (Exception e) when (attempt < 3 && e is OperationCanceledException or StackExchange.Redis.RedisException)
+            {
+                Console.Error.WriteLine($"Reading Redis's commandstats failed ({e.GetType().Name}: {e.Message}; connected: {redis.IsConnected}); trying again");
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
     }
 
     public static RedisCalls operator -(RedisCalls a, RedisCalls b) => new(a.Commands - b.Commands, a.Scripts - b.Scripts, a.Microseconds - b.Microseconds);
