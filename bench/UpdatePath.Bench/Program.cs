@@ -168,9 +168,9 @@ var rssGateway = Rss(mesh.Gateway.ProcessId);
 var rssBot = Rss(mesh.Bots[0].ProcessId);
 var (rssPartsGateway, rssPartsBot) = (RssParts(mesh.Gateway.ProcessId), RssParts(mesh.Bots[0].ProcessId));
 // What the updates left behind in Redis (de-dup markers, conversation state): the queues themselves are empty by now.
-var redisMemory = (string?)await redis.Connection.GetDatabase().ExecuteAsync("INFO", "memory") ?? "";
+var redisMemory = await RedisCalls.InfoAsync(redis.Connection, "memory");
 var redisUsed = redisMemory.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault(l => l.StartsWith("used_memory:", StringComparison.Ordinal))?["used_memory:".Length..];
-var redisKeys = (long)await redis.Connection.GetDatabase().ExecuteAsync("DBSIZE");
+var redisKeys = (long)await RedisCalls.ReadAsync(redis.Connection, "DBSIZE", db => db.ExecuteAsync("DBSIZE"));
 GC.Collect();
 var ceilingRss = Rss(Environment.ProcessId);
 // Let the services settle (tiering, GC, pooled connections' idle timers) before the idle window.
@@ -337,7 +337,7 @@ record RedisCalls(double Commands, double Scripts, double Microseconds)
 {
     public static async Task<RedisCalls> ReadAsync(StackExchange.Redis.IConnectionMultiplexer redis)
     {
-        var info = await InfoAsync(redis);
+        var info = await InfoAsync(redis, "commandstats");
         double commands = 0, scripts = 0, usec = 0;
         foreach (var line in info.Split('\n', StringSplitOptions.TrimEntries))
         {
@@ -366,21 +366,26 @@ record RedisCalls(double Commands, double Scripts, double Microseconds)
         return new RedisCalls(commands, scripts, usec);
     }
 
+    /// <summary>A section of INFO, read with <see cref="ReadAsync{T}"/>'s retries.</summary>
+    public static async Task<string> InfoAsync(StackExchange.Redis.IConnectionMultiplexer redis, string section) =>
+        (string?)await ReadAsync(redis, $"INFO {section}", db => db.ExecuteAsync("INFO", section)) ?? "";
+
     /// <summary>
-    /// INFO commandstats, tried up to three times: once, right after a 100-sender run, the read was cancelled (a
-    /// TaskCanceledException from the client) and the whole run was lost with it. Each failure is printed.
+    /// One of the benchmark's own reads of Redis after a run, tried up to three times: once, right after a 100-sender
+    /// run, a read was cancelled (a TaskCanceledException from the client) and the whole run was lost with it. Each
+    /// failure is printed.
     /// </summary>
-    static async Task<string> InfoAsync(StackExchange.Redis.IConnectionMultiplexer redis)
+    public static async Task<T> ReadAsync<T>(StackExchange.Redis.IConnectionMultiplexer redis, string what, Func<StackExchange.Redis.IDatabase, Task<T>> read)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return (string?)await redis.GetDatabase().ExecuteAsync("INFO", "commandstats") ?? "";
+                return await read(redis.GetDatabase());
             }
             catch (Exception e) when (attempt < 3 && e is OperationCanceledException or StackExchange.Redis.RedisException)
             {
-                Console.Error.WriteLine($"Reading Redis's commandstats failed ({e.GetType().Name}: {e.Message}; connected: {redis.IsConnected}); trying again");
+                Console.Error.WriteLine($"Reading Redis's {what} failed ({e.GetType().Name}: {e.Message}; connected: {redis.IsConnected}); trying again");
                 await Task.Delay(TimeSpan.FromSeconds(1));
             }
         }
