@@ -62,16 +62,15 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
             (screen, render) = (StartFeature.MainScreen, router.FindScreen(StartFeature.MainScreen)
                 ?? throw new InvalidOperationException("No main menu screen is declared."));
         }
-        var version = ctx.Menu.Version + 1;
-        ctx.Menu = new MenuState(version, screen);
+        var read = ctx.Menu;
+        var version = read.Version + 1;
+        ctx.Menu = read with { Version = version, Screen = screen };
         var menu = new MenuBuilder(screen, version);
         await render(ctx, menu);
         var text = string.IsNullOrEmpty(header) ? menu.Text : header + "\n" + menu.Text;
 
         var messageId = inPlace ? await ctx.EditAsync(text, menu.Keyboard) : await ctx.SendAsync(text, menu.Keyboard);
-        ctx.WriteWithAck(new HashWrite(store.KeyOf(ctx.ChatId, ctx.UserId),
-            [new(ConversationStore.MenuVersion, version), new(ConversationStore.MenuScreen, screen), new(ConversationStore.MenuMessage, messageId ?? 0)],
-            store.Ttl));
+        ctx.WriteWithAck(store.MenuWrite(ctx.ChatId, ctx.UserId, version, screen, messageId ?? 0, read.HashExpiresAt));
     }
 
     /// <summary>
@@ -97,4 +96,8 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
 }
 
 /// <summary>A user's menu in a chat: the version of its newest keyboard (0: none drawn yet) and the screen it shows.</summary>
-public readonly record struct MenuState(long Version, string? Screen);
+public readonly record struct MenuState(long Version, string? Screen)
+{
+    /// <summary>When the hash holding it expires, as its last recorded renewal set it (<see cref="ConversationStore.ExpiresAt"/>); null: unknown.</summary>
+    public DateTimeOffset? HashExpiresAt { get; init; }
+}

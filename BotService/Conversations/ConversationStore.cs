@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mesh.Bot.Updates;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -7,18 +8,21 @@ namespace Mesh.Bot.Conversations;
 /// <summary>
 /// Conversation state in Redis, one hash per chat and user (<c>{prefix}conv:{chat}:{user}</c>: step, data, version,
 /// updated-at, and the user's menu in the chat, which <see cref="BotMenus"/> writes, so that one command reads both), with
-/// a TTL (<see cref="ConversationOptions.ConversationTtl"/>) renewed on each write so stuck states expire. Writes are
+/// a TTL (<see cref="ConversationOptions.ConversationTtl"/>) so stuck states expire. A state write renews it; a menu write
+/// only once a hundredth of it has run down (<see cref="MenuWrite"/>), told by the hash's field <see cref="ExpiresAt"/>,
+/// which every renewal sets: a user pressing through menus costs Redis no command for it. Writes are
 /// compare-and-set on the version (a Lua script), so of two writers that read the same version only one wins, whichever
 /// replica they run on. <see cref="ClearAsync"/> is the operators' "clear stuck conversations".
 /// </summary>
 public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOptions<BotOptions> bot, IOptions<ConversationOptions> options, TimeProvider clock, ILogger<ConversationStore> logger)
 {
-    // KEYS[1] the hash; ARGV: expected version ('' = any), step, data, now (ms), ttl (ms). Returns the new version or -1.
+    // KEYS[1] the hash; ARGV: expected version ('' = any), step, data, now (ms), ttl (ms), expiry (ms). Returns the new
+    // version or -1.
     const string CompareAndSet = """
         local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
         if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= current then return -1 end
         local next = current + 1
-        redis.call('HSET', KEYS[1], 'v', next, 's', ARGV[2], 'd', ARGV[3], 't', ARGV[4])
+        redis.call('HSET', KEYS[1], 'v', next, 's', ARGV[2], 'd', ARGV[3], 't', ARGV[4], 'x', ARGV[6])
         redis.call('PEXPIRE', KEYS[1], ARGV[5])
         return next
         """;
@@ -26,9 +30,15 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
     /// <summary>The menu's fields in the same hash (<see cref="BotMenus"/>): version, screen, message id.</summary>
     public const string MenuVersion = "mv", MenuScreen = "ms", MenuMessage = "mm";
 
-    static readonly RedisValue[] StateFields = ["v", "s", "d", "t", MenuVersion, MenuScreen];
+    /// <summary>
+    /// When the hash's TTL ends as its last renewal set it (ms since 1970, the writer's clock). A later renewal that did
+    /// not record itself only makes the true expiry later, so a writer that trusts this field renews early, never late.
+    /// </summary>
+    public const string ExpiresAt = "x";
 
-    /// <summary>The fields a read takes (<see cref="Parse"/>): the state's, then the menu's version and screen.</summary>
+    static readonly RedisValue[] StateFields = ["v", "s", "d", "t", MenuVersion, MenuScreen, ExpiresAt];
+
+    /// <summary>The fields a read takes (<see cref="Parse"/>): the state's, the menu's version and screen, the expiry.</summary>
     public static IReadOnlyList<RedisValue> Fields { get; } = Array.AsReadOnly(StateFields);
 
     /// <summary>The start of every key (<see cref="KeyOf"/>: this, the chat, <see cref="Separator"/>, the user).</summary>
@@ -53,7 +63,10 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
         {
             throw new ArgumentException($"Expected the values of the {StateFields.Length} fields of {nameof(Fields)}, got {fields.Length}.", nameof(fields));
         }
-        var menu = new MenuState(fields[4].TryParse(out long version) ? version : 0, fields[5].IsNullOrEmpty ? null : (string?)fields[5]);
+        var menu = new MenuState(fields[4].TryParse(out long version) ? version : 0, fields[5].IsNullOrEmpty ? null : (string?)fields[5])
+        {
+            HashExpiresAt = !fields[6].IsNullOrEmpty && fields[6].TryParse(out long expires) ? DateTimeOffset.FromUnixTimeMilliseconds(expires) : null,
+        };
         if (fields[0].IsNull)
         {
             return (ConversationState.None, menu);
@@ -81,9 +94,28 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
     async Task<long> WriteAsync(long chatId, long userId, string expected, Step? step, string? data)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var ttl = (long)Ttl.TotalMilliseconds;
         var result = await redis.GetDatabase().ScriptEvaluateAsync(CompareAndSet, [KeyOf(chatId, userId)],
-            [expected, step?.Name ?? "", data ?? "", now, (long)Ttl.TotalMilliseconds]);
+            [expected, step?.Name ?? "", data ?? "", now, ttl, now + ttl]);
         return (long)result;
+    }
+
+    /// <summary>
+    /// The write of a user's drawn menu (version, screen, message id), to go with the update's acknowledgement
+    /// (<see cref="BotContext.WriteWithAck"/>). It renews the hash's TTL (and records the new expiry) when
+    /// <paramref name="expiresAt"/>, as read with the update, is unknown or a hundredth of the TTL (at most a minute)
+    /// nearer than a renewal now would make it; otherwise the TTL is left as it is, unless the write finds the hash gone
+    /// (cleared meanwhile), which then gets one all the same.
+    /// </summary>
+    public HashWrite MenuWrite(long chatId, long userId, long version, string screen, long messageId, DateTimeOffset? expiresAt)
+    {
+        var renewed = clock.GetUtcNow() + Ttl;
+        var slack = TimeSpan.FromTicks(Math.Min(Ttl.Ticks / 100, TimeSpan.TicksPerMinute));
+        var renew = expiresAt is not { } expires || renewed - expires > slack;
+        HashEntry[] fields = renew
+            ? [new(MenuVersion, version), new(MenuScreen, screen), new(MenuMessage, messageId), new(ExpiresAt, renewed.ToUnixTimeMilliseconds())]
+            : [new(MenuVersion, version), new(MenuScreen, screen), new(MenuMessage, messageId)];
+        return new HashWrite(KeyOf(chatId, userId), fields, Ttl, RenewTimeToLive: renew);
     }
 
     /// <summary>

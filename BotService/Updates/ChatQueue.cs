@@ -33,8 +33,13 @@ public sealed record ChatSnapshot(RedisValue[] HashFields, RedisValue String);
 /// <param name="Writes">The handler's writes, applied with the acknowledgement while the lease holds (<see cref="BotContext.WriteWithAck"/>).</param>
 public readonly record struct Ack(ChatLease Lease, string? DeadLetterNote = null, IReadOnlyList<HashWrite>? Writes = null);
 
-/// <summary>Fields set in a hash, whose time to live is then renewed: a handler's write that goes with its acknowledgement.</summary>
-public sealed record HashWrite(RedisKey Key, HashEntry[] Fields, TimeSpan TimeToLive)
+/// <summary>
+/// Fields set in a hash, with its time to live: a handler's write that goes with its acknowledgement. The time to live
+/// is set whenever the write adds a field (a new hash gets one, always), and on a hash that had every field already
+/// only when <paramref name="RenewTimeToLive"/>: a writer that knows the hash's expiry is still far off leaves it be,
+/// which spares Redis a command (<see cref="Conversations.ConversationStore.MenuWrite"/>).
+/// </summary>
+public sealed record HashWrite(RedisKey Key, HashEntry[] Fields, TimeSpan TimeToLive, bool RenewTimeToLive = true)
 {
     public HashEntry[] Fields { get; } = Fields.Length > 0 ? Fields : throw new ArgumentException("A hash write sets at least one field.", nameof(Fields));
 
@@ -122,7 +127,8 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     // ARGV: prefix, lease ms, reorder window ms, chats to claim, token prefix, first token number, acks, snapshot hash key
     //   prefix ('' = no snapshots), its separator, snapshot string key prefix, snapshot field count n, the n fields, then
     //   per ack: chat, token, entry (the member itself), dead-letter note ('' = a plain ack), count of its writes, then per
-    //   write: hash key, ttl ms, field count m, the m fields and values (field, value, field, value…)
+    //   write: hash key, ttl ms, renew ('1': set the ttl even when no field was added), field count m, the m fields and
+    //   values (field, value, field, value…)
     // → {ms until the soonest chat this call put off (an entry still in its reorder window) or, when fewer chats were ready
     //   than asked for, the next chat of all is due; -1 none; the first write's error or ''; then per ack: 0 lost |
     //   1 released | 2 entry tries snapshot, then per claim: chat token entry tries snapshot}, a snapshot
@@ -159,7 +165,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
           for i = 1, acks do
             chats[i], starts[i] = ARGV[a], a
             local w = a + 5
-            for _ = 1, tonumber(ARGV[a + 4]) do w = w + 3 + 2 * tonumber(ARGV[w + 2]) end
+            for _ = 1, tonumber(ARGV[a + 4]) do w = w + 4 + 2 * tonumber(ARGV[w + 3]) end
             a = w
           end
           local holders = redis.call('HMGET', KEYS[2], unpack(chats))
@@ -170,16 +176,18 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
               out[#out + 1] = 0
             else
               -- The handler's writes, only while the chat is still ours; a key of another type fails its write alone.
+              -- The time to live is set when asked, and whenever the write added a field: a hash created by it (say,
+              -- after an operator cleared the old one) never lives on without one.
               local w = a + 5
               for _ = 1, tonumber(ARGV[a + 4]) do
-                local m = tonumber(ARGV[w + 2])
-                local set = redis.pcall('HSET', ARGV[w], unpack(ARGV, w + 3, w + 2 + 2 * m))
+                local m = tonumber(ARGV[w + 3])
+                local set = redis.pcall('HSET', ARGV[w], unpack(ARGV, w + 4, w + 3 + 2 * m))
                 if type(set) == 'table' and set.err then
                   if out[2] == '' then out[2] = set.err end
-                else
+                elseif set > 0 or ARGV[w + 2] == '1' then
                   redis.call('PEXPIRE', ARGV[w], ARGV[w + 1])
                 end
-                w = w + 3 + 2 * m
+                w = w + 4 + 2 * m
               end
               local q = prefix .. 'q:' .. chat
               if redis.call('ZREM', q, ARGV[a + 2]) == 1 then
@@ -256,6 +264,8 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         """;
 
     static readonly RedisScript Settle = new(SettleScript);
+
+    static readonly RedisValue Renew = "1", KeepTimeToLive = "0";
 
     // KEYS: chats, leases, errors · ARGV: chat, token, delay ms, error
     const string ReleaseScript = Now + """
@@ -338,7 +348,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
             count += 5;
             for (var w = 0; w < (acks[i].Writes?.Count ?? 0); w++)
             {
-                count += 3 + 2 * acks[i].Writes![w].Fields.Length;
+                count += 4 + 2 * acks[i].Writes![w].Fields.Length;
             }
         }
         var values = new RedisValue[count];
@@ -364,6 +374,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
                 var write = ack.Writes![w];
                 values[v++] = (string?)write.Key;
                 values[v++] = (long)write.TimeToLive.TotalMilliseconds;
+                values[v++] = write.RenewTimeToLive ? Renew : KeepTimeToLive;
                 values[v++] = write.Fields.Length;
                 foreach (var field in write.Fields)
                 {

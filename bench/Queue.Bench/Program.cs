@@ -76,7 +76,7 @@ void Row(string name, Func<Cost, double> of, string format)
 }
 
 // The mesh's way: append a batch (one intake call), then one settle that acknowledges the previous batch's chats, with
-// each handler's write of its menu (3 fields, TTL renewed), and leases every ready chat (the new batch). Whole batches: the
+// each handler's write of its menu (3 fields, the TTL renewed when due), and leases every ready chat (the new batch). Whole batches: the
 // updates sent (at least count).
 async Task<int> RunQueueAsync(int count)
 {
@@ -115,13 +115,13 @@ async Task<int> RunQueueAsync(int count)
     }
     return sent;
 
-    // The acknowledgement of a handled /start: the menu's version, screen and message, written with it. A private chat,
-    // whose one user is the chat.
+    // The acknowledgement of a handled /start: the menu's version, screen and message, written with it as the handler
+    // writes it (the TTL renewed when the expiry read with the update says so). A private chat, whose one user is the chat.
     Ack MenuAck(ChatLease lease)
     {
         var chat = long.Parse(lease.ChatId, CultureInfo.InvariantCulture);
-        return new Ack(lease, Writes: [new HashWrite(store.KeyOf(chat, chat),
-            [new(ConversationStore.MenuVersion, lease.Tries + 1), new(ConversationStore.MenuScreen, "main"), new(ConversationStore.MenuMessage, 4242)], store.Ttl)]);
+        var menu = lease.Snapshot is { } snapshot ? ConversationStore.Parse(snapshot.HashFields).Menu : default;
+        return new Ack(lease, Writes: [store.MenuWrite(chat, chat, menu.Version + 1, "main", 4242, menu.HashExpiresAt)]);
     }
 }
 

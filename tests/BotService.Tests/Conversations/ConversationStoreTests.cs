@@ -78,6 +78,41 @@ public sealed class ConversationStoreTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_state_write_records_when_the_hash_expires()
+    {
+        var store = NewStore(TimeSpan.FromMinutes(30));
+        await new ConversationFlow(store, 6, 6, ConversationState.None).MoveToAsync(First);
+
+        var (_, menu) = await store.GetWithMenuAsync(6, 6);
+
+        Assert.Equal(clock.GetUtcNow().AddMinutes(30).ToUnixTimeMilliseconds(), menu.HashExpiresAt?.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public void A_menu_write_renews_the_ttl_only_when_unknown_or_a_hundredth_of_it_at_most_a_minute_has_run_down()
+    {
+        var store = NewStore(TimeSpan.FromHours(24));
+        var full = clock.GetUtcNow() + store.Ttl;
+
+        var unknown = store.MenuWrite(7, 7, 3, "main", 100, expiresAt: null);
+        var fresh = store.MenuWrite(7, 7, 3, "main", 100, full - TimeSpan.FromSeconds(59));
+        var due = store.MenuWrite(7, 7, 3, "main", 100, full - TimeSpan.FromSeconds(61));
+
+        Assert.True(unknown.RenewTimeToLive);
+        Assert.Contains(new StackExchange.Redis.HashEntry(ConversationStore.ExpiresAt, full.ToUnixTimeMilliseconds()), unknown.Fields);
+        Assert.False(fresh.RenewTimeToLive);
+        Assert.DoesNotContain(fresh.Fields, f => f.Name == ConversationStore.ExpiresAt);
+        Assert.Equal(["3", "main", "100"], fresh.Fields.Select(f => (string?)f.Value));
+        Assert.True(due.RenewTimeToLive);
+        Assert.Equal(store.Ttl, due.TimeToLive);
+
+        // A short TTL: a hundredth of it.
+        var shortLived = NewStore(TimeSpan.FromMinutes(10));
+        Assert.False(shortLived.MenuWrite(7, 7, 3, "main", 100, clock.GetUtcNow() + TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(5)).RenewTimeToLive);
+        Assert.True(shortLived.MenuWrite(7, 7, 3, "main", 100, clock.GetUtcNow() + TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(7)).RenewTimeToLive);
+    }
+
+    [Fact]
     public async Task Clear_removes_states_older_than_asked_or_all_and_counts_them()
     {
         var store = NewStore();

@@ -242,6 +242,35 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_write_that_keeps_the_ttl_leaves_an_existing_hash_s_alone_but_never_leaves_a_new_hash_without_one()
+    {
+        var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
+        var queue = NewQueue(prefix: prefix);
+        var db = redis.Connection.GetDatabase();
+        foreach (var key in new[] { "kept", "renewed", "grown" })
+        {
+            await db.HashSetAsync(prefix + key, [new("mv", 1), new("ms", "main")]);
+            await db.KeyExpireAsync(prefix + key, TimeSpan.FromMinutes(5));
+        }
+        await EnqueueAsync(queue, 1, chat: "a");
+        var lease = (await queue.SettleAsync([], 1, "w")).Claimed.Single();
+        var ttl = TimeSpan.FromMinutes(10);
+
+        await queue.SettleAsync([new Ack(lease, Writes: [
+            new HashWrite(prefix + "kept", [new("mv", 2), new("ms", "help")], ttl, RenewTimeToLive: false),
+            new HashWrite(prefix + "renewed", [new("mv", 2)], ttl),
+            new HashWrite(prefix + "grown", [new("mv", 2), new("mm", 7)], ttl, RenewTimeToLive: false), // adds a field
+            new HashWrite(prefix + "new", [new("mv", 1)], ttl, RenewTimeToLive: false), // cleared meanwhile, or never there
+        ])], 0, "w");
+
+        Assert.Equal("help", (string?)await db.HashGetAsync(prefix + "kept", "ms"));
+        Assert.InRange((await db.KeyTimeToLiveAsync(prefix + "kept"))!.Value, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5));
+        Assert.InRange((await db.KeyTimeToLiveAsync(prefix + "renewed"))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        Assert.InRange((await db.KeyTimeToLiveAsync(prefix + "grown"))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+        Assert.InRange((await db.KeyTimeToLiveAsync(prefix + "new"))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+    }
+
+    [Fact]
     public async Task A_write_to_a_key_of_another_type_fails_alone_and_is_reported()
     {
         var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
