@@ -52,7 +52,8 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
     /// Draws <paramref name="screen"/> with a new version: in place of the pressed message, or as a new message. The
     /// version is the one read with the update plus one: the chat is leased to this worker, so nobody else draws this
     /// user's menu meanwhile, and no round trip is needed before the message goes out. Version, screen and message are
-    /// written after it with the expiry renewed, in the round trip that acknowledges the update.
+    /// written after it, in the round trip that acknowledges the update (the hash's expiry renewed when due:
+    /// <see cref="ConversationStore.MenuWrite"/>).
     /// </summary>
     public async Task ShowAsync(BotContext ctx, string screen, string? header, bool inPlace)
     {
