@@ -103,15 +103,17 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
     /// <summary>
     /// The write of a user's drawn menu (version, screen, message id), to go with the update's acknowledgement
     /// (<see cref="BotContext.WriteWithAck"/>). It renews the hash's TTL (and records the new expiry) when
-    /// <paramref name="expiresAt"/>, as read with the update, is unknown or a hundredth of the TTL (at most a minute)
-    /// nearer than a renewal now would make it; otherwise the TTL is left as it is, unless the write finds the hash gone
-    /// (cleared meanwhile), which then gets one all the same.
+    /// <paramref name="expiresAt"/>, as read with the update, is unknown or more than a hundredth of the TTL (at most a
+    /// minute) away from where a renewal now would put it: nearer, as time passes, or further, after the TTL setting was
+    /// lowered (or between replicas whose clocks disagree by more than that, which then renew on every write, as before).
+    /// Otherwise the TTL is left as it is, unless the write finds the hash gone (cleared meanwhile), which then gets one
+    /// all the same.
     /// </summary>
     public HashWrite MenuWrite(long chatId, long userId, long version, string screen, long messageId, DateTimeOffset? expiresAt)
     {
         var renewed = clock.GetUtcNow() + Ttl;
         var slack = TimeSpan.FromTicks(Math.Min(Ttl.Ticks / 100, TimeSpan.TicksPerMinute));
-        var renew = expiresAt is not { } expires || renewed - expires > slack;
+        var renew = expiresAt is not { } expires || (renewed - expires).Duration() > slack;
         HashEntry[] fields = renew
             ? [new(MenuVersion, version), new(MenuScreen, screen), new(MenuMessage, messageId), new(ExpiresAt, renewed.ToUnixTimeMilliseconds())]
             : [new(MenuVersion, version), new(MenuScreen, screen), new(MenuMessage, messageId)];

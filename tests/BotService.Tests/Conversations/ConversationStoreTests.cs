@@ -89,7 +89,7 @@ public sealed class ConversationStoreTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public void A_menu_write_renews_the_ttl_only_when_unknown_or_a_hundredth_of_it_at_most_a_minute_has_run_down()
+    public void A_menu_write_renews_the_ttl_only_when_unknown_or_a_hundredth_of_it_at_most_a_minute_off()
     {
         var store = NewStore(TimeSpan.FromHours(24));
         var full = clock.GetUtcNow() + store.Ttl;
@@ -105,6 +105,8 @@ public sealed class ConversationStoreTests(RedisServerFixture redis)
         Assert.Equal(["3", "main", "100"], fresh.Fields.Select(f => (string?)f.Value));
         Assert.True(due.RenewTimeToLive);
         Assert.Equal(store.Ttl, due.TimeToLive);
+        // Recorded under a longer TTL (the setting lowered since): renewed now, to the shorter one.
+        Assert.True(store.MenuWrite(7, 7, 3, "main", 100, full + TimeSpan.FromHours(2)).RenewTimeToLive);
 
         // A short TTL: a hundredth of it.
         var shortLived = NewStore(TimeSpan.FromMinutes(10));
