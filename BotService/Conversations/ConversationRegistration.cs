@@ -4,6 +4,9 @@ namespace Mesh.Bot.Conversations;
 
 public static class ConversationRegistration
 {
+    /// <summary>The longest conversation TTL taken: a year (expiry times stay far from the calendar's end).</summary>
+    public static readonly TimeSpan MaxConversationTtl = TimeSpan.FromDays(365);
+
     /// <summary>
     /// The conversation engine: conversation and language stores, menus, every <see cref="IBotFeature"/> of this
     /// assembly (a feature registers itself by existing), the router, and the middlewares in order — tracing and
@@ -12,7 +15,8 @@ public static class ConversationRegistration
     public static IServiceCollection AddConversations(this IServiceCollection services)
     {
         services.AddOptions<ConversationOptions>().BindConfiguration(BotOptions.Section)
-            .Validate(o => o.ConversationTtl > TimeSpan.Zero, "Bot:ConversationTtl must be positive.")
+            .Validate(o => o.ConversationTtl > TimeSpan.Zero && o.ConversationTtl <= MaxConversationTtl,
+                $"Bot:ConversationTtl must be positive and at most {MaxConversationTtl.TotalDays} days (a state is meant to expire).")
             .ValidateOnStart();
         services.AddSingleton<ConversationStore>();
         services.AddSingleton<LanguageStore>();

@@ -38,6 +38,42 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
     }
 
     [Fact]
+    public async Task Menus_drawn_within_a_minute_renew_the_conversation_s_expiry_once()
+    {
+        var user = SandboxBotHost.NewUser();
+        var db = redis.Connection.GetDatabase();
+        var key = $"{host.KeyPrefix}conv:{user.Id}:{user.Id}";
+        var ct = TestContext.Current.CancellationToken;
+
+        var first = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+        var expires = await ExpiryOnceWrittenAsync(SandboxBotHost.VersionOf(first));
+        var second = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+
+        // The second menu's write, seconds later, left the expiry where the first put it (no PEXPIRE of its own).
+        Assert.Equal(expires, await ExpiryOnceWrittenAsync(SandboxBotHost.VersionOf(second)));
+        var full = DateTimeOffset.UtcNow.AddHours(24).ToUnixTimeMilliseconds();
+        Assert.InRange(expires, full - 60_000, full);
+        Assert.InRange((await db.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromHours(24) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(24));
+
+        // The expiry recorded in the user's hash once the write of the menu drawn with this version has landed (it goes
+        // with the update's acknowledgement, after the message).
+        async Task<long> ExpiryOnceWrittenAsync(long version)
+        {
+            var deadline = DateTime.UtcNow + SandboxBotHost.Deadline;
+            while (true)
+            {
+                var fields = await db.HashGetAsync(key, [ConversationStore.MenuVersion, ConversationStore.ExpiresAt]);
+                if ((long?)fields[0] == version)
+                {
+                    return (long)fields[1];
+                }
+                Assert.True(DateTime.UtcNow < deadline, $"the menu of version {version} was not written");
+                await Task.Delay(20, ct);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Press_on_an_outdated_menu_answers_outdated_and_shows_the_current_menu()
     {
         var user = SandboxBotHost.NewUser();

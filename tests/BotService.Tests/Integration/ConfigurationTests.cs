@@ -53,4 +53,20 @@ public sealed class ConfigurationTests(RedisServerFixture redis)
         Assert.Contains("Bot:Workers", bot.Output);
         Assert.Contains("Bot:DeduplicationWindow", bot.Output);
     }
+
+    [Fact]
+    public async Task A_conversation_ttl_of_forever_stops_the_start_naming_the_key()
+    {
+        await using var bot = ServiceHost.Start("BotService", new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = redis.ConnectionString,
+            ["Telegram:BotToken"] = SandboxHost.NewBotToken(),
+            ["Bot:ConversationTtl"] = "3650000.00:00:00", // "never": expiry times past the calendar's end
+        }, grpc: true, environment: "Production");
+
+        var exitCode = await bot.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Bot:ConversationTtl must be positive and at most 365 days", bot.Output);
+    }
 }
