@@ -9,7 +9,7 @@ namespace Mesh.Bot.Conversations;
 /// Conversation state in Redis, one hash per chat and user (<c>{prefix}conv:{chat}:{user}</c>: step, data, version,
 /// updated-at, and the user's menu in the chat, which <see cref="BotMenus"/> writes, so that one command reads both), with
 /// a TTL (<see cref="ConversationOptions.ConversationTtl"/>) so stuck states expire. A state write renews it; a menu write
-/// only once a hundredth of it has run down (<see cref="MenuWrite"/>), told by the hash's field <see cref="ExpiresAt"/>,
+/// only when it is due (<see cref="MenuWrite"/>: a minute, or a hundredth of a shorter TTL, off), told by the hash's field <see cref="ExpiresAt"/>,
 /// which every renewal sets: a user pressing through menus costs Redis no command for it. Writes are
 /// compare-and-set on the version (a Lua script), so of two writers that read the same version only one wins, whichever
 /// replica they run on. <see cref="ClearAsync"/> is the operators' "clear stuck conversations".
@@ -114,10 +114,8 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
         var renewed = clock.GetUtcNow() + Ttl;
         var slack = TimeSpan.FromTicks(Math.Min(Ttl.Ticks / 100, TimeSpan.TicksPerMinute));
         var renew = expiresAt is not { } expires || (renewed - expires).Duration() > slack;
-        HashEntry[] fields = renew
-            ? [new(MenuVersion, version), new(MenuScreen, screen), new(MenuMessage, messageId), new(ExpiresAt, renewed.ToUnixTimeMilliseconds())]
-            : [new(MenuVersion, version), new(MenuScreen, screen), new(MenuMessage, messageId)];
-        return new HashWrite(KeyOf(chatId, userId), fields, Ttl, RenewTimeToLive: renew);
+        HashEntry[] menu = [new(MenuVersion, version), new(MenuScreen, screen), new(MenuMessage, messageId)];
+        return new HashWrite(KeyOf(chatId, userId), renew ? [.. menu, new(ExpiresAt, renewed.ToUnixTimeMilliseconds())] : menu, Ttl, RenewTimeToLive: renew);
     }
 
     /// <summary>
