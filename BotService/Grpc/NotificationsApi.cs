@@ -7,12 +7,18 @@ namespace Mesh.Bot.Grpc;
 public sealed class NotificationsApi(NotificationDelivery delivery) : Notifications.NotificationsBase
 {
     const int MaxTextLength = 4096;
+    const int MaxIdLength = 200;
 
     public override async Task<SendNotificationReply> Send(SendNotificationRequest request, ServerCallContext context)
     {
         if (string.IsNullOrWhiteSpace(request.NotificationId) || request.ChatId == 0 || string.IsNullOrWhiteSpace(request.Text))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "notification_id, chat_id and text are required"));
+        }
+        if (!IsNotificationId(request.NotificationId))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"notification_id must be 1–{MaxIdLength} visible ASCII characters (letters, digits, punctuation; no spaces)"));
         }
         if (request.Text.Length > MaxTextLength)
         {
@@ -21,6 +27,13 @@ public sealed class NotificationsApi(NotificationDelivery delivery) : Notificati
         var queued = await delivery.QueueAsync(request);
         return new SendNotificationReply { Status = queued ? NotificationStatus.Queued : NotificationStatus.Duplicate };
     }
+
+    /// <summary>
+    /// An id that can go into a queued entry's header (space-separated, one line, ASCII) and a Redis key as it is:
+    /// <c>support:ticket:42:answer:7</c>, a UUID.
+    /// </summary>
+    static bool IsNotificationId(string id) =>
+        id.Length is > 0 and <= MaxIdLength && !id.AsSpan().ContainsAnyExceptInRange('!', '~');
 
     public override async Task<GetNotificationOutcomeReply> GetOutcome(GetNotificationOutcomeRequest request, ServerCallContext context) =>
         new() { Outcome = await delivery.OutcomeAsync(request.NotificationId) };

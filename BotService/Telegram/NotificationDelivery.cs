@@ -43,6 +43,9 @@ public sealed class NotificationDelivery(ChatQueue queue, OutboundSender sender,
         });
     }
 
+    /// <summary>Records a notification given up on (dead-lettered after its tries) as FAILED.</summary>
+    public Task MarkFailedAsync(string notificationId) => SetOutcomeAsync(notificationId, NotificationOutcome.Failed);
+
     public async Task<NotificationOutcome> OutcomeAsync(string notificationId)
     {
         var value = await redis.GetDatabase().StringGetAsync(prefix + "notification:" + notificationId);

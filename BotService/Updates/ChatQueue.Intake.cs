@@ -70,8 +70,16 @@ public sealed partial class ChatQueue
           if new then
             local score = ARGV[a + 3]
             if score == '' then
+              -- After the chat's last entry, before the next update_id: a 1024th on, so a run of entries placed so keeps
+              -- the order they came in (equal scores would sort by the entries' bytes). Past 1023 of them behind one
+              -- update they share the last place.
               local last = redis.call('ZRANGE', KEYS[2 * i + 2], -1, -1, 'WITHSCORES')
-              score = (#last == 0) and 0 or math.floor(tonumber(last[2]))
+              if #last == 0 then
+                score = 0
+              else
+                local s = tonumber(last[2])
+                score = math.min(s + 1 / 1024, math.floor(s) + 1023 / 1024)
+              end
             end
             redis.call('ZADD', KEYS[2 * i + 2], score, ARGV[a] .. stamp .. ARGV[a + 1])
             ready[#ready + 1] = readyAt

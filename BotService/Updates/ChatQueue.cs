@@ -96,7 +96,7 @@ public sealed record Settlement(LeaseState[] Acked, ChatLease[] Claimed, TimeSpa
 /// taken only after <see cref="BotOptions.ReorderWindow"/>, so late lower ids still go first); <c>chats</c> a sorted set
 /// of chats with work, scored by when they may next be claimed (ready time when free, the lease expiry when leased: the
 /// lease is the score); <c>leases</c> chat → holder token; <c>tries</c> chat → tries of its head entry; <c>errors</c>
-/// chat → last handler error; <c>deadletter</c> a list; <c>depth</c> a counter. New work is announced on the channel
+/// chat → last handler error of its head entry (gone once the entry is acknowledged); <c>deadletter</c> a list; <c>depth</c> a counter. New work is announced on the channel
 /// <c>wake</c>.
 /// </summary>
 /// <param name="intakeRedis">The connection the appends go through (<see cref="EnqueueManyAsync"/>): a connection of
@@ -117,13 +117,16 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     const string Now = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) ";
 
     // The enqueue time is the last field of an entry's header line: milliseconds since 1970, 13 digits (until 2286).
-    // Read by position: a pattern match on the header costs several times more under Lua.
-    const string EnqueuedAt = "local function enqueued(e) local nl = string.find(e, '\\n', 1, true) return tonumber(string.sub(e, nl - 13, nl - 1)) end ";
+    // Read by position: a pattern match on the header costs several times more under Lua. A header that does not end
+    // so reads as 0 (long ready): the worker that takes the entry finds it unreadable and dead-letters it, rather than
+    // every call that meets it failing on a nil.
+    const string EnqueuedAt = "local function enqueued(e) local nl = string.find(e, '\\n', 1, true) return nl and tonumber(string.sub(e, math.max(1, nl - 13), nl - 1)) or 0 end ";
 
     // Acknowledges handled head entries, then leases up to a number of ready chats: the workers' one call per round.
     // Commands that take many members (HMGET, HDEL, ZADD, HSET, ZREM) go once per call rather than once per chat.
     // With each entry it hands over, it reads the chat's snapshot (ChatSnapshotKeys) for a private chat.
-    // KEYS: chats, leases, tries, depth, deadletter
+    // An acknowledged entry takes its chat's last handler error (errors) with it: the next entry's failures are its own.
+    // KEYS: chats, leases, tries, depth, deadletter, errors
     // ARGV: prefix, lease ms, reorder window ms, chats to claim, token prefix, first token number, acks, snapshot hash key
     //   prefix ('' = no snapshots), its separator, snapshot string key prefix, snapshot field count n, the n fields, then
     //   per ack: chat, token, entry (the member itself), dead-letter note ('' = a plain ack), count of its writes, then per
@@ -158,7 +161,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         local function due(at) if soonest == nil or at < soonest then soonest = at end end
         local function putoff(ready, chat) later[#later + 1] = ready later[#later + 1] = chat due(ready) end
         local acks, acked = tonumber(ARGV[7]), 0
-        local drained, released, kept, restart = {}, {}, {}, {}
+        local drained, released, kept, restart, settled = {}, {}, {}, {}, {}
         if acks > 0 then
           -- Where each acknowledgement's arguments start (its writes make them of different lengths).
           local chats, starts, a = {}, {}, firstAck
@@ -189,6 +192,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
                 end
                 w = w + 4 + 2 * m
               end
+              settled[#settled + 1] = chat
               local q = prefix .. 'q:' .. chat
               if redis.call('ZREM', q, ARGV[a + 2]) == 1 then
                 acked = acked + 1
@@ -213,6 +217,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
             end
           end
           if acked > 0 then redis.call('DECRBY', KEYS[4], acked) end
+          if #settled > 0 then redis.call('HDEL', KEYS[6], unpack(settled)) end
           if #drained > 0 then redis.call('ZREM', KEYS[1], unpack(drained)) end
           if #released > 0 then redis.call('HDEL', KEYS[2], unpack(released)) redis.call('HDEL', KEYS[3], unpack(released)) end
           if #kept > 0 then redis.call('ZADD', KEYS[1], unpack(kept)) end
@@ -298,7 +303,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
           local head = redis.call('ZRANGE', ARGV[1] .. 'q:' .. chat, 0, 0)
           if #head > 0 then
             local ms = enqueued(head[1])
-            if ms and (oldest < 0 or ms < oldest) then oldest = ms end
+            if ms > 0 and (oldest < 0 or ms < oldest) then oldest = ms end
           end
         end
         return {tonumber(redis.call('GET', KEYS[2]) or '0'), oldest, now}
@@ -339,7 +344,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     /// </summary>
     public async Task<Settlement> SettleAsync(IReadOnlyList<Ack> acks, int claim, string holder)
     {
-        var keys = new RedisKey[] { chats, leases, tries, depth, deadLetter };
+        var keys = new RedisKey[] { chats, leases, tries, depth, deadLetter, errors };
         var fieldCount = snapshotArguments.Length - 4;
         var first = 7 + snapshotArguments.Length; // the first acknowledgement's arguments
         var count = first;

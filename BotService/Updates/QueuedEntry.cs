@@ -22,13 +22,18 @@ public readonly record struct QueuedEntry(EntryKind Kind, string Id, string? Tra
     public static string HeaderPrefix(EntryKind kind, string id, string? traceParent) =>
         $"{(kind == EntryKind.Update ? 'u' : 'n')} {id} {(string.IsNullOrEmpty(traceParent) ? "-" : traceParent)}";
 
-    public static QueuedEntry Parse(ReadOnlyMemory<byte> raw)
+    public static QueuedEntry Parse(ReadOnlyMemory<byte> raw) =>
+        TryParse(raw, out var entry) ? entry : throw new FormatException("Queued entry has a malformed header.");
+
+    /// <summary>Reads an entry; false when its header is not <c>&lt;u|n&gt; &lt;id&gt; &lt;traceparent|-&gt; &lt;enqueued unix ms&gt;</c>.</summary>
+    public static bool TryParse(ReadOnlyMemory<byte> raw, out QueuedEntry entry)
     {
+        entry = default;
         var span = raw.Span;
         var newline = span.IndexOf((byte)'\n');
         if (newline < 0)
         {
-            throw new FormatException("Queued entry has no header.");
+            return false;
         }
         // Read in place: only the id and the traceparent become strings.
         var header = span[..newline];
@@ -43,12 +48,14 @@ public readonly record struct QueuedEntry(EntryKind Kind, string Id, string? Tra
             }
             fields[count++] = field;
         }
-        if (count != 4 || !Utf8Parser.TryParse(header[fields[3]], out long enqueued, out var used) || used != header[fields[3]].Length)
+        if (count != 4 || header[fields[0]] is not ([(byte)'u'] or [(byte)'n']) || header[fields[1]].IsEmpty
+            || !Utf8Parser.TryParse(header[fields[3]], out long enqueued, out var used) || used != header[fields[3]].Length)
         {
-            throw new FormatException("Queued entry has a malformed header.");
+            return false;
         }
         var kind = header[fields[0]] is [(byte)'n'] ? EntryKind.Notification : EntryKind.Update;
         var traceParent = header[fields[2]];
-        return new QueuedEntry(kind, Encoding.ASCII.GetString(header[fields[1]]), traceParent is [(byte)'-'] ? null : Encoding.ASCII.GetString(traceParent), enqueued, raw[(newline + 1)..]);
+        entry = new QueuedEntry(kind, Encoding.ASCII.GetString(header[fields[1]]), traceParent is [(byte)'-'] ? null : Encoding.ASCII.GetString(traceParent), enqueued, raw[(newline + 1)..]);
+        return true;
     }
 }

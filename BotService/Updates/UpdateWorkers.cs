@@ -348,8 +348,14 @@ public sealed partial class UpdateWorkers(
             // In a private chat the user's state came with the lease, so that is parsing the update, routing, drawing
             // the reply and writing its request; the loop settles again once every chat of the round is under way, so
             // a handler must never block (every Redis, HTTP and gRPC call of Mesh is awaited).
-            var entry = QueuedEntry.Parse(lease.Head.Entry);
-            if (stoppingToken.IsCancellationRequested)
+            if (!QueuedEntry.TryParse(lease.Head.Entry, out var entry))
+            {
+                // No try would read it better: to the dead-letter list at once, and the chat goes on.
+                LogUnreadable(logger, lease.ChatId);
+                BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
+                outcome = new Ack(lease, $"unreadable entry of chat {lease.ChatId}: its header is not <u|n> <id> <traceparent|-> <enqueued ms>");
+            }
+            else if (stoppingToken.IsCancellationRequested)
             {
                 await queue.ReleaseAsync(lease, TimeSpan.Zero, "the worker stopped before handling it");
             }
@@ -358,6 +364,10 @@ public sealed partial class UpdateWorkers(
                 var error = await queue.LastErrorAsync(lease.ChatId) ?? "the worker stopped while handling it";
                 LogDeadLettered(logger, entry.Id, lease.ChatId, lease.Tries - 1);
                 BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
+                if (entry.Kind == EntryKind.Notification)
+                {
+                    await notifications.MarkFailedAsync(entry.Id);
+                }
                 outcome = new Ack(lease, $"{entry.Kind} {entry.Id} chat {lease.ChatId} after {lease.Tries - 1} tries: {error}");
             }
             else
@@ -383,8 +393,8 @@ public sealed partial class UpdateWorkers(
         }
         catch (Exception e)
         {
-            // Redis unavailable while giving the chat back, or an entry that cannot be read: the lease expires and
-            // the chat is taken again (and dead-lettered after MaxAttempts).
+            // Redis unavailable while giving the chat back: the lease expires and the chat is taken again (and
+            // dead-lettered after MaxAttempts).
             LogChatDropped(logger, e, lease.ChatId);
             outcome = null;
         }
@@ -459,4 +469,7 @@ public sealed partial class UpdateWorkers(
 
     [LoggerMessage(9, LogLevel.Warning, "Renewing the leases of {Chats} chats in hand failed; tried again at the next sweep")]
     static partial void LogRenewFailed(ILogger logger, Exception exception, int chats);
+
+    [LoggerMessage(10, LogLevel.Error, "Dead-lettered the head entry of chat {ChatId} at once: it cannot be read")]
+    static partial void LogUnreadable(ILogger logger, string chatId);
 }

@@ -172,6 +172,68 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task An_acknowledged_entry_takes_its_chats_last_error_with_it()
+    {
+        var queue = NewQueue();
+        await EnqueueAsync(queue, 1);
+        await EnqueueAsync(queue, 2);
+        var failed = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
+        await queue.ReleaseAsync(failed.Lease, TimeSpan.Zero, "boom");
+        var again = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
+        Assert.Equal("boom", await queue.LastErrorAsync("42"));
+
+        // Handled at the second try: update 2's failures, if any, are its own.
+        Assert.IsType<LeaseState.Next>(await queue.AckAsync(again.Lease));
+
+        Assert.Null(await queue.LastErrorAsync("42"));
+    }
+
+    [Fact]
+    public async Task Notifications_go_after_the_chats_entries_in_the_order_they_were_sent()
+    {
+        var queue = NewQueue();
+        Task<bool> NotifyAsync(string id) =>
+            queue.EnqueueAsync(NewEntry.Notification(id, "42", QueuedEntry.HeaderPrefix(EntryKind.Notification, id, null), new byte[] { 1 }));
+        await EnqueueAsync(queue, 5);
+        // Ids whose bytes sort the other way round ("answer:10" < "answer:9"; "n …" < "u …").
+        Assert.True(await NotifyAsync("support:answer:9"));
+        Assert.True(await NotifyAsync("support:answer:10"));
+        await EnqueueAsync(queue, 6);
+        Assert.True(await NotifyAsync("support:answer:11"));
+
+        var taken = new List<string>();
+        for (LeaseState state = new LeaseState.Next(Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w")).Lease); state is LeaseState.Next next;)
+        {
+            taken.Add(IdOf(next.Head));
+            state = await queue.AckAsync(next.Lease);
+        }
+
+        Assert.Equal(["5", "support:answer:9", "support:answer:10", "6", "support:answer:11"], taken);
+    }
+
+    [Fact]
+    public async Task A_head_entry_with_a_broken_header_is_handed_over_and_the_chats_behind_it_are_leased_too()
+    {
+        var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
+        var queue = NewQueue(prefix: prefix);
+        await EnqueueAsync(queue, 1, chat: "41");
+        await EnqueueAsync(queue, 2, chat: "43");
+        // Written by hand: a header whose first line ends before its enqueue time, its chat ready.
+        var db = redis.Connection.GetDatabase();
+        await db.SortedSetAddAsync(queue.QueueKey("42"), "n ticket:42\nanswer - 1700000000000\n{}", 0);
+        await db.SortedSetAddAsync(prefix + "chats", "42", 0);
+
+        var settled = await queue.SettleAsync([], 10, "w");
+
+        Assert.Equal(["41", "42", "43"], settled.Claimed.Select(l => l.ChatId).Order());
+        var broken = settled.Claimed.Single(l => l.ChatId == "42");
+        Assert.False(QueuedEntry.TryParse(broken.Head.Entry, out _));
+        Assert.IsType<LeaseState.Drained>(await queue.AckAsync(broken, "unreadable"));
+        Assert.Equal(0, await db.SortedSetLengthAsync(queue.QueueKey("42")));
+        Assert.StartsWith("unreadable\nn ticket:42\n", (string)(await db.ListGetByIndexAsync(queue.DeadLetterKey, 0))!);
+    }
+
+    [Fact]
     public async Task One_settle_acknowledges_several_chats_and_leases_more_in_the_same_call()
     {
         var queue = NewQueue();

@@ -35,6 +35,12 @@ public sealed class QueuedEntryTests
     [InlineData("u 7 - 12x\n{}")]            // an enqueue time that is not a number
     [InlineData("u 7 -\n{}")]                // a field short
     [InlineData("u 7 - 5 extra\n{}")]        // a field too many
-    public void Malformed_header_is_refused(string raw) =>
+    [InlineData("x 7 - 5\n{}")]              // neither an update nor a notification
+    [InlineData("u  - 5\n{}")]               // no id
+    [InlineData("n ticket:42\nanswer - 5\n")] // an id with a line break in it
+    public void Malformed_header_is_refused(string raw)
+    {
         Assert.Throws<FormatException>(() => QueuedEntry.Parse(Encoding.UTF8.GetBytes(raw)));
+        Assert.False(QueuedEntry.TryParse(Encoding.UTF8.GetBytes(raw), out _));
+    }
 }
