@@ -25,7 +25,9 @@ public sealed record ProfileButton(string Action) : CallbackData("pf");
 
 /// <summary>
 /// The user's profile: a menu screen that shows it, and a four-step dialog that fills it in (<c>/profile</c> or the
-/// menu's button). The dialog's state is in Redis, so it goes on on any replica and after a restart.
+/// menu's button). The dialog's state is in Redis, so it goes on on any replica and after a restart. Each step asks its
+/// question first and moves on only once it was sent: a send that fails throws, the update is tried again, and the
+/// retry must find the user where the failed try did (moved first, the answer to one question was taken as the next's).
 /// </summary>
 public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOptions> options) : IBotFeature
 {
@@ -59,9 +61,9 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
 
     static async Task EditAsync(BotContext ctx, MenuButton button)
     {
-        await ctx.Flow.MoveToAsync(ProfileFlow.Name, new ProfileDraft());
         await ctx.AnswerAsync();
         await ctx.ReplyAsync(ctx.Texts.AskName);
+        await ctx.Flow.MoveToAsync(ProfileFlow.Name, new ProfileDraft());
     }
 
     static async Task NameAsync(BotContext ctx)
@@ -71,8 +73,8 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
             return;
         }
         var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
-        await ctx.Flow.MoveToAsync(ProfileFlow.City, draft with { Name = ctx.Text!.Trim() });
         await ctx.ReplyAsync(ctx.Texts.AskCity);
+        await ctx.Flow.MoveToAsync(ProfileFlow.City, draft with { Name = ctx.Text!.Trim() });
     }
 
     static async Task CityAsync(BotContext ctx)
@@ -82,8 +84,8 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
             return;
         }
         var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
-        await ctx.Flow.MoveToAsync(ProfileFlow.About, draft with { City = ctx.Text!.Trim() });
         await ctx.ReplyAsync(ctx.Texts.AskAbout);
+        await ctx.Flow.MoveToAsync(ProfileFlow.About, draft with { City = ctx.Text!.Trim() });
     }
 
     static async Task AboutAsync(BotContext ctx)
@@ -93,7 +95,6 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
             return;
         }
         var draft = (ctx.Flow.Data<ProfileDraft>() ?? new()) with { About = ctx.Text!.Trim() };
-        await ctx.Flow.MoveToAsync(ProfileFlow.Confirm, draft);
         var t = ctx.Texts;
         await ctx.ReplyAsync(t.Format(t.ConfirmProfile, draft.Name, draft.City, draft.About), new InlineKeyboardMarkup(
         [
@@ -102,6 +103,8 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
                 InlineKeyboardButton.WithCallbackData(t.ButtonStartOver, new ProfileButton("again").Pack()),
             ],
         ]));
+        // Its buttons are this chat's next updates, handled after this one: they find the dialog at Confirm.
+        await ctx.Flow.MoveToAsync(ProfileFlow.Confirm, draft);
     }
 
     async Task SaveAsync(BotContext ctx, ProfileButton button)
@@ -116,9 +119,9 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
 
     static async Task StartOverAsync(BotContext ctx, ProfileButton button)
     {
-        await ctx.Flow.MoveToAsync(ProfileFlow.Name, new ProfileDraft());
         await ctx.AnswerAsync();
         await ctx.EditAsync(ctx.Texts.AskName);
+        await ctx.Flow.MoveToAsync(ProfileFlow.Name, new ProfileDraft());
     }
 
     static async Task<bool> TooLongAsync(BotContext ctx, int max)

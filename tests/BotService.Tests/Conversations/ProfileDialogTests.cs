@@ -59,7 +59,8 @@ public sealed class ProfileDialogTests(RedisServerFixture redis) : IAsyncLifetim
 
         var db = redis.Connection.GetDatabase();
         var key = $"{host.KeyPrefix}conv:{user.Id}:{user.Id}";
-        Assert.Equal("profile.name", (string?)await db.HashGetAsync(key, "s"));
+        // The step is written once its question was sent.
+        await Until.TrueAsync(async () => (string?)await db.HashGetAsync(key, "s") == "profile.name", "the dialog's first step to be stored");
         var ttl = await db.KeyTimeToLiveAsync(key);
         Assert.NotNull(ttl);
         Assert.InRange(ttl.Value, TimeSpan.FromHours(2) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(2));
