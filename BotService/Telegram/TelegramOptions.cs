@@ -13,6 +13,10 @@ public sealed class TelegramOptions
     /// <summary>Bot API base URL; empty → the real one.</summary>
     public string ApiBaseUrl { get; set; } = "";
 
+    /// <summary>
+    /// Webhook mode: the <c>secret_token</c> the webhook is set with, which Telegram sends with every update and the
+    /// gateway checks (the same key there). Required outside Development. Never logged.
+    /// </summary>
     public string WebhookSecret { get; set; } = "";
 
     /// <summary>Public base URL of the gateway: set → webhook mode (<c>PublicUrl</c> + <c>/telegram/webhook</c>); empty → polling mode.</summary>
@@ -61,7 +65,7 @@ public sealed class TelegramOptions
 }
 
 /// <summary>Refuses to start without the settings the bot cannot work without, naming the key.</summary>
-public sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
+public sealed class TelegramOptionsValidator(IHostEnvironment environment) : IValidateOptions<TelegramOptions>
 {
     public ValidateOptionsResult Validate(string? name, TelegramOptions options)
     {
@@ -73,6 +77,16 @@ public sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
         failures.Require(string.IsNullOrWhiteSpace(options.PublicUrl)
             || (Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var publicUrl) && (publicUrl.Scheme == Uri.UriSchemeHttps || publicUrl.Scheme == Uri.UriSchemeHttp)),
             nameof(TelegramOptions.PublicUrl), "must be an absolute http(s) URL (the gateway's public base), or empty for polling mode");
+        // Telegram's own API sets a webhook only on HTTPS; a stand-in (the sandbox) takes http too.
+        failures.Require(!options.IsWebhookMode || !string.IsNullOrWhiteSpace(options.ApiBaseUrl)
+            || options.PublicUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase),
+            nameof(TelegramOptions.PublicUrl), "must be https with Telegram's own Bot API (it refuses to set an http webhook)");
+        // Without it the webhook is set with no secret_token while the gateway, which requires one outside
+        // Development, refuses every update.
+        failures.Require(!options.IsWebhookMode || environment.IsDevelopment() || !string.IsNullOrEmpty(options.WebhookSecret),
+            nameof(TelegramOptions.WebhookSecret), "is required in webhook mode outside Development (the secret_token the webhook is set with; the gateway's Telegram:WebhookSecret)");
+        failures.Require(string.IsNullOrEmpty(options.WebhookSecret) || IsSecretToken(options.WebhookSecret),
+            nameof(TelegramOptions.WebhookSecret), "must be 1–256 characters of A–Z, a–z, 0–9, _ and - (Telegram refuses any other secret_token)");
         failures.Require(options.MaxConnections is >= 1 and <= 100, nameof(TelegramOptions.MaxConnections), "must be between 1 and 100");
         failures.Require(options.PollingTimeout >= TimeSpan.Zero && options.PollingTimeout <= TimeSpan.FromSeconds(50),
             nameof(TelegramOptions.PollingTimeout), "must be between 0 and 50 seconds");
@@ -88,4 +102,10 @@ public sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
         failures.Require(options.MaxRateLimitedRetries >= 0, nameof(TelegramOptions.MaxRateLimitedRetries), "must not be negative");
         return failures.Result;
     }
+
+    static bool IsSecretToken(string secret) =>
+        secret.Length <= 256 && !secret.AsSpan().ContainsAnyExcept(SecretTokenCharacters);
+
+    static readonly System.Buffers.SearchValues<char> SecretTokenCharacters =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
 }

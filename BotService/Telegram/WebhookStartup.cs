@@ -31,7 +31,9 @@ public sealed partial class WebhookStartup(
             catch (Exception e) when (e is ApiRequestException or RequestException or HttpRequestException or TaskCanceledException
                 or RedisException or TimeoutException && !stoppingToken.IsCancellationRequested)
             {
-                LogFailed(logger, e is ApiRequestException api ? api.ErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : e.GetType().Name, delay.TotalSeconds);
+                // Telegram's own words for a refusal ("bad webhook: …"): they carry no secret. Other errors by type only:
+                // their messages may carry the URL, and the URL the token.
+                LogFailed(logger, e is ApiRequestException api ? $"{api.ErrorCode} {api.Message}" : e.GetType().Name, delay.TotalSeconds);
             }
             try
             {

@@ -50,11 +50,36 @@ public sealed class BotOptionsValidatorTests
 
 public sealed class TelegramOptionsValidatorTests
 {
-    static IEnumerable<string> Failures(Action<Mesh.Bot.Telegram.TelegramOptions> change)
+    static IEnumerable<string> Failures(Action<Mesh.Bot.Telegram.TelegramOptions> change, string environment = "Production")
     {
         var options = new Mesh.Bot.Telegram.TelegramOptions { BotToken = "1:token" };
         change(options);
-        return new Mesh.Bot.Telegram.TelegramOptionsValidator().Validate(null, options).Failures ?? [];
+        var host = new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = environment };
+        return new Mesh.Bot.Telegram.TelegramOptionsValidator(host).Validate(null, options).Failures ?? [];
+    }
+
+    [Fact]
+    public void Webhook_mode_outside_development_needs_the_secret_the_gateway_checks()
+    {
+        var failure = Assert.Single(Failures(o => o.PublicUrl = "https://bot.example.com"));
+        Assert.StartsWith("Telegram:WebhookSecret is required in webhook mode", failure);
+        Assert.Empty(Failures(o => { o.PublicUrl = "https://bot.example.com"; o.WebhookSecret = "s3cret_-X"; }));
+        Assert.Empty(Failures(o => o.PublicUrl = "https://bot.example.com", environment: "Development"));
+        Assert.Empty(Failures(_ => { })); // polling: no webhook, no secret
+    }
+
+    [Theory]
+    [InlineData("with space")]
+    [InlineData("semi;colon")]
+    [InlineData("ключ")]
+    public void A_secret_telegram_would_refuse_is_refused_by_its_key(string secret) =>
+        Assert.StartsWith("Telegram:WebhookSecret must be 1–256 characters", Assert.Single(Failures(o => o.WebhookSecret = secret)));
+
+    [Fact]
+    public void An_http_webhook_is_refused_with_telegrams_own_api_only()
+    {
+        Assert.StartsWith("Telegram:PublicUrl must be https", Assert.Single(Failures(o => { o.PublicUrl = "http://bot.example.com"; o.WebhookSecret = "s"; })));
+        Assert.Empty(Failures(o => { o.PublicUrl = "http://127.0.0.1:5000"; o.WebhookSecret = "s"; o.ApiBaseUrl = "http://127.0.0.1:5280"; }));
     }
 
     [Fact]
