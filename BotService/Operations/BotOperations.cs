@@ -36,6 +36,13 @@ public sealed class BotOperations(
     IOptions<BotOptions> bot,
     IConversationCleaner conversations)
 {
+    /// <summary>
+    /// How long the status waits for Telegram's getWebhookInfo: well inside the gateway's 10 s deadline on the call, so
+    /// an operator asking while Telegram is silent hears "unreachable" with the queue's figures, not that the bot did
+    /// not answer.
+    /// </summary>
+    public static readonly TimeSpan StatusTelegramTimeout = TimeSpan.FromSeconds(5);
+
     readonly RedisKey leases = bot.Value.RedisKeyPrefix + "leases";
 
     public string Mode => telegram.Value.IsWebhookMode ? "webhook" : "polling";
@@ -50,15 +57,17 @@ public sealed class BotOperations(
 
         WebhookView? view = null;
         string? telegramError = null;
+        using var telegramTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        telegramTimeout.CancelAfter(StatusTelegramTimeout);
         try
         {
-            view = await webhook.InspectAsync(cancellationToken);
+            view = await webhook.InspectAsync(telegramTimeout.Token);
         }
         catch (ApiRequestException e)
         {
             telegramError = $"Bot API error {e.ErrorCode}";
         }
-        catch (Exception e) when (e is RequestException or HttpRequestException || e is TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is RequestException or HttpRequestException || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             telegramError = "unreachable";
         }

@@ -103,6 +103,26 @@ public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sa
     }
 
     [Fact]
+    public async Task Status_while_telegram_is_silent_says_unreachable_with_the_queues_figures_within_its_timeout()
+    {
+        // A Bot API that takes connections and never answers.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var settings = Settings("secret-silent");
+        settings["Telegram:ApiBaseUrl"] = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}";
+        await using var bot = await ServiceHost.StartAsync("BotService", settings, grpc: true);
+        using var http = new HttpClient { BaseAddress = new Uri(bot.HttpUrl), Timeout = TimeSpan.FromSeconds(30) };
+
+        var asked = Stopwatch.StartNew();
+        var status = await http.GetFromJsonAsync<JsonObject>("/operations/status", Ct);
+
+        // The gateway gives the call 10 s: the bot answers well before, from Redis, with Telegram's part missing.
+        Assert.InRange(asked.Elapsed, Mesh.Bot.Operations.BotOperations.StatusTelegramTimeout - TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(9));
+        Assert.Equal("unreachable", (string?)status!["telegram_error"]);
+        Assert.Equal(0, (long?)status["queue_depth"]);
+    }
+
+    [Fact]
     public async Task Command_line_webhook_check_prints_the_webhook_and_exits_0()
     {
         await using (await StartAsync("secret-cli", "Webhook set to"))
