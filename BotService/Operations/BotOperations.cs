@@ -102,9 +102,9 @@ public sealed class BotOperations(
 
     public Task<long> ClearConversationsAsync(TimeSpan? olderThan, CancellationToken cancellationToken)
     {
-        if (olderThan is { } age && age <= TimeSpan.Zero)
+        if (olderThan is { } age && !Age.IsInRange(age))
         {
-            throw new ArgumentOutOfRangeException(nameof(olderThan), "older_than must be positive");
+            throw new ArgumentOutOfRangeException(nameof(olderThan), "older_than must be positive and at most 10 years");
         }
         return conversations.ClearAsync(olderThan, cancellationToken);
     }
