@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Gateway.Operator;
@@ -8,7 +10,8 @@ namespace Mesh.Gateway.Operator;
 /// The operator API's limit: <see cref="OperatorOptions.OperatorRateLimit"/> requests per client address in each fixed
 /// <see cref="OperatorOptions.OperatorRateWindow"/>, whatever their outcome (so guessing tokens is limited too); past it,
 /// 429 with <c>Retry-After</c>. No timer: a window is checked and restarted by the requests themselves, and ended windows
-/// are swept when the table grows. (ASP.NET Core's partitioned rate limiter keeps a 100 ms heartbeat for as long as the
+/// are swept when the table grows, at most four times a window however many clients there are. An IPv6 client counts
+/// by its /64 (one host's share of addresses: anyone with one has 2^64 of them). (ASP.NET Core's partitioned rate limiter keeps a 100 ms heartbeat for as long as the
 /// process runs: ten wake-ups a second of an otherwise idle gateway, for an API used a few times a minute.)
 /// </summary>
 public sealed class OperatorRateLimiter(IOptions<OperatorOptions> options, TimeProvider clock)
@@ -17,6 +20,7 @@ public sealed class OperatorRateLimiter(IOptions<OperatorOptions> options, TimeP
 
     readonly ConcurrentDictionary<string, Window> windows = new(StringComparer.Ordinal);
     int sweeping;
+    long sweptAt = long.MinValue / 2;
 
     sealed class Window
     {
@@ -33,7 +37,7 @@ public sealed class OperatorRateLimiter(IOptions<OperatorOptions> options, TimeP
         var settings = options.Value;
         var length = settings.OperatorRateWindow.Ticks;
         var now = clock.GetUtcNow().UtcTicks;
-        if (windows.Count > SweepAbove)
+        if (windows.Count > SweepAbove && now - Volatile.Read(ref sweptAt) >= length / 4)
         {
             Sweep(now, length);
         }
@@ -62,6 +66,7 @@ public sealed class OperatorRateLimiter(IOptions<OperatorOptions> options, TimeP
         }
         try
         {
+            Volatile.Write(ref sweptAt, now);
             foreach (var (client, window) in windows)
             {
                 if (now - Volatile.Read(ref window.Start) >= length)
@@ -76,6 +81,27 @@ public sealed class OperatorRateLimiter(IOptions<OperatorOptions> options, TimeP
         }
     }
 
+    /// <summary>The key a request is counted under: an IPv4 address, or an IPv6 address's /64.</summary>
+    public static string ClientOf(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes).ToString() + "/64";
+    }
+
     /// <summary>Limits every request under <paramref name="prefix"/> (before authentication runs); the rest pass untouched.</summary>
     public static void Use(WebApplication app, PathString prefix)
     {
@@ -83,7 +109,7 @@ public sealed class OperatorRateLimiter(IOptions<OperatorOptions> options, TimeP
         app.Use((context, next) =>
         {
             if (!context.Request.Path.StartsWithSegments(prefix)
-                || limiter.TryAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "unknown") is not { } wait)
+                || limiter.TryAcquire(ClientOf(context.Connection.RemoteIpAddress)) is not { } wait)
             {
                 return next(context);
             }

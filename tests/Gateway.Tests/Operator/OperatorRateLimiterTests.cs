@@ -58,6 +58,23 @@ public sealed class OperatorRateLimiterTests
         Assert.Equal(1, limiter.ClientCount);
     }
 
+    [Theory]
+    [InlineData("10.0.0.1", "10.0.0.1")]
+    [InlineData("::ffff:10.0.0.1", "10.0.0.1")]
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:3::1", "2001:db8:1:3::/64")]
+    public void An_ipv6_client_counts_by_its_64_and_an_ipv4_one_by_its_address(string address, string client) =>
+        Assert.Equal(client, OperatorRateLimiter.ClientOf(System.Net.IPAddress.Parse(address)));
+
+    [Fact]
+    public void Addresses_of_one_ipv6_64_share_a_limit()
+    {
+        Assert.Null(limiter.TryAcquire(OperatorRateLimiter.ClientOf(System.Net.IPAddress.Parse("2001:db8::1"))));
+        Assert.Null(limiter.TryAcquire(OperatorRateLimiter.ClientOf(System.Net.IPAddress.Parse("2001:db8::2"))));
+        Assert.NotNull(limiter.TryAcquire(OperatorRateLimiter.ClientOf(System.Net.IPAddress.Parse("2001:db8::ffff:3"))));
+    }
+
     sealed class ManualClock(DateTimeOffset now) : TimeProvider
     {
         DateTimeOffset now = now;
