@@ -96,7 +96,7 @@ public sealed class BotOperations(
 
     public async Task<WebhookChange> DeleteWebhookAsync(CancellationToken cancellationToken)
     {
-        await webhook.DeleteAsync(cancellationToken);
+        await webhook.DeleteAsync(cancellationToken, hold: true);
         return new WebhookChange(true, "", []);
     }
 

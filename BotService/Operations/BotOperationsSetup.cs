@@ -26,7 +26,7 @@ public static class BotOperationsSetup
         services.AddSingleton<PollingLease>();
 
         // Exactly one of these does anything, by Telegram:PublicUrl: set → reconcile the webhook once; empty → poll when leader.
-        services.AddHostedService<WebhookStartup>();
+        services.AddHostedService<WebhookKeeper>();
         services.AddSingleton<PollingLeader>();
         services.AddHostedService(provider => provider.GetRequiredService<PollingLeader>());
 

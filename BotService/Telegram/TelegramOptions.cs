@@ -22,6 +22,9 @@ public sealed class TelegramOptions
     /// <summary>Public base URL of the gateway: set → webhook mode (<c>PublicUrl</c> + <c>/telegram/webhook</c>); empty → polling mode.</summary>
     public string PublicUrl { get; set; } = "";
 
+    /// <summary>Webhook mode: how often the webhook is checked (and set again when it differs) after the start.</summary>
+    public TimeSpan WebhookCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Webhook mode: the most concurrent connections Telegram opens to the webhook (1–100).</summary>
     public int MaxConnections { get; set; } = 40;
 
@@ -87,6 +90,7 @@ public sealed class TelegramOptionsValidator(IHostEnvironment environment) : IVa
             nameof(TelegramOptions.WebhookSecret), "is required in webhook mode outside Development (the secret_token the webhook is set with; the gateway's Telegram:WebhookSecret)");
         failures.Require(string.IsNullOrEmpty(options.WebhookSecret) || IsSecretToken(options.WebhookSecret),
             nameof(TelegramOptions.WebhookSecret), "must be 1–256 characters of A–Z, a–z, 0–9, _ and - (Telegram refuses any other secret_token)");
+        failures.Require(options.WebhookCheckInterval >= TimeSpan.FromSeconds(1), nameof(TelegramOptions.WebhookCheckInterval), "must be at least 1 second");
         failures.Require(options.MaxConnections is >= 1 and <= 100, nameof(TelegramOptions.MaxConnections), "must be between 1 and 100");
         failures.Require(options.PollingTimeout >= TimeSpan.Zero && options.PollingTimeout <= TimeSpan.FromSeconds(50),
             nameof(TelegramOptions.PollingTimeout), "must be between 0 and 50 seconds");

@@ -38,6 +38,7 @@ public sealed partial class WebhookReconciler(
 
     readonly TelegramOptions settings = telegram.Value;
     readonly RedisKey secretHashKey = botOptions.Value.RedisKeyPrefix + "webhook:secret-sha256";
+    readonly RedisKey heldDeletedKey = botOptions.Value.RedisKeyPrefix + "webhook:held-deleted";
 
     /// <summary>The webhook URL this configuration wants; empty in polling mode.</summary>
     public string DesiredUrl => settings.IsWebhookMode ? settings.PublicUrl.TrimEnd('/') + WebhookPath : "";
@@ -57,8 +58,11 @@ public sealed partial class WebhookReconciler(
             differences);
     }
 
-    /// <summary>Sets the configured webhook when something differs (or always, with <paramref name="force"/>).</summary>
-    public async Task<WebhookChange> ReconcileAsync(bool force, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets the configured webhook when something differs (or always, with <paramref name="force"/>); says so in the log
+    /// when nothing did only with <paramref name="logUnchanged"/> (not the periodic checks').
+    /// </summary>
+    public async Task<WebhookChange> ReconcileAsync(bool force, CancellationToken cancellationToken, bool logUnchanged = true)
     {
         if (!settings.IsWebhookMode)
         {
@@ -68,7 +72,10 @@ public sealed partial class WebhookReconciler(
         var differences = await DifferencesAsync(info);
         if (differences.Count == 0 && !force)
         {
-            LogUnchanged(logger, DesiredUrl);
+            if (logUnchanged)
+            {
+                LogUnchanged(logger, DesiredUrl);
+            }
             return new WebhookChange(false, DesiredUrl, differences);
         }
         await bot.SetWebhook(DesiredUrl,
@@ -76,18 +83,32 @@ public sealed partial class WebhookReconciler(
             allowedUpdates: AllowedUpdateTypes(),
             secretToken: string.IsNullOrEmpty(settings.WebhookSecret) ? null : settings.WebhookSecret,
             cancellationToken: cancellationToken);
-        await redis.GetDatabase().StringSetAsync(secretHashKey, SecretHash(settings.WebhookSecret));
+        var db = redis.GetDatabase();
+        await db.StringSetAsync(secretHashKey, SecretHash(settings.WebhookSecret));
+        await db.KeyDeleteAsync(heldDeletedKey);
         LogSet(logger, DesiredUrl, string.Join(",", differences));
         return new WebhookChange(true, DesiredUrl, differences);
     }
 
-    /// <summary>deleteWebhook (pending updates kept), and forgets the secret last set so the next start sets it again.</summary>
-    public async Task DeleteAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// deleteWebhook (pending updates kept), and forgets the secret last set so the next start sets it again. An
+    /// operator's delete (<paramref name="hold"/>) is also remembered in webhook mode, so the periodic checks of
+    /// <see cref="WebhookKeeper"/> leave it deleted until the webhook is set again.
+    /// </summary>
+    public async Task DeleteAsync(CancellationToken cancellationToken, bool hold = false)
     {
         await bot.DeleteWebhook(dropPendingUpdates: false, cancellationToken);
-        await redis.GetDatabase().KeyDeleteAsync(secretHashKey);
+        var db = redis.GetDatabase();
+        await db.KeyDeleteAsync(secretHashKey);
+        if (hold && settings.IsWebhookMode)
+        {
+            await db.StringSetAsync(heldDeletedKey, "1");
+        }
         LogDeleted(logger);
     }
+
+    /// <summary>Whether an operator deleted the webhook and nobody set it since.</summary>
+    public async Task<bool> HeldDeletedAsync() => await redis.GetDatabase().KeyExistsAsync(heldDeletedKey);
 
     async Task<IReadOnlyList<string>> DifferencesAsync(WebhookInfo info)
     {

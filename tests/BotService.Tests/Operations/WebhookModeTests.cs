@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Mesh.Testing;
 using Mesh.Testing.Sandbox;
 using Mesh.Testing.Services;
+using Telegram.Bot;
 
 namespace Mesh.Bot.Tests.Operations;
 
@@ -120,6 +121,40 @@ public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sa
         Assert.InRange(asked.Elapsed, Mesh.Bot.Operations.BotOperations.StatusTelegramTimeout - TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(9));
         Assert.Equal("unreachable", (string?)status!["telegram_error"]);
         Assert.Equal(0, (long?)status["queue_depth"]);
+    }
+
+    [Fact]
+    public async Task A_webhook_removed_behind_the_bots_back_is_set_again_but_one_an_operator_deleted_stays_deleted()
+    {
+        var settings = Settings("secret-keep");
+        settings["Telegram:WebhookCheckInterval"] = "00:00:01";
+        await using var bot = await ServiceHost.StartAsync("BotService", settings, grpc: true);
+        await Until.TrueAsync(() => bot.Output.Contains("Webhook set to", StringComparison.Ordinal), Deadline, "the webhook to be set at start");
+        using var http = new HttpClient { BaseAddress = new Uri(bot.HttpUrl) };
+
+        // A replica of the previous version, still polling during a switch to webhook mode, takes the polling lease and
+        // deletes the webhook through the Bot API.
+        using var telegramHttp = new HttpClient();
+        var otherReplica = new TelegramBotClient(new TelegramBotClientOptions(token, sandbox.BaseUrl), telegramHttp);
+        await otherReplica.DeleteWebhook(cancellationToken: Ct);
+        Assert.Null(await WebhookAsync());
+        await Until.TrueAsync(async () => await WebhookAsync() == WebhookUrl, Deadline, "the webhook to be set again");
+
+        // An operator's delete holds: three check intervals later it is still deleted.
+        using (var deleted = await http.PostAsync("/operations/webhook/delete", null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        Assert.Null(await WebhookAsync());
+
+        // Until they set it again; then the checks keep it.
+        using (var set = await http.PostAsync("/operations/webhook/setup", null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+        await otherReplica.DeleteWebhook(cancellationToken: Ct);
+        await Until.TrueAsync(async () => await WebhookAsync() == WebhookUrl, Deadline, "the webhook to be set again after the operator set it");
     }
 
     [Fact]

@@ -5,14 +5,19 @@ using Telegram.Bot.Exceptions;
 namespace Mesh.Bot.Telegram;
 
 /// <summary>
-/// Webhook mode (<c>Telegram:PublicUrl</c> set): reconciles the webhook once at start, retrying with back-off while
-/// Telegram or Redis cannot be reached, then ends. Nothing runs afterwards: updates arrive through the gateway.
+/// Webhook mode (<c>Telegram:PublicUrl</c> set): reconciles the webhook at start, retrying with back-off while Telegram
+/// or Redis cannot be reached, then again every <see cref="TelegramOptions.WebhookCheckInterval"/> (one getWebhookInfo;
+/// setWebhook only when something differs). The checks put back a webhook that someone else removed: a replica of the
+/// previous version still polling during a rolling switch from polling to webhook mode deletes it when it takes the
+/// polling lease, after this version's replicas set it, and the bot would hear nothing until the next start. A webhook
+/// an operator deleted (<see cref="WebhookReconciler.DeleteAsync"/>) is left deleted until they set it again, or the
+/// next start sets it.
 /// </summary>
-public sealed partial class WebhookStartup(
+public sealed partial class WebhookKeeper(
     WebhookReconciler webhook,
     IOptions<TelegramOptions> options,
     TimeProvider clock,
-    ILogger<WebhookStartup> logger) : BackgroundService
+    ILogger<WebhookKeeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,12 +25,33 @@ public sealed partial class WebhookStartup(
         {
             return;
         }
+        await ReconcileAsync(atStart: true, stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Value.WebhookCheckInterval, clock, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            await ReconcileAsync(atStart: false, stoppingToken);
+        }
+    }
+
+    /// <summary>Reconciles until it succeeds (or the service stops), retrying with back-off.</summary>
+    async Task ReconcileAsync(bool atStart, CancellationToken stoppingToken)
+    {
         var delay = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await webhook.ReconcileAsync(force: false, stoppingToken);
+                if (atStart || !await webhook.HeldDeletedAsync())
+                {
+                    await webhook.ReconcileAsync(force: false, stoppingToken, logUnchanged: atStart);
+                }
                 return;
             }
             catch (Exception e) when (e is ApiRequestException or RequestException or HttpRequestException or TaskCanceledException
