@@ -27,6 +27,16 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
         return next
         """;
 
+    // KEYS[1] the hash; ARGV: cutoff (ms since 1970), ttl (ms). Deletes the hash unless it was written after the cutoff:
+    // its state ('t') or, as the last renewal tells ('x', its expiry, less the TTL), its menu. Checked and deleted in one
+    // step, so a write that comes between is never lost. Returns 1 deleted, 0 kept.
+    const string ClearIfIdle = """
+        local fields = redis.call('HMGET', KEYS[1], 't', 'x')
+        local written = math.max(tonumber(fields[1] or '') or 0, (tonumber(fields[2] or '') or 0) - tonumber(ARGV[2]))
+        if written > tonumber(ARGV[1]) then return 0 end
+        return redis.call('DEL', KEYS[1])
+        """;
+
     /// <summary>The menu's fields in the same hash (<see cref="BotMenus"/>): version, screen, message id.</summary>
     public const string MenuVersion = "mv", MenuScreen = "ms", MenuMessage = "mm";
 
@@ -119,8 +129,10 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
     }
 
     /// <summary>
-    /// Deletes conversation states — all of them, or those not written for <paramref name="olderThan"/> — and returns how
-    /// many. Users in a cleared state start from the main menu again. For operators (API, command line, dashboard).
+    /// Deletes conversation states — all of them, or those not written for <paramref name="olderThan"/> (neither their
+    /// state nor, to within the minute its renewals allow, their menu: a user pressing through menus is not stuck) — and
+    /// returns how many. Users in a cleared state start from the main menu again. For operators (API, command line,
+    /// dashboard).
     /// </summary>
     public async Task<long> ClearAsync(TimeSpan? olderThan, CancellationToken cancellationToken)
     {
@@ -136,15 +148,10 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
             }
             await foreach (var key in server.KeysAsync(db.Database, KeyPrefix + "*", pageSize: 500).WithCancellation(cancellationToken))
             {
-                if (olderThan is not null)
-                {
-                    var written = await db.HashGetAsync(key, "t");
-                    if (written.TryParse(out long ms) && ms > cutoff)
-                    {
-                        continue;
-                    }
-                }
-                if (await db.KeyDeleteAsync(key))
+                var deleted = olderThan is null
+                    ? await db.KeyDeleteAsync(key)
+                    : (long)await db.ScriptEvaluateAsync(ClearIfIdle, [key], [cutoff, (long)Ttl.TotalMilliseconds]) == 1;
+                if (deleted)
                 {
                     cleared++;
                 }

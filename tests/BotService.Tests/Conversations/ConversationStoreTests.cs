@@ -130,6 +130,28 @@ public sealed class ConversationStoreTests(RedisServerFixture redis)
         Assert.Equal(0, await store.ClearAsync(null, TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task Clear_of_old_states_keeps_a_user_whose_menu_was_drawn_since()
+    {
+        var store = NewStore();
+        var db = redis.Connection.GetDatabase();
+        await store.SetAsync(20, 20, 0, null, null);   // /start two hours ago…
+        await store.SetAsync(21, 21, 0, null, null);
+        clock.Advance(TimeSpan.FromHours(2));
+        // …and a menu drawn now by one of them, with the renewal it brings; the other's was drawn before.
+        var renewing = store.MenuWrite(20, 20, 5, "main", 100, expiresAt: null);
+        await db.HashSetAsync(renewing.Key, renewing.Fields);
+        // A hash an operator's full clear left to a later menu write alone: no state, a fresh expiry.
+        var menuOnly = store.MenuWrite(22, 22, 1, "main", 101, expiresAt: null);
+        await db.HashSetAsync(menuOnly.Key, menuOnly.Fields);
+
+        Assert.Equal(1, await store.ClearAsync(TimeSpan.FromHours(1), TestContext.Current.CancellationToken));
+
+        Assert.True(await db.KeyExistsAsync(store.KeyOf(20, 20)));
+        Assert.False(await db.KeyExistsAsync(store.KeyOf(21, 21)));
+        Assert.True(await db.KeyExistsAsync(store.KeyOf(22, 22)));
+    }
+
     sealed record Draft(string Name, int Age);
 
     sealed class ManualClock(DateTimeOffset now) : TimeProvider
