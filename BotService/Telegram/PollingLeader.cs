@@ -106,7 +106,10 @@ public sealed partial class PollingLeader(
             try
             {
                 await Task.Delay(lease.Duration / 3, clock, leadership.Token);
-                if (!await lease.RenewAsync())
+                // Given up (TimeoutException) once two thirds of the lease have gone since the last renewal: a renewal
+                // that hangs in the Redis client (5 s by default, longer than a short lease) must not outlive the lease.
+                var left = renewed + lease.Duration * 2 / 3 - clock.GetUtcNow();
+                if (!await lease.RenewAsync().WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, leadership.Token))
                 {
                     LogLost(logger, lease.Holder);
                     await leadership.CancelAsync();

@@ -10,11 +10,14 @@ namespace Mesh.Bot.Telegram;
 /// </summary>
 public sealed class PollingLease(IConnectionMultiplexer redis, IOptions<TelegramOptions> telegram, IOptions<BotOptions> bot)
 {
-    // KEYS: lease · ARGV: holder, ms → 1 when taken, else the ms until it may expire
+    // KEYS: lease · ARGV: holder, ms → {1} when taken, else {0, the ms until it may expire}. A lease with no TTL (written by
+    // hand) gets one, so that it ends rather than keep every replica from polling for good.
     const string AcquireScript = """
-        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end
-        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return -1 end
-        return redis.call('PTTL', KEYS[1])
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
+        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return {1} end
+        local left = redis.call('PTTL', KEYS[1])
+        if left < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) left = tonumber(ARGV[2]) end
+        return {0, left}
         """;
 
     // KEYS: lease · ARGV: holder, ms
@@ -44,8 +47,8 @@ public sealed class PollingLease(IConnectionMultiplexer redis, IOptions<Telegram
     /// <summary>Takes the lease if it is free (or already ours); otherwise how long until it may expire.</summary>
     public async Task<(bool Taken, TimeSpan RetryAfter)> TryAcquireAsync()
     {
-        var result = (long)await Db.ScriptEvaluateAsync(AcquireScript, [key], [Holder, Ms]);
-        return result == -1 ? (true, TimeSpan.Zero) : (false, TimeSpan.FromMilliseconds(Math.Max(0, result)));
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(AcquireScript, [key], [Holder, Ms]))!;
+        return (long)result[0] == 1 ? (true, TimeSpan.Zero) : (false, TimeSpan.FromMilliseconds(Math.Max(0, (long)result[1])));
     }
 
     /// <summary>Extends the lease; false when it is no longer ours.</summary>

@@ -52,6 +52,23 @@ public sealed class PollingModeTests(RedisServerFixture redis, SandboxProcess sa
     }
 
     [Fact]
+    public async Task A_lease_key_left_without_a_ttl_is_given_one_rather_than_taken_as_this_replicas()
+    {
+        var db = redis.Connection.GetDatabase();
+        await db.StringSetAsync(prefix + "polling:leader", "written-by-hand");
+        var lease = new Mesh.Bot.Telegram.PollingLease(redis.Connection,
+            Microsoft.Extensions.Options.Options.Create(new Mesh.Bot.Telegram.TelegramOptions { PollingLease = Lease }),
+            Microsoft.Extensions.Options.Options.Create(new BotOptions { RedisKeyPrefix = prefix }));
+
+        var (taken, retryAfter) = await lease.TryAcquireAsync();
+
+        Assert.False(taken);
+        Assert.Equal(Lease, retryAfter);
+        Assert.Equal("written-by-hand", (string?)await db.StringGetAsync(prefix + "polling:leader"));
+        Assert.InRange((await db.KeyTimeToLiveAsync(prefix + "polling:leader"))!.Value, TimeSpan.FromSeconds(1), Lease);
+    }
+
+    [Fact]
     public async Task Only_the_lease_holder_polls_and_the_other_replica_takes_over_within_the_lease_when_it_is_killed()
     {
         var first = await StartReplicaAsync(Lease);
