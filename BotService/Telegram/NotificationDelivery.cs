@@ -43,8 +43,18 @@ public sealed class NotificationDelivery(ChatQueue queue, OutboundSender sender,
         });
     }
 
-    /// <summary>Records a notification given up on (dead-lettered after its tries) as FAILED.</summary>
-    public Task MarkFailedAsync(string notificationId) => SetOutcomeAsync(notificationId, NotificationOutcome.Failed);
+    // KEYS[1] the outcome · ARGV: FAILED's name, PENDING's name, retention s. Only over PENDING: a notification sent whose
+    // acknowledgement was lost, then given up on, stays SENT (or BLOCKED).
+    const string FailIfPending = """
+        if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+        redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+        return 1
+        """;
+
+    /// <summary>Records a notification given up on (dead-lettered after its tries) as FAILED, unless it was delivered.</summary>
+    public Task MarkFailedAsync(string notificationId) =>
+        redis.GetDatabase().ScriptEvaluateAsync(FailIfPending, [prefix + "notification:" + notificationId],
+            [nameof(NotificationOutcome.Failed), nameof(NotificationOutcome.Pending), (long)OutcomeRetention.TotalSeconds]);
 
     public async Task<NotificationOutcome> OutcomeAsync(string notificationId)
     {

@@ -42,10 +42,13 @@ public sealed partial class PollingLeader(
             TimeSpan wait;
             try
             {
+                // The lease runs from when Redis took it, no later than this: counted from the answer, a slow one
+                // would eat the margin the renewals keep.
+                var asked = clock.GetUtcNow();
                 var (taken, retryAfter) = await lease.TryAcquireAsync();
                 if (taken)
                 {
-                    await LeadAsync(stoppingToken);
+                    await LeadAsync(asked, stoppingToken);
                     continue;
                 }
                 // Look again when the holder's lease may have run out, and at least three times per lease.
@@ -67,10 +70,10 @@ public sealed partial class PollingLeader(
         }
     }
 
-    async Task LeadAsync(CancellationToken stoppingToken)
+    async Task LeadAsync(DateTimeOffset taken, CancellationToken stoppingToken)
     {
         using var leadership = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var renewing = RenewAsync(leadership);
+        var renewing = RenewAsync(taken, leadership);
         leading = true;
         LogLeading(logger, lease.Holder);
         try
@@ -98,9 +101,8 @@ public sealed partial class PollingLeader(
     }
 
     /// <summary>Renews the lease until leadership ends; cancels it when the lease is lost or cannot be renewed in time.</summary>
-    async Task RenewAsync(CancellationTokenSource leadership)
+    async Task RenewAsync(DateTimeOffset renewed, CancellationTokenSource leadership)
     {
-        var renewed = clock.GetUtcNow();
         while (!leadership.IsCancellationRequested)
         {
             try
@@ -108,14 +110,15 @@ public sealed partial class PollingLeader(
                 await Task.Delay(lease.Duration / 3, clock, leadership.Token);
                 // Given up (TimeoutException) once two thirds of the lease have gone since the last renewal: a renewal
                 // that hangs in the Redis client (5 s by default, longer than a short lease) must not outlive the lease.
-                var left = renewed + lease.Duration * 2 / 3 - clock.GetUtcNow();
+                var asked = clock.GetUtcNow();
+                var left = renewed + lease.Duration * 2 / 3 - asked;
                 if (!await lease.RenewAsync().WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, leadership.Token))
                 {
                     LogLost(logger, lease.Holder);
                     await leadership.CancelAsync();
                     return;
                 }
-                renewed = clock.GetUtcNow();
+                renewed = asked;
             }
             catch (OperationCanceledException)
             {
@@ -176,6 +179,19 @@ public sealed partial class PollingLeader(
             {
                 LogConflict(logger, e.Description);
                 await Task.Delay(Backoff(++failures), clock, cancellationToken);
+                if (e.Description.Contains("webhook", StringComparison.OrdinalIgnoreCase))
+                {
+                    // A webhook set since this replica took the lease (a replica still in webhook mode during a switch
+                    // to polling, whose checks put it back): deleted again, or polling would stay refused for good.
+                    try
+                    {
+                        await webhook.DeleteAsync(cancellationToken);
+                    }
+                    catch (Exception d) when (IsTransient(d) && !cancellationToken.IsCancellationRequested)
+                    {
+                        LogPollFailed(logger, Describe(d));
+                    }
+                }
             }
             catch (BotApiErrorException e) when (e.ErrorCode == 429 && !cancellationToken.IsCancellationRequested)
             {

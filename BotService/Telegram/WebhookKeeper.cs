@@ -6,8 +6,9 @@ namespace Mesh.Bot.Telegram;
 
 /// <summary>
 /// Webhook mode (<c>Telegram:PublicUrl</c> set): reconciles the webhook at start, retrying with back-off while Telegram
-/// or Redis cannot be reached, then again every <see cref="TelegramOptions.WebhookCheckInterval"/> (one getWebhookInfo;
-/// setWebhook only when something differs). The checks put back a webhook that someone else removed: a replica of the
+/// or Redis cannot be reached, then checks it every <see cref="TelegramOptions.WebhookCheckInterval"/> (one
+/// getWebhookInfo) and sets it again only when Telegram has none (<see cref="WebhookReconciler.RestoreIfDeletedAsync"/>).
+/// The checks put back a webhook that someone else removed: a replica of the
 /// previous version still polling during a rolling switch from polling to webhook mode deletes it when it takes the
 /// polling lease, after this version's replicas set it, and the bot would hear nothing until the next start. A webhook
 /// an operator deleted (<see cref="WebhookReconciler.DeleteAsync"/>) is left deleted until they set it again, or the
@@ -48,9 +49,13 @@ public sealed partial class WebhookKeeper(
         {
             try
             {
-                if (atStart || !await webhook.HeldDeletedAsync())
+                if (atStart)
                 {
-                    await webhook.ReconcileAsync(force: false, stoppingToken, logUnchanged: atStart);
+                    await webhook.ReconcileAsync(force: false, stoppingToken);
+                }
+                else
+                {
+                    await webhook.RestoreIfDeletedAsync(stoppingToken);
                 }
                 return;
             }

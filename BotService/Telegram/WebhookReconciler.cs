@@ -58,11 +58,8 @@ public sealed partial class WebhookReconciler(
             differences);
     }
 
-    /// <summary>
-    /// Sets the configured webhook when something differs (or always, with <paramref name="force"/>); says so in the log
-    /// when nothing did only with <paramref name="logUnchanged"/> (not the periodic checks').
-    /// </summary>
-    public async Task<WebhookChange> ReconcileAsync(bool force, CancellationToken cancellationToken, bool logUnchanged = true)
+    /// <summary>Sets the configured webhook when something differs (or always, with <paramref name="force"/>).</summary>
+    public async Task<WebhookChange> ReconcileAsync(bool force, CancellationToken cancellationToken)
     {
         if (!settings.IsWebhookMode)
         {
@@ -72,12 +69,38 @@ public sealed partial class WebhookReconciler(
         var differences = await DifferencesAsync(info);
         if (differences.Count == 0 && !force)
         {
-            if (logUnchanged)
-            {
-                LogUnchanged(logger, DesiredUrl);
-            }
+            LogUnchanged(logger, DesiredUrl);
             return new WebhookChange(false, DesiredUrl, differences);
         }
+        await SetAsync(cancellationToken);
+        LogSet(logger, DesiredUrl, string.Join(",", differences));
+        return new WebhookChange(true, DesiredUrl, differences);
+    }
+
+    /// <summary>
+    /// The periodic check (<see cref="WebhookKeeper"/>): sets the configured webhook when Telegram has none and no
+    /// operator holds it deleted. It never overwrites a webhook that is set, whatever it differs in, so replicas of two
+    /// configurations during a rollout do not take turns setting theirs. True when it set it.
+    /// </summary>
+    public async Task<bool> RestoreIfDeletedAsync(CancellationToken cancellationToken)
+    {
+        if (!settings.IsWebhookMode)
+        {
+            throw new WebhookNotConfiguredException();
+        }
+        var info = await bot.GetWebhookInfo(cancellationToken);
+        // The hold is read after Telegram's answer: an operator's delete writes it before it deletes.
+        if (!string.IsNullOrEmpty(info.Url) || await HeldDeletedAsync())
+        {
+            return false;
+        }
+        await SetAsync(cancellationToken);
+        LogRestored(logger, DesiredUrl);
+        return true;
+    }
+
+    async Task SetAsync(CancellationToken cancellationToken)
+    {
         await bot.SetWebhook(DesiredUrl,
             maxConnections: settings.MaxConnections,
             allowedUpdates: AllowedUpdateTypes(),
@@ -86,8 +109,6 @@ public sealed partial class WebhookReconciler(
         var db = redis.GetDatabase();
         await db.StringSetAsync(secretHashKey, SecretHash(settings.WebhookSecret));
         await db.KeyDeleteAsync(heldDeletedKey);
-        LogSet(logger, DesiredUrl, string.Join(",", differences));
-        return new WebhookChange(true, DesiredUrl, differences);
     }
 
     /// <summary>
@@ -97,13 +118,14 @@ public sealed partial class WebhookReconciler(
     /// </summary>
     public async Task DeleteAsync(CancellationToken cancellationToken, bool hold = false)
     {
-        await bot.DeleteWebhook(dropPendingUpdates: false, cancellationToken);
         var db = redis.GetDatabase();
-        await db.KeyDeleteAsync(secretHashKey);
         if (hold && settings.IsWebhookMode)
         {
+            // Before the delete, so that a check that sees no webhook also sees the hold.
             await db.StringSetAsync(heldDeletedKey, "1");
         }
+        await bot.DeleteWebhook(dropPendingUpdates: false, cancellationToken);
+        await db.KeyDeleteAsync(secretHashKey);
         LogDeleted(logger);
     }
 
@@ -166,6 +188,9 @@ public sealed partial class WebhookReconciler(
 
     [LoggerMessage(3, LogLevel.Information, "Webhook deleted")]
     static partial void LogDeleted(ILogger logger);
+
+    [LoggerMessage(4, LogLevel.Warning, "Telegram had no webhook (deleted by someone else); set it again to {Url}")]
+    static partial void LogRestored(ILogger logger, string url);
 }
 
 /// <summary>Setting a webhook was asked for while <c>Telegram:PublicUrl</c> is empty (polling mode).</summary>

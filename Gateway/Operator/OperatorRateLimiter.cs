@@ -37,7 +37,8 @@ public sealed class OperatorRateLimiter(IOptions<OperatorOptions> options, TimeP
         var settings = options.Value;
         var length = settings.OperatorRateWindow.Ticks;
         var now = clock.GetUtcNow().UtcTicks;
-        if (windows.Count > SweepAbove && now - Volatile.Read(ref sweptAt) >= length / 4)
+        // The time first: a ConcurrentDictionary's Count takes all its locks.
+        if (now - Volatile.Read(ref sweptAt) >= length / 4 && windows.Count > SweepAbove)
         {
             Sweep(now, length);
         }

@@ -36,6 +36,8 @@ public sealed class ProfileDialogRetryTests(RedisServerFixture redis) : IAsyncLi
         sent = await host.SendAsync(user, "Mathematician");
         var confirm = await host.WaitForAsync(user, "Step 4 of 4", sent);
         Assert.Contains("Name: Ada Lovelace\nCity: London\nAbout: Mathematician", confirm.Text);
+        // The retry was exercised: the first try failed (on a machine slow enough to let the fault pass first, this says so).
+        Assert.Contains("failed (try 1); it will be tried again", host.Bot.Output, StringComparison.Ordinal);
         var asked = (await host.Client.GetBotMessagesAsync(host.Token, user.Id, ct)).Select(m => m.Text).ToList();
         Assert.Single(asked, t => t.Contains("Step 2 of 4", StringComparison.Ordinal));
         Assert.Single(asked, t => t.Contains("Step 3 of 4", StringComparison.Ordinal));

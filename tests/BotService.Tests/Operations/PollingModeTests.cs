@@ -4,6 +4,7 @@ using Mesh.Testing.Sandbox;
 using Mesh.Testing.Services;
 using Mesh.TelegramSandbox.Client;
 using StackExchange.Redis;
+using Telegram.Bot;
 
 namespace Mesh.Bot.Tests.Operations;
 
@@ -65,7 +66,22 @@ public sealed class PollingModeTests(RedisServerFixture redis, SandboxProcess sa
         Assert.False(taken);
         Assert.Equal(Lease, retryAfter);
         Assert.Equal("written-by-hand", (string?)await db.StringGetAsync(prefix + "polling:leader"));
-        Assert.InRange((await db.KeyTimeToLiveAsync(prefix + "polling:leader"))!.Value, TimeSpan.FromSeconds(1), Lease);
+        Assert.InRange((await db.KeyTimeToLiveAsync(prefix + "polling:leader"))!.Value, TimeSpan.FromMilliseconds(1), Lease);
+    }
+
+    [Fact]
+    public async Task A_webhook_set_while_the_leader_polls_is_deleted_again_and_users_are_answered()
+    {
+        await StartReplicaAsync(Lease);
+        await Until.TrueAsync(async () => await PollsAsync() > 0, Deadline, "the replica to poll");
+        // A replica still in webhook mode (a switch to polling under way) puts its webhook back.
+        using var http = new HttpClient();
+        await new global::Telegram.Bot.TelegramBotClient(new global::Telegram.Bot.TelegramBotClientOptions(token, sandbox.BaseUrl), http)
+            .SetWebhook("http://127.0.0.1:9/telegram/webhook", cancellationToken: Ct);
+
+        await ExpectAnswerAsync(SandboxMesh.NewUser());
+
+        Assert.True(await sandbox.Client.GetCallsAsync(token, Ct) is { } calls && calls.Of("deleteWebhook") >= 2);
     }
 
     [Fact]

@@ -137,8 +137,14 @@ public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sa
         using var telegramHttp = new HttpClient();
         var otherReplica = new TelegramBotClient(new TelegramBotClientOptions(token, sandbox.BaseUrl), telegramHttp);
         await otherReplica.DeleteWebhook(cancellationToken: Ct);
-        Assert.Null(await WebhookAsync());
-        await Until.TrueAsync(async () => await WebhookAsync() == WebhookUrl, Deadline, "the webhook to be set again");
+        await Until.TrueAsync(async () => await CallsAsync("setWebhook") >= 2 && await WebhookAsync() == WebhookUrl, Deadline, "the webhook to be set again");
+
+        // A webhook set by a replica of another configuration (a rollout) is left to it: no taking turns.
+        await otherReplica.SetWebhook("http://127.0.0.1:9/other/telegram/webhook", cancellationToken: Ct);
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        Assert.Equal("http://127.0.0.1:9/other/telegram/webhook", await WebhookAsync());
+        await otherReplica.DeleteWebhook(cancellationToken: Ct);
+        await Until.TrueAsync(async () => await WebhookAsync() == WebhookUrl, Deadline, "the webhook to be set again once gone");
 
         // An operator's delete holds: three check intervals later it is still deleted.
         using (var deleted = await http.PostAsync("/operations/webhook/delete", null, Ct))
