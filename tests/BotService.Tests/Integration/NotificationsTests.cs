@@ -130,13 +130,10 @@ public sealed class NotificationsTests(RedisServerFixture redis, NotificationsTe
     {
         var user = await OpenChatAsync();
         var id = $"billing:payment:{user.Id}:paid";
-        // A payload that is not a SendNotificationRequest: every try fails reading it.
-        Assert.True(await Queue.EnqueueAsync(NewEntry.Notification(id, user.Id.ToString(), QueuedEntry.HeaderPrefix(EntryKind.Notification, id, null), new byte[] { 0xFF, 0xFF })));
-        await redis.Connection.GetDatabase().StringSetAsync(host.KeyPrefix + "notification:" + id, nameof(NotificationOutcome.Pending));
+        await QueueUndeliverableAsync(id, user.Id, NotificationOutcome.Pending);
 
-        await Until.TrueAsync(async () => await OutcomeAsync(id) == NotificationOutcome.Failed, SandboxBotHost.Deadline, "the notification to be given up on");
-
-        var dead = (await redis.Connection.GetDatabase().ListRangeAsync(Queue.DeadLetterKey)).Select(v => (string)v!).Single(e => e.Contains(id, StringComparison.Ordinal));
+        var dead = await DeadLetterAsync(id);
+        Assert.Equal(NotificationOutcome.Failed, await OutcomeAsync(id));
         Assert.StartsWith($"Notification {id} chat {user.Id} after 3 tries: InvalidProtocolBufferException", dead);
         await host.WaitForAsync(user, "/start", await host.SendAsync(user, "/help"));
     }
@@ -147,12 +144,25 @@ public sealed class NotificationsTests(RedisServerFixture redis, NotificationsTe
         var user = await OpenChatAsync();
         var id = $"billing:payment:{user.Id}:refunded";
         // Sent, and its acknowledgement lost every time (say, the worker died after each send): the outcome says sent.
-        Assert.True(await Queue.EnqueueAsync(NewEntry.Notification(id, user.Id.ToString(), QueuedEntry.HeaderPrefix(EntryKind.Notification, id, null), new byte[] { 0xFF, 0xFF })));
-        await redis.Connection.GetDatabase().StringSetAsync(host.KeyPrefix + "notification:" + id, nameof(NotificationOutcome.Sent));
+        await QueueUndeliverableAsync(id, user.Id, NotificationOutcome.Sent);
 
-        await Until.TrueAsync(async () => (await redis.Connection.GetDatabase().ListRangeAsync(Queue.DeadLetterKey)).Any(e => ((string)e!).Contains(id, StringComparison.Ordinal)),
-            SandboxBotHost.Deadline, "the notification to be given up on");
-
+        await DeadLetterAsync(id);
         Assert.Equal(NotificationOutcome.Sent, await OutcomeAsync(id));
+    }
+
+    /// <summary>Queues a notification whose payload is not a SendNotificationRequest (every try fails reading it), its outcome as given.</summary>
+    async Task QueueUndeliverableAsync(string id, long chat, NotificationOutcome outcome)
+    {
+        Assert.True(await Queue.EnqueueAsync(NewEntry.Notification(id, chat.ToString(), QueuedEntry.HeaderPrefix(EntryKind.Notification, id, null), new byte[] { 0xFF, 0xFF })));
+        await redis.Connection.GetDatabase().StringSetAsync(host.KeyPrefix + "notification:" + id, outcome.ToString());
+    }
+
+    /// <summary>The dead-letter entry of <paramref name="id"/>, once the bot has given up on it.</summary>
+    async Task<string> DeadLetterAsync(string id)
+    {
+        string? dead = null;
+        await Until.TrueAsync(async () => (dead = (await redis.Connection.GetDatabase().ListRangeAsync(Queue.DeadLetterKey))
+            .Select(v => (string)v!).SingleOrDefault(e => e.Contains(id, StringComparison.Ordinal))) is not null, SandboxBotHost.Deadline, $"{id} to be given up on");
+        return dead!;
     }
 }
