@@ -81,6 +81,15 @@ public sealed partial class BotApiEndpoint(
             LogRefused(logger, bot!.Id, method, error.ErrorCode);
             await WriteErrorAsync(response, error, ct);
         }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException or InvalidCastException
+            or System.Text.Json.JsonException or InvalidDataException or ArgumentException or KeyNotFoundException)
+        {
+            // A value of the wrong type or shape somewhere in the call (a JSON number where a string goes, 1.5 for an
+            // Integer, a malformed form body): Telegram answers 400 with its JSON error, never a bare 500.
+            var error = BotApiException.BadRequest("wrong parameter type or shape");
+            LogRefused(logger, bot!.Id, method, error.ErrorCode);
+            await WriteErrorAsync(response, error, ct);
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }

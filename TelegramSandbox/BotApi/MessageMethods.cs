@@ -80,6 +80,9 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
         var parseMode = args.String("parse_mode");
         if (parseMode is { Length: 0 }) parseMode = null;
         var (text, entities) = FormattedText.Parse(raw, parseMode);
+        // Telegram strips the text's leading and trailing white space before it checks the length and stores it (here
+        // only when the text has no entities, whose offsets would move).
+        if (entities.Count == 0) text = text.Trim();
         if (parseMode is null && args.Array("entities") is { } given) entities = given;
         if (string.IsNullOrWhiteSpace(text)) throw BotApiException.BadRequest("message text is empty");
         if (text.Length > MaxTextLength) throw BotApiException.BadRequest("message is too long");

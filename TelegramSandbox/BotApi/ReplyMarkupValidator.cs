@@ -38,7 +38,8 @@ public static class ReplyMarkupValidator
                     var bytes = Encoding.UTF8.GetByteCount(data.ToString());
                     if (bytes is < 1 or > 64) throw BotApiException.BadRequest("BUTTON_DATA_INVALID");
                 }
-                if (button["url"] is { } url && !Uri.TryCreate(url.ToString(), UriKind.Absolute, out _))
+                // http(s) and tg:// links only (file:, javascript: and a bare path are refused).
+                if (button["url"] is { } url && !(Uri.TryCreate(url.ToString(), UriKind.Absolute, out var link) && link.Scheme is "http" or "https" or "tg"))
                     throw BotApiException.BadRequest("BUTTON_URL_INVALID");
             }
         }

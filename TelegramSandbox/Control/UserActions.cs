@@ -28,7 +28,7 @@ public sealed class UserActions(TimeProvider clock)
                 ReplyToMessageId = replyTo is { } id && chat.Find(id) is { Deleted: false } ? id : null,
             };
             chat.Messages.Add(message);
-            if (chat.ReplyKeyboard?["one_time_keyboard"]?.GetValue<bool>() == true) chat.ReplyKeyboard = null;
+            if (chat.ReplyKeyboard?["one_time_keyboard"] is JsonValue once && once.TryGetValue<bool>(out var hide) && hide) chat.ReplyKeyboard = null;
             var update = bot.Enqueue("message", chat.Id, TelegramJson.Message(bot, chat, message), clock.GetUtcNow());
             chat.Changed.Pulse();
             return new SentUserMessage(chat.Id, message.MessageId, update?.UpdateId);

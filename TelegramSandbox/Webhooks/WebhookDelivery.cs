@@ -21,6 +21,8 @@ public sealed partial class WebhookDelivery : IDisposable
     private readonly HttpClient http = new(new SocketsHttpHandler
     {
         UseProxy = false,
+        // Telegram does not follow a redirect: a 3xx is a wrong response, recorded and retried.
+        AllowAutoRedirect = false,
         MaxConnectionsPerServer = 256,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         ConnectTimeout = TimeSpan.FromSeconds(5),
@@ -136,6 +138,12 @@ public sealed partial class WebhookDelivery : IDisposable
         catch (OperationCanceledException)
         {
             return;
+        }
+        catch (Exception)
+        {
+            // Anything else (an I/O error the handler did not wrap, a refused TLS handshake): a failed delivery like the
+            // others, so that the update is retried and its chat's slot freed.
+            error = "Connection reset by peer";
         }
 
         var now = clock.GetUtcNow();

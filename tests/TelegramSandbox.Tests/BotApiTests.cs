@@ -106,6 +106,43 @@ public sealed class BotApiTests(SandboxHost sandbox) : SandboxTest(sandbox)
         Assert.Equal("Bad Request: chat not found", error.Message);
     }
 
+    [Theory]
+    [InlineData("getUpdates", "{\"offset\":1.5}")]                                          // an Integer that is not whole
+    [InlineData("sendMessage", "{\"chat_id\":1,\"text\":\"a\",\"reply_parameters\":{\"message_id\":\"x\"}}")]
+    [InlineData("setMyCommands", "{\"commands\":[\"start\"]}")]                            // an element that is not an object
+    public async Task A_value_of_the_wrong_type_is_a_400_in_telegrams_shape_not_a_500(string method, string json)
+    {
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        using var answer = await Sandbox.Client.Http.PostAsync($"/bot{Token}/{method}", content, Ct);
+        var body = JsonNode.Parse(await answer.Content.ReadAsStringAsync(Ct))!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+        Assert.False((bool)body["ok"]!);
+        Assert.Equal(400, (int)body["error_code"]!);
+        Assert.StartsWith("Bad Request: ", (string)body["description"]!);
+    }
+
+    [Fact]
+    public async Task Text_is_stripped_of_surrounding_white_space_before_its_length_is_checked()
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        var sent = await Bot.SendMessage(Alice.Id, new string('a', 4096) + "\n", cancellationToken: Ct);
+
+        Assert.Equal(new string('a', 4096), sent.Text);
+    }
+
+    [Fact]
+    public async Task A_button_url_that_is_not_a_web_or_telegram_link_is_refused()
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        var error = await Assert.ThrowsAsync<ApiRequestException>(() => Bot.SendMessage(Alice.Id, "pick",
+            replyMarkup: new InlineKeyboardMarkup(InlineKeyboardButton.WithUrl("Open", "javascript:alert(1)")), cancellationToken: Ct));
+
+        Assert.Equal("Bad Request: BUTTON_URL_INVALID", error.Message);
+    }
+
     [Fact]
     public async Task Text_over_4096_characters_is_too_long()
     {

@@ -55,6 +55,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var update = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
             var status = await Respond(update);
             Received.Enqueue(new ReceivedUpdate(update, context.Request.Headers["X-Telegram-Bot-Api-Secret-Token"].FirstOrDefault(), status));
+            if (status is >= 300 and < 400)
+            {
+                // A redirect back to this very hook: followed, it would be delivered on the spot.
+                context.Response.Headers.Location = Url;
+            }
             return Results.StatusCode(status);
         }
         finally

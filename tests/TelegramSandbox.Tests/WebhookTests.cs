@@ -46,6 +46,21 @@ public sealed class WebhookTests(SandboxHost sandbox) : SandboxTest(sandbox)
     }
 
     [Fact]
+    public async Task A_redirect_is_not_followed_but_recorded_as_a_wrong_response_and_retried()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Ct);
+        var attempts = 0;
+        receiver.Respond = _ => Task.FromResult(Interlocked.Increment(ref attempts) == 1 ? 307 : 200);
+        await Bot.SetWebhook(receiver.Url, cancellationToken: Ct);
+
+        await Client.SendTextAsync(Token, Alice, "moved?", Ct);
+        await Until.TrueAsync(() => receiver.Accepted.Any(), "the receiver to accept an update");
+        await Until.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0, "no pending update left");
+
+        Assert.Equal("Wrong response from the webhook: 307 Temporary Redirect", (await Bot.GetWebhookInfo(Ct)).LastErrorMessage);
+    }
+
+    [Fact]
     public async Task Pending_update_count_includes_updates_waiting_for_retry()
     {
         await using var receiver = await WebhookReceiver.StartAsync(Ct);
