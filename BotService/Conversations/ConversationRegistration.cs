@@ -1,3 +1,4 @@
+using Mesh.Bot.Telegram;
 using Mesh.Bot.Updates;
 
 namespace Mesh.Bot.Conversations;
@@ -33,6 +34,7 @@ public static class ConversationRegistration
         services.AddSingleton(sp => BotRouter.Build(sp.GetServices<IBotFeature>()));
 
         services.AddBotMiddleware<UpdateTracing>(ServiceLifetime.Singleton);
+        services.AddBotMiddleware<ChatMemberTracking>(ServiceLifetime.Singleton);
         services.AddBotMiddleware<UserContext>(ServiceLifetime.Singleton);
         services.AddBotMiddleware<BotDispatcher>(ServiceLifetime.Singleton);
 

@@ -180,6 +180,21 @@ public sealed class UpdatePathTests(RedisServerFixture redis, UpdatePathTests.Ho
     }
 
     [Fact]
+    public async Task A_user_who_blocks_the_bot_is_recorded_unreachable_and_no_longer_once_they_unblock_it()
+    {
+        var user = await OpenChatAsync();
+        var db = redis.Connection.GetDatabase();
+
+        await mesh.Client.BlockAsync(mesh.Token, user.Id, Ct);
+        await Until.TrueAsync(() => db.HashExists(mesh.KeyPrefix + "unreachable", user.Id), SandboxMesh.Deadline, "the user to be recorded unreachable");
+
+        await mesh.Client.UnblockAsync(mesh.Token, user.Id, Ct);
+        await Until.TrueAsync(() => !db.HashExists(mesh.KeyPrefix + "unreachable", user.Id), SandboxMesh.Deadline, "the mark to be taken away");
+        await OpenChatAsync(); // and the bot answers as before
+        Assert.Single(await BotMessagesAsync(user.Id)); // nothing was said about the block
+    }
+
+    [Fact]
     public async Task Reply_refused_with_429_is_sent_once_no_earlier_than_retry_after()
     {
         var user = await OpenChatAsync();
