@@ -1,5 +1,6 @@
 using Mesh.Bot.Conversations;
 using Mesh.Bot.Updates;
+using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 
 namespace Mesh.Bot.Telegram;
@@ -13,13 +14,12 @@ namespace Mesh.Bot.Telegram;
 /// </summary>
 public sealed class ChatMemberTracking(UnreachableChats unreachable) : IBotMiddleware
 {
-    public async Task InvokeAsync(BotContext ctx, Func<Task> next)
+    // Every other update passes straight on: no async frame of its own on the hot path.
+    public Task InvokeAsync(BotContext ctx, Func<Task> next) =>
+        ctx.Update.MyChatMember is { Chat.Type: ChatType.Private } change ? TrackAsync(ctx, change) : next();
+
+    async Task TrackAsync(BotContext ctx, ChatMemberUpdated change)
     {
-        if (ctx.Update.MyChatMember is not { Chat.Type: ChatType.Private } change)
-        {
-            await next();
-            return;
-        }
         ctx.RouteName = "chat member";
         switch (change.NewChatMember.Status)
         {
