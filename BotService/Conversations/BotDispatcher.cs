@@ -1,4 +1,5 @@
 using Mesh.Bot.Features.Start;
+using Mesh.Bot.Telegram;
 using Mesh.Bot.Updates;
 
 namespace Mesh.Bot.Conversations;
@@ -6,9 +7,10 @@ namespace Mesh.Bot.Conversations;
 /// <summary>
 /// The router's middleware: gives the update to its route, answers what no route takes (an unknown command, text
 /// where buttons are expected, an outdated button) and answers every button press — with an error notice when the
-/// handler fails (the failure is rethrown, so the update is tried again), with nothing when the handler did not.
+/// handler fails (the failure is rethrown, so the update is tried again), with nothing when the handler did not. A
+/// private chat's member update (the user blocked or unblocked the bot) goes to <see cref="ChatMemberTracking"/>.
 /// </summary>
-public sealed class BotDispatcher(BotRouter router, BotMenus menus) : IBotMiddleware
+public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTracking members) : IBotMiddleware
 {
     public async Task InvokeAsync(BotContext ctx, Func<Task> next)
     {
@@ -20,7 +22,7 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus) : IBotMiddle
         {
             await DispatchMessageAsync(ctx);
         }
-        else
+        else if (ctx.Update.MyChatMember is not { } change || !await members.TrackAsync(ctx, change))
         {
             await next();
         }

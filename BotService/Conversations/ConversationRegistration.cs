@@ -34,7 +34,7 @@ public static class ConversationRegistration
         services.AddSingleton(sp => BotRouter.Build(sp.GetServices<IBotFeature>()));
 
         services.AddBotMiddleware<UpdateTracing>(ServiceLifetime.Singleton);
-        services.AddBotMiddleware<ChatMemberTracking>(ServiceLifetime.Singleton);
+        services.AddSingleton<ChatMemberTracking>();
         services.AddBotMiddleware<UserContext>(ServiceLifetime.Singleton);
         services.AddBotMiddleware<BotDispatcher>(ServiceLifetime.Singleton);
 

@@ -75,6 +75,7 @@ public sealed class FailingHandlerTests(RedisServerFixture redis) : IAsyncLifeti
             .AddSingleton(router)
             .AddSingleton<ConversationStore>()
             .AddSingleton<BotMenus>()
+            .AddSingleton<ChatMemberTracking>()
             .AddSingleton<BotDispatcher>()
             .BuildServiceProvider();
     }
