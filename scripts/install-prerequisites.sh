@@ -16,7 +16,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if ! command -v postgres >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
   missing+=(postgresql)
 fi
-if $want_browser && ! command -v chromium >/dev/null 2>&1; then
+# The browser tests launch /usr/bin/chromium (Debian's): a chromium elsewhere on PATH does not count.
+if $want_browser && [[ ! -x /usr/bin/chromium ]]; then
   missing+=(chromium)
 fi
 if $want_bench && [[ ! -x /usr/sbin/nginx ]]; then
@@ -31,13 +32,24 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-  $sudo apt-get update -qq >/dev/null
-  $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+# Wait for the package manager's lock (a fresh machine's daily apt run may hold it) rather than fail at once.
+apt=($sudo apt-get -o DPkg::Lock::Timeout=600)
+# Debian starts the packaged servers as system services; Mesh runs its own. Only those this install starts are
+# stopped again: a server that was already running is the machine owner's.
+running=()
+if command -v systemctl >/dev/null 2>&1; then
+  for service in redis-server postgresql nginx; do
+    systemctl is-active --quiet "$service" 2>/dev/null && running+=("$service")
+  done
 fi
-# Debian starts the packaged servers as system services; Mesh runs its own, so leave them stopped.
-for service in redis-server postgresql nginx; do
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
-    $sudo systemctl stop "$service" || true
-  fi
-done
+if ! "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+  "${apt[@]}" update -qq >/dev/null
+  "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if command -v systemctl >/dev/null 2>&1; then
+  for service in redis-server postgresql nginx; do
+    if [[ " ${running[*]} " != *" $service "* ]] && systemctl is-active --quiet "$service" 2>/dev/null; then
+      $sudo systemctl stop "$service" || true
+    fi
+  done
+fi

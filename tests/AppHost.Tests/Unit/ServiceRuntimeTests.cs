@@ -38,8 +38,23 @@ public sealed class ServiceRuntimeTests
     [Fact]
     public async Task AppHost_declares_bot_and_gateway_with_the_runtime_settings()
     {
-        var builder = await MeshAppHost.CreateBuilderAsync(MeshAppHost.NewDataPath(), cancellationToken: TestContext.Current.CancellationToken);
+        var dataPath = MeshAppHost.NewDataPath();
+        try
+        {
+            await AssertRuntimeSettingsAsync(await MeshAppHost.CreateBuilderAsync(dataPath, cancellationToken: TestContext.Current.CancellationToken));
+        }
+        finally
+        {
+            // Declaring the stores makes their data directories; nothing runs in them.
+            if (Directory.Exists(dataPath))
+            {
+                Directory.Delete(dataPath, recursive: true);
+            }
+        }
+    }
 
+    static async Task AssertRuntimeSettingsAsync(Aspire.Hosting.Testing.IDistributedApplicationTestingBuilder builder)
+    {
         foreach (var (name, projectName) in new[] { ("bot", "BotService"), ("gateway", "Gateway") })
         {
             var project = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == name);

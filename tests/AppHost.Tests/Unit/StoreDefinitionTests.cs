@@ -82,7 +82,11 @@ public sealed class StoreDefinitionTests
     {
         var account = PosixAccount.Find("postgres");
         Assert.SkipWhen(account is null || !PosixAccount.CurrentIsRoot, "needs root and a postgres account");
-        var closed = Path.Combine(Path.GetTempPath(), "mesh-tests", $"home-{Guid.NewGuid():N}");
+        // Its parents open already (whatever the umask or the tests before made them), so that only the closed one is changed.
+        var parent = Path.Combine(Path.GetTempPath(), "mesh-tests");
+        Directory.CreateDirectory(parent);
+        account!.EnsureCanTraverseParentsOf(Path.Combine(parent, "x"));
+        var closed = Path.Combine(parent, $"home-{Guid.NewGuid():N}");
         Directory.CreateDirectory(closed);
         File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
