@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds, runs all test projects, prints "N passed, N failed".
 # The totals line is printed whatever happens: a failed install or build, or a run cut off by the overall timeout
-# (MESH_TEST_TIMEOUT, 75 minutes: inside CI's 90), counts as at least one failure.
+# (MESH_TEST_TIMEOUT, 75 minutes: inside CI's 90; when not at a terminal), counts as at least one failure.
 set -uo pipefail
 cd "$(dirname "$0")"
 if ! scripts/install-prerequisites.sh --browser; then
@@ -9,7 +9,10 @@ if ! scripts/install-prerequisites.sh --browser; then
   exit 1
 fi
 log=$(mktemp)
-timeout --kill-after=30s "${MESH_TEST_TIMEOUT:-75m}" dotnet test --solution Mesh.sln "$@" 2>&1 | tee "$log"
+# At a terminal, no timeout: timeout(1) runs the tests in a process group of their own, which Ctrl+C would not reach.
+limit=()
+[[ -t 0 ]] || limit=(timeout --kill-after=30s "${MESH_TEST_TIMEOUT:-75m}")
+"${limit[@]}" dotnet test --solution Mesh.sln "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 passed=$(grep -E '^\s+succeeded: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || true)
 failed=$(grep -E '^\s+failed: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || true)
