@@ -22,7 +22,7 @@ public sealed class MeshAppHost : IAsyncDisposable
     /// <summary>Where this run's stores keep their data (<c>LocalStores:DataPath</c>).</summary>
     public string DataPath { get; }
 
-    public static string NewDataPath() => Path.Combine(Path.GetTempPath(), "mesh-tests", $"apphost-{Guid.NewGuid():N}");
+    public static string NewDataPath() => Path.Combine(SharedTempDirectory.Get("mesh-tests"), $"apphost-{Guid.NewGuid():N}");
 
     /// <summary>
     /// Builds and starts the AppHost; <paramref name="settings"/> are configuration keys passed as its arguments;

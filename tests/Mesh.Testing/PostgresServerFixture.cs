@@ -11,7 +11,7 @@ namespace Mesh.Testing;
 /// </summary>
 public sealed class PostgresServerFixture : IAsyncLifetime
 {
-    readonly PostgresServer server = PostgresServer.Locate(Path.Combine(Path.GetTempPath(), "mesh-tests", $"postgres-{Guid.NewGuid():N}"));
+    readonly PostgresServer server = PostgresServer.Locate(Path.Combine(SharedTempDirectory.Get("mesh-tests"), $"postgres-{Guid.NewGuid():N}"));
     ServerProcess? process;
 
     public int Port { get; private set; }

@@ -10,7 +10,7 @@ namespace Mesh.Testing;
 /// </summary>
 public sealed class RedisServerFixture : IAsyncLifetime
 {
-    readonly string directory = Path.Combine(Path.GetTempPath(), "mesh-tests", $"redis-{Guid.NewGuid():N}");
+    readonly string directory = Path.Combine(SharedTempDirectory.Get("mesh-tests"), $"redis-{Guid.NewGuid():N}");
     ServerProcess? server;
     ConnectionMultiplexer? connection;
 

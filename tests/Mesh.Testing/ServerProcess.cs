@@ -130,7 +130,7 @@ public sealed class ServerProcess : IAsyncDisposable
         return reservations;
     }
 
-    static readonly string ReservationDirectory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "mesh-test-ports")).FullName;
+    static readonly string ReservationDirectory = SharedTempDirectory.Get("mesh-test-ports");
 
     /// <summary>
     /// A TCP port free on 127.0.0.1 right now, for a server a test starts: handed out once per process, and reserved

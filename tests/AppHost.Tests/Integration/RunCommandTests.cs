@@ -7,6 +7,13 @@ namespace Mesh.AppHost.Tests.Integration;
 /// <summary>The AppHost as a developer runs it: <c>dotnet run --project AppHost</c>, stopped with SIGTERM.</summary>
 public sealed class RunCommandTests
 {
+    // The AppHost as these tests were built (`./test.sh -c Release` builds no Debug AppHost to run).
+#if DEBUG
+    const string Configuration = "Debug";
+#else
+    const string Configuration = "Release";
+#endif
+
     [Fact]
     public async Task Run_command_prints_the_login_url_and_sigterm_leaves_no_process_behind()
     {
@@ -18,7 +25,7 @@ public sealed class RunCommandTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { "run", "--project", "AppHost", "--no-build", "--no-launch-profile", "--", $"--LocalStores:DataPath={dataPath}" })
+        foreach (var argument in new[] { "run", "--project", "AppHost", "--configuration", Configuration, "--no-build", "--no-launch-profile", "--", $"--LocalStores:DataPath={dataPath}" })
         {
             info.ArgumentList.Add(argument);
         }

@@ -1,4 +1,5 @@
 using Mesh.AppHost.Stores;
+using Mesh.Testing;
 
 namespace Mesh.AppHost.Tests.Unit;
 
@@ -61,7 +62,7 @@ public sealed class StoreDefinitionTests
     [Fact]
     public void Postgres_password_is_generated_once_and_kept()
     {
-        var root = Path.Combine(Path.GetTempPath(), "mesh-tests", $"pw-{Guid.NewGuid():N}");
+        var root = Path.Combine(SharedTempDirectory.Get("mesh-tests"), $"pw-{Guid.NewGuid():N}");
         var server = PostgresServer.Locate(root);
         try
         {
@@ -83,7 +84,7 @@ public sealed class StoreDefinitionTests
         var account = PosixAccount.Find("postgres");
         Assert.SkipWhen(account is null || !PosixAccount.CurrentIsRoot, "needs root and a postgres account");
         // Its parents open already (whatever the umask or the tests before made them), so that only the closed one is changed.
-        var parent = Path.Combine(Path.GetTempPath(), "mesh-tests");
+        var parent = SharedTempDirectory.Get("mesh-tests");
         Directory.CreateDirectory(parent);
         account!.EnsureCanTraverseParentsOf(Path.Combine(parent, "x"));
         var closed = Path.Combine(parent, $"home-{Guid.NewGuid():N}");
