@@ -122,6 +122,24 @@ public sealed class BotApiTests(SandboxHost sandbox) : SandboxTest(sandbox)
         Assert.StartsWith("Bad Request: ", (string)body["description"]!);
     }
 
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("\"true\"", false)]   // not a boolean: the keyboard is kept, and the user's messages still go through
+    public async Task A_one_time_reply_keyboard_goes_once_the_user_writes(string oneTime, bool gone)
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+        var markup = $$$"""{"keyboard":[[{"text":"Yes"}]],"one_time_keyboard":{{{oneTime}}}}""";
+        using var content = new StringContent($$$"""{"chat_id":{{{Alice.Id}}},"text":"Sure?","reply_markup":{{{markup}}}}""", System.Text.Encoding.UTF8, "application/json");
+        using (var sent = await Sandbox.Client.Http.PostAsync($"/bot{Token}/sendMessage", content, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        }
+
+        await Client.SendTextAsync(Token, Alice, "Yes", Ct);
+
+        Assert.Equal(gone, (await Client.GetChatAsync(Token, Alice.Id, ct: Ct)).ReplyKeyboard is null);
+    }
+
     [Fact]
     public async Task Text_is_stripped_of_surrounding_white_space_before_its_length_is_checked()
     {
