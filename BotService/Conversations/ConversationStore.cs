@@ -28,11 +28,13 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
         """;
 
     // KEYS[1] the hash; ARGV: cutoff (ms since 1970), ttl (ms). Deletes the hash unless it was written after the cutoff:
-    // its state ('t') or, as the last renewal tells ('x', its expiry, less the TTL), its menu. Checked and deleted in one
-    // step, so a write that comes between is never lost. Returns 1 deleted, 0 kept.
+    // its state ('t') or its menu, as its last renewal recorded ('w'; in a hash from before 'w', its expiry 'x' less the
+    // TTL, which a TTL setting changed since puts off). Checked and deleted in one step, so a write that comes between is
+    // never lost. Returns 1 deleted, 0 kept.
     const string ClearIfIdle = """
-        local fields = redis.call('HMGET', KEYS[1], 't', 'x')
-        local written = math.max(tonumber(fields[1] or '') or 0, (tonumber(fields[2] or '') or 0) - tonumber(ARGV[2]))
+        local fields = redis.call('HMGET', KEYS[1], 't', 'w', 'x')
+        local menu = tonumber(fields[2] or '') or ((tonumber(fields[3] or '') or 0) - tonumber(ARGV[2]))
+        local written = math.max(tonumber(fields[1] or '') or 0, menu)
         if written > tonumber(ARGV[1]) then return 0 end
         return redis.call('DEL', KEYS[1])
         """;
@@ -45,6 +47,9 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
     /// not record itself only makes the true expiry later, so a writer that trusts this field renews early, never late.
     /// </summary>
     public const string ExpiresAt = "x";
+
+    /// <summary>When a menu write last renewed the hash (ms since 1970): what an operator's clear of old states goes by, with the state's own time.</summary>
+    public const string RenewedAt = "w";
 
     static readonly RedisValue[] StateFields = ["v", "s", "d", "t", MenuVersion, MenuScreen, ExpiresAt];
 
@@ -121,11 +126,13 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
     /// </summary>
     public HashWrite MenuWrite(long chatId, long userId, long version, string screen, long messageId, DateTimeOffset? expiresAt)
     {
-        var renewed = clock.GetUtcNow() + Ttl;
+        var now = clock.GetUtcNow();
+        var renewed = now + Ttl;
         var slack = TimeSpan.FromTicks(Math.Min(Ttl.Ticks / 100, TimeSpan.TicksPerMinute));
         var renew = expiresAt is not { } expires || (renewed - expires).Duration() > slack;
         HashEntry[] menu = [new(MenuVersion, version), new(MenuScreen, screen), new(MenuMessage, messageId)];
-        return new HashWrite(KeyOf(chatId, userId), renew ? [.. menu, new(ExpiresAt, renewed.ToUnixTimeMilliseconds())] : menu, Ttl, RenewTimeToLive: renew);
+        return new HashWrite(KeyOf(chatId, userId),
+            renew ? [.. menu, new(ExpiresAt, renewed.ToUnixTimeMilliseconds()), new(RenewedAt, now.ToUnixTimeMilliseconds())] : menu, Ttl, RenewTimeToLive: renew);
     }
 
     /// <summary>

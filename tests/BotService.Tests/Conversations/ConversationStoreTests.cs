@@ -150,6 +150,10 @@ public sealed class ConversationStoreTests(RedisServerFixture redis)
         Assert.True(await db.KeyExistsAsync(store.KeyOf(20, 20)));
         Assert.False(await db.KeyExistsAsync(store.KeyOf(21, 21)));
         Assert.True(await db.KeyExistsAsync(store.KeyOf(22, 22)));
+
+        // The TTL setting raised since (24 h to 48 h): the menu drawn now is still recent, whatever its expiry says.
+        Assert.Equal(0, await NewStore(TimeSpan.FromHours(48)).ClearAsync(TimeSpan.FromHours(1), TestContext.Current.CancellationToken));
+        Assert.True(await db.KeyExistsAsync(store.KeyOf(20, 20)));
     }
 
     sealed record Draft(string Name, int Age);
