@@ -59,7 +59,7 @@ public sealed class OperationsApi(Operator operations) : BotOperations.BotOperat
         }
         catch (ArgumentOutOfRangeException)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "older_than must be positive and at most 10 years"));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"older_than must be positive and at most {Age.MaxInWords}"));
         }
         catch (ApiRequestException e)
         {

@@ -11,7 +11,12 @@ public static class Age
     /// <summary>The longest age taken: older than this nothing in Redis can be (and the clock's arithmetic stays in range).</summary>
     public static readonly TimeSpan Max = TimeSpan.FromDays(3650);
 
-    public static bool IsInRange(TimeSpan age) => age > TimeSpan.Zero && age <= Max;
+    /// <summary><see cref="Max"/> in words, for the messages that refuse an age.</summary>
+    public const string MaxInWords = "10 years";
+
+    public static bool IsInRange(TimeSpan age) => IsInRange(age.TotalSeconds);
+
+    static bool IsInRange(double seconds) => seconds > 0 && seconds <= Max.TotalSeconds;
 
     public static bool TryParse(string? text, out TimeSpan age)
     {
@@ -33,7 +38,7 @@ public static class Age
                 _ => null,
             };
             // Compared before it becomes a TimeSpan, which throws past about 29,000 years ("1e400s" reads as infinity).
-            if (seconds is not { } s || !(s > 0 && s <= Max.TotalSeconds))
+            if (seconds is not { } s || !IsInRange(s))
             {
                 return false;
             }

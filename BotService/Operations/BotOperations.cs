@@ -104,7 +104,7 @@ public sealed class BotOperations(
     {
         if (olderThan is { } age && !Age.IsInRange(age))
         {
-            throw new ArgumentOutOfRangeException(nameof(olderThan), "older_than must be positive and at most 10 years");
+            throw new ArgumentOutOfRangeException(nameof(olderThan), $"older_than must be positive and at most {Age.MaxInWords}");
         }
         return conversations.ClearAsync(olderThan, cancellationToken);
     }

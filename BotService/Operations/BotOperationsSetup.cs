@@ -25,7 +25,7 @@ public static class BotOperationsSetup
         services.AddSingleton<WebhookReconciler>();
         services.AddSingleton<PollingLease>();
 
-        // Exactly one of these does anything, by Telegram:PublicUrl: set → reconcile the webhook once; empty → poll when leader.
+        // Exactly one of these does anything, by Telegram:PublicUrl: set → reconcile the webhook at start, then keep it; empty → poll when leader.
         services.AddHostedService<WebhookKeeper>();
         services.AddSingleton<PollingLeader>();
         services.AddHostedService(provider => provider.GetRequiredService<PollingLeader>());

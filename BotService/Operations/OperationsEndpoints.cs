@@ -63,7 +63,7 @@ public static class OperationsEndpoints
             {
                 if (!Age.TryParse(olderThan, out var parsed))
                 {
-                    return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: "olderThan must be an age such as 90s, 30m, 1h or 2d (at most 10 years).");
+                    return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: $"olderThan must be an age such as 90s, 30m, 1h or 2d (at most {Age.MaxInWords}).");
                 }
                 age = parsed;
             }

@@ -53,17 +53,19 @@ public sealed class NotificationDelivery(ChatQueue queue, OutboundSender sender,
 
     /// <summary>Records a notification given up on (dead-lettered after its tries) as FAILED, unless it was delivered.</summary>
     public Task MarkFailedAsync(string notificationId) =>
-        redis.GetDatabase().ScriptEvaluateAsync(FailIfPending, [prefix + "notification:" + notificationId],
+        redis.GetDatabase().ScriptEvaluateAsync(FailIfPending, [OutcomeKey(notificationId)],
             [nameof(NotificationOutcome.Failed), nameof(NotificationOutcome.Pending), (long)OutcomeRetention.TotalSeconds]);
 
     public async Task<NotificationOutcome> OutcomeAsync(string notificationId)
     {
-        var value = await redis.GetDatabase().StringGetAsync(prefix + "notification:" + notificationId);
+        var value = await redis.GetDatabase().StringGetAsync(OutcomeKey(notificationId));
         return value.HasValue && Enum.TryParse<NotificationOutcome>(value.ToString(), out var outcome) ? outcome : NotificationOutcome.Unknown;
     }
 
     Task SetOutcomeAsync(string notificationId, NotificationOutcome outcome) =>
-        redis.GetDatabase().StringSetAsync(prefix + "notification:" + notificationId, outcome.ToString(), OutcomeRetention);
+        redis.GetDatabase().StringSetAsync(OutcomeKey(notificationId), outcome.ToString(), OutcomeRetention);
+
+    RedisKey OutcomeKey(string notificationId) => prefix + "notification:" + notificationId;
 
     static InlineKeyboardMarkup? Keyboard(SendNotificationRequest request) =>
         request.Buttons.Count == 0

@@ -22,7 +22,7 @@ public sealed class TelegramOptions
     /// <summary>Public base URL of the gateway: set → webhook mode (<c>PublicUrl</c> + <c>/telegram/webhook</c>); empty → polling mode.</summary>
     public string PublicUrl { get; set; } = "";
 
-    /// <summary>Webhook mode: how often the webhook is checked (and set again when it differs) after the start.</summary>
+    /// <summary>Webhook mode: how often the webhook is checked after the start (and set again when Telegram has none).</summary>
     public TimeSpan WebhookCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Webhook mode: the most concurrent connections Telegram opens to the webhook (1–100).</summary>

@@ -130,7 +130,7 @@ public sealed partial class WebhookReconciler(
     }
 
     /// <summary>Whether an operator deleted the webhook and nobody set it since.</summary>
-    public async Task<bool> HeldDeletedAsync() => await redis.GetDatabase().KeyExistsAsync(heldDeletedKey);
+    async Task<bool> HeldDeletedAsync() => await redis.GetDatabase().KeyExistsAsync(heldDeletedKey);
 
     async Task<IReadOnlyList<string>> DifferencesAsync(WebhookInfo info)
     {

@@ -18,6 +18,9 @@ public enum EntryKind
 /// </summary>
 public readonly record struct QueuedEntry(EntryKind Kind, string Id, string? TraceParent, long EnqueuedAtMs, ReadOnlyMemory<byte> Payload)
 {
+    /// <summary>The header's fields, in words (for an entry that does not have them).</summary>
+    public const string HeaderFormat = "<u|n> <id> <traceparent|-> <enqueued unix ms>";
+
     /// <summary>The header up to (not including) the enqueue time, which the intake script appends.</summary>
     public static string HeaderPrefix(EntryKind kind, string id, string? traceParent) =>
         $"{(kind == EntryKind.Update ? 'u' : 'n')} {id} {(string.IsNullOrEmpty(traceParent) ? "-" : traceParent)}";
