@@ -17,6 +17,8 @@ public static class BotCommands
     public const string SetWebhook = "set-webhook";
     public const string DeleteWebhook = "delete-webhook";
     public const string ClearConversations = "clear-conversations";
+    public const string DeadLetters = "dead-letters";
+    public const string RequeueDeadLetters = "requeue-dead-letters";
 
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
@@ -52,6 +54,21 @@ public static class BotCommands
                 Description = "Deletes every user's conversation state: users in a dialog start again from the main menu.",
                 ConfirmationMessage = "Clear every user's conversation state? Users in the middle of a dialog start again from the main menu.",
                 IconName = "Broom",
+                UpdateState = WhenHealthy,
+            })
+            .WithCommand(DeadLetters, "Dead letters", context => CallAsync(http, HttpMethod.Get, "/operations/deadletters?limit=20",
+                result => $"{result["count"]} dead letters", context), new CommandOptions
+            {
+                Description = "The 20 newest updates and notifications given up on after their tries: chat, id, when queued, the last error.",
+                IconName = "MailError",
+                UpdateState = WhenHealthy,
+            })
+            .WithCommand(RequeueDeadLetters, "Requeue dead letters", context => CallAsync(http, HttpMethod.Post, "/operations/deadletters/requeue",
+                result => $"Requeued {result["count"]} dead letters", context), new CommandOptions
+            {
+                Description = "Puts every dead letter back in its chat's queue, to be handled again (after a fix of what failed them).",
+                ConfirmationMessage = "Handle every dead letter again? Their users may get the replies now.",
+                IconName = "ArrowRepeatAll",
                 UpdateState = WhenHealthy,
             });
     }

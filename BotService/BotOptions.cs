@@ -29,6 +29,12 @@ public sealed class BotOptions
     /// <summary>Tries of one update (handler failures and worker crashes) before it is dead-lettered.</summary>
     public int MaxAttempts { get; set; } = 5;
 
+    /// <summary>
+    /// Dead letters kept: past this many the oldest are dropped as new ones come, so a handler that fails every update
+    /// cannot fill Redis with them. Operators list and requeue them (<c>BotService deadletters list|requeue</c>).
+    /// </summary>
+    public int DeadLetterLimit { get; set; } = 10_000;
+
     /// <summary>First back-off after a failed handler; doubles on each try.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -59,6 +65,7 @@ public sealed class BotOptionsValidator : IValidateOptions<BotOptions>
         failures.Require(options.DeduplicationWindow >= TimeSpan.FromHours(24), nameof(BotOptions.DeduplicationWindow),
             "must be at least 24 hours (Telegram re-delivers an update for up to 24 h; 25 h is the default)");
         failures.Require(options.MaxAttempts >= 1, nameof(BotOptions.MaxAttempts), "must be at least 1");
+        failures.Require(options.DeadLetterLimit >= 1, nameof(BotOptions.DeadLetterLimit), "must be at least 1 (dead letters kept for operators)");
         failures.Require(options.RetryDelay > TimeSpan.Zero, nameof(BotOptions.RetryDelay), "must be positive");
         failures.Require(options.ReorderWindow >= TimeSpan.Zero, nameof(BotOptions.ReorderWindow), "must not be negative");
         failures.Require(options.IdlePollInterval > TimeSpan.Zero, nameof(BotOptions.IdlePollInterval), "must be positive");

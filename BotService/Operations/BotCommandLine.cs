@@ -7,7 +7,8 @@ using Telegram.Bot.Exceptions;
 namespace Mesh.Bot.Operations;
 
 /// <summary>
-/// <c>dotnet run --project BotService -- webhook setup|delete|check</c> and <c>conversations clear [--older-than 1h]</c>:
+/// <c>dotnet run --project BotService -- webhook setup|delete|check</c>, <c>conversations clear [--older-than 1h]</c> and
+/// <c>deadletters list [--limit 20]|requeue</c>:
 /// runs one operator action against the configured Redis and Telegram (same configuration as the service: appsettings,
 /// environment, <c>--Key=value</c>), prints the result and exits, without starting the web host or any worker.
 /// Exit codes: 0 done, 1 the action failed (Telegram or Redis unreachable, refused), 2 usage or configuration error.
@@ -20,29 +21,36 @@ public static class BotCommandLine
           BotService webhook setup                        set the configured webhook (Telegram:PublicUrl + /telegram/webhook)
           BotService webhook delete                       delete the webhook (pending updates are kept)
           BotService conversations clear [--older-than 1h]  clear conversation states (all, or those idle that long)
+          BotService deadletters list [--limit 20]        the newest dead letters: chat, update or notification, why
+          BotService deadletters requeue                  put every dead letter back in its chat's queue, to be handled again
         Configuration as for the service, e.g. --Telegram:BotToken=... --ConnectionStrings:redis=...
         """;
 
-    public static bool IsCommand(string[] args) => args is ["webhook", ..] or ["conversations", ..];
+    public static bool IsCommand(string[] args) => args is ["webhook", ..] or ["conversations", ..] or ["deadletters", ..];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         var words = args.TakeWhile(a => !a.StartsWith('-')).ToArray();
         var rest = args.Skip(words.Length).ToList();
         TimeSpan? olderThan = null;
-        var index = rest.FindIndex(a => a == "--older-than" || a.StartsWith("--older-than=", StringComparison.Ordinal));
-        if (index >= 0)
+        if (TakeOption(rest, "--older-than", out var ageText))
         {
-            var value = rest[index].Contains('=') ? rest[index][(rest[index].IndexOf('=') + 1)..] : rest.ElementAtOrDefault(index + 1);
-            rest.RemoveRange(index, rest[index].Contains('=') || index + 1 >= rest.Count ? 1 : 2);
-            if (!Age.TryParse(value, out var age))
+            if (!Age.TryParse(ageText, out var age))
             {
                 await error.WriteLineAsync("--older-than needs an age such as 90s, 30m, 1h or 2d.");
                 return 2;
             }
             olderThan = age;
         }
-        if (words is not (["webhook", "check" or "setup" or "delete"] or ["conversations", "clear"]) || olderThan is not null && words[0] != "conversations")
+        var limit = 20;
+        var limitGiven = TakeOption(rest, "--limit", out var limitText);
+        if (limitGiven && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > BotOperations.DeadLetterListMax))
+        {
+            await error.WriteLineAsync($"--limit needs a number from 1 to {BotOperations.DeadLetterListMax}.");
+            return 2;
+        }
+        if (words is not (["webhook", "check" or "setup" or "delete"] or ["conversations", "clear"] or ["deadletters", "list" or "requeue"])
+            || olderThan is not null && words is not ["conversations", ..] || limitGiven && words is not ["deadletters", "list"])
         {
             await error.WriteLineAsync(Usage);
             return 2;
@@ -96,6 +104,22 @@ public static class BotCommandLine
                     await operations.DeleteWebhookAsync(timeout.Token);
                     await output.WriteLineAsync("webhook deleted");
                     break;
+                case ["deadletters", "list"]:
+                    await output.WriteLineAsync($"dead letters: {(await operations.DeadLetterCountAsync()).ToString(CultureInfo.InvariantCulture)}");
+                    foreach (var letter in await operations.ListDeadLettersAsync(limit))
+                    {
+                        await output.WriteLineAsync(string.Join(" | ",
+                            $"chat {letter.ChatId ?? "?"}",
+                            letter.Kind is null ? "unreadable entry" : $"{letter.Kind} {letter.Id}",
+                            letter.EnqueuedAt is { } at ? "queued " + at.ToString("u", CultureInfo.InvariantCulture) : "queued ?",
+                            letter.Note));
+                    }
+                    break;
+                case ["deadletters", "requeue"]:
+                    var requeued = await operations.RequeueDeadLettersAsync(timeout.Token);
+                    await output.WriteLineAsync($"dead letters requeued: {requeued.Count.ToString(CultureInfo.InvariantCulture)}"
+                        + (requeued.Left > 0 ? $" ({requeued.Left.ToString(CultureInfo.InvariantCulture)} left: no chat recorded with them)" : ""));
+                    break;
                 default:
                     var cleared = await operations.ClearConversationsAsync(olderThan, timeout.Token);
                     await output.WriteLineAsync($"conversations cleared: {cleared.ToString(CultureInfo.InvariantCulture)}");
@@ -123,6 +147,21 @@ public static class BotCommandLine
             await error.WriteLineAsync("Redis is unreachable (ConnectionStrings:redis).");
             return 1;
         }
+    }
+
+    /// <summary>Takes <c>--name value</c> or <c>--name=value</c> out of <paramref name="rest"/>; the value is null when none follows.</summary>
+    static bool TakeOption(List<string> rest, string name, out string? value)
+    {
+        var index = rest.FindIndex(a => a == name || a.StartsWith(name + "=", StringComparison.Ordinal));
+        if (index < 0)
+        {
+            value = null;
+            return false;
+        }
+        var inline = rest[index].Contains('=');
+        value = inline ? rest[index][(rest[index].IndexOf('=') + 1)..] : rest.ElementAtOrDefault(index + 1);
+        rest.RemoveRange(index, inline || index + 1 >= rest.Count ? 1 : 2);
+        return true;
     }
 
     static void Write(TextWriter output, WebhookView view, string mode)

@@ -7,6 +7,12 @@ using Telegram.Bot.Exceptions;
 namespace Mesh.Bot.Operations;
 
 /// <summary>The bot's health as an operator sees it.</summary>
+/// <summary>A dead letter as operators see it: whose, what (update or notification, and its id), when it was queued, why it was given up on.</summary>
+/// <param name="ChatId">Null for a letter written before the chat was recorded with it (it cannot be requeued).</param>
+/// <param name="Kind">"update" or "notification"; null when the entry could not be read.</param>
+/// <param name="Size">The letter's bytes in Redis.</param>
+public sealed record DeadLetterView(string? ChatId, string? Kind, string? Id, DateTimeOffset? EnqueuedAt, string Note, int Size);
+
 public sealed record BotStatus(
     string Mode,
     string WebhookUrl,
@@ -52,7 +58,7 @@ public sealed class BotOperations(
         var db = redis.GetDatabase();
         var sample = queue.SampleAsync();
         var leasesHeld = db.HashLengthAsync(leases);
-        var deadLettered = db.ListLengthAsync(queue.DeadLetterKey);
+        var deadLettered = queue.DeadLetterCountAsync();
         var leader = pollingLease.CurrentHolderAsync();
 
         WebhookView? view = null;
@@ -99,6 +105,26 @@ public sealed class BotOperations(
         await webhook.DeleteAsync(cancellationToken, hold: true);
         return new WebhookChange(true, "", []);
     }
+
+    /// <summary>The most dead letters one listing shows.</summary>
+    public const int DeadLetterListMax = 1_000;
+
+    /// <summary>The newest <paramref name="count"/> dead letters (1 to <see cref="DeadLetterListMax"/>), newest first.</summary>
+    public async Task<IReadOnlyList<DeadLetterView>> ListDeadLettersAsync(int count)
+    {
+        if (count is < 1 or > DeadLetterListMax)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"limit must be 1 to {DeadLetterListMax}");
+        }
+        return [.. (await queue.DeadLettersAsync(count)).Select(d => new DeadLetterView(
+            d.ChatId, d.Entry?.Kind.ToString().ToLowerInvariant(), d.Entry?.Id,
+            d.Entry is { EnqueuedAtMs: > 0 } e ? DateTimeOffset.FromUnixTimeMilliseconds(e.EnqueuedAtMs) : null, d.Note, d.Size))];
+    }
+
+    public Task<long> DeadLetterCountAsync() => queue.DeadLetterCountAsync();
+
+    /// <summary>Puts the dead letters back in their chats' queues, to be handled again.</summary>
+    public Task<Requeued> RequeueDeadLettersAsync(CancellationToken cancellationToken) => queue.RequeueDeadLettersAsync(cancellationToken);
 
     public Task<long> ClearConversationsAsync(TimeSpan? olderThan, CancellationToken cancellationToken)
     {

@@ -126,9 +126,10 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     // Commands that take many members (HMGET, HDEL, ZADD, HSET, ZREM) go once per call rather than once per chat.
     // With each entry it hands over, it reads the chat's snapshot (ChatSnapshotKeys) for a private chat.
     // An acknowledged entry takes its chat's last handler error (errors) with it: the next entry's failures are its own.
+    // A dead letter is '<chat> <note>\n<entry>'; the list keeps the newest ARGV[8] of them.
     // KEYS: chats, leases, tries, depth, deadletter, errors
-    // ARGV: prefix, lease ms, reorder window ms, chats to claim, token prefix, first token number, acks, snapshot hash key
-    //   prefix ('' = no snapshots), its separator, snapshot string key prefix, snapshot field count n, the n fields, then
+    // ARGV: prefix, lease ms, reorder window ms, chats to claim, token prefix, first token number, acks, dead letters kept,
+    //   snapshot hash key prefix ('' = no snapshots), its separator, snapshot string key prefix, snapshot field count n, the n fields, then
     //   per ack: chat, token, entry (the member itself), dead-letter note ('' = a plain ack), count of its writes, then per
     //   write: hash key, ttl ms, renew ('1': set the ttl even when no field was added), field count m, the m fields and
     //   values (field, value, field, value…)
@@ -141,10 +142,11 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         -- The lease expiry as a string, formatted once (Redis prints each Lua number argument with printf).
         local leasedUntil = tostring(now + lease)
         local out = {-1, ''}
-        local hashPrefix, separator, stringPrefix, fieldCount = ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11])
+        local deadLetters = tonumber(ARGV[8])
+        local hashPrefix, separator, stringPrefix, fieldCount = ARGV[9], ARGV[10], ARGV[11], tonumber(ARGV[12])
         local fields = {}
-        for i = 1, fieldCount do fields[i] = ARGV[11 + i] end
-        local firstAck = 12 + fieldCount -- the first acknowledgement's arguments
+        for i = 1, fieldCount do fields[i] = ARGV[12 + i] end
+        local firstAck = 13 + fieldCount -- the first acknowledgement's arguments
         -- The snapshot of a chat handed over with its head entry: for an update ('u'…) of a private chat (not '-'…: a
         -- group's id is negative). A key of another type reads as none (pcall), so one odd key never fails the round.
         local function snapshot(chat, entry)
@@ -196,7 +198,9 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
               local q = prefix .. 'q:' .. chat
               if redis.call('ZREM', q, ARGV[a + 2]) == 1 then
                 acked = acked + 1
-                if ARGV[a + 3] ~= '' then redis.call('RPUSH', KEYS[5], ARGV[a + 3] .. '\n' .. ARGV[a + 2]) end
+                if ARGV[a + 3] ~= '' and redis.call('RPUSH', KEYS[5], chat .. ' ' .. ARGV[a + 3] .. '\n' .. ARGV[a + 2]) > deadLetters then
+                  redis.call('LTRIM', KEYS[5], -deadLetters, -1)
+                end
               end
               local head = redis.call('ZRANGE', q, '0', '0')
               local ready = #head > 0 and enqueued(head[1]) + window or nil
@@ -320,9 +324,10 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     readonly string wakeChannelName = options.Value.RedisKeyPrefix + "wake";
     readonly long windowMs = (long)options.Value.ReorderWindow.TotalMilliseconds;
     readonly long dedupSeconds = (long)options.Value.DeduplicationWindow.TotalSeconds;
+    readonly long deadLetterLimit = options.Value.DeadLetterLimit;
     long tokenNumber;
 
-    // The settle script's snapshot arguments (ARGV[8..]), the same in every call: hash key prefix ('' = none), separator,
+    // The settle script's snapshot arguments (ARGV[9..]), the same in every call: hash key prefix ('' = none), separator,
     // string key prefix, field count, the fields.
     readonly RedisValue[] snapshotArguments = snapshotKeys is null
         ? ["", "", "", 0]
@@ -346,7 +351,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     {
         var keys = new RedisKey[] { chats, leases, tries, depth, deadLetter, errors };
         var fieldCount = snapshotArguments.Length - 4;
-        var first = 7 + snapshotArguments.Length; // the first acknowledgement's arguments
+        var first = 8 + snapshotArguments.Length; // the first acknowledgement's arguments
         var count = first;
         for (var i = 0; i < acks.Count; i++)
         {
@@ -364,7 +369,8 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
         values[4] = holder;
         values[5] = Interlocked.Add(ref tokenNumber, Math.Max(claim, 0)) - claim;
         values[6] = acks.Count;
-        snapshotArguments.CopyTo(values, 7);
+        values[7] = deadLetterLimit;
+        snapshotArguments.CopyTo(values, 8);
         var v = first;
         for (var i = 0; i < acks.Count; i++)
         {

@@ -353,7 +353,7 @@ public sealed partial class UpdateWorkers(
                 // No try would read it better: to the dead-letter list at once, and the chat goes on.
                 LogUnreadable(logger, lease.ChatId);
                 BotTelemetry.UpdatesHandled.Add(1, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
-                outcome = new Ack(lease, $"unreadable entry of chat {lease.ChatId}: its header is not {QueuedEntry.HeaderFormat}");
+                outcome = new Ack(lease, $"unreadable entry: its header is not {QueuedEntry.HeaderFormat}");
             }
             else if (stoppingToken.IsCancellationRequested)
             {
@@ -368,7 +368,7 @@ public sealed partial class UpdateWorkers(
                 {
                     await notifications.MarkFailedAsync(entry.Id);
                 }
-                outcome = new Ack(lease, $"{entry.Kind} {entry.Id} chat {lease.ChatId} after {lease.Tries - 1} tries: {error}");
+                outcome = new Ack(lease, $"{entry.Kind} {entry.Id} after {lease.Tries - 1} tries: {error}");
             }
             else
             {

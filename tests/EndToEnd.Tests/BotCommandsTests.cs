@@ -1,6 +1,8 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Mesh.TelegramSandbox.Client;
 using Mesh.Testing.EndToEnd;
+using Mesh.Testing.Services;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
@@ -65,5 +67,34 @@ public sealed class BotCommandsTests(MeshFixture mesh)
         Assert.True(result.Success, result.Message);
         Assert.StartsWith("Cleared ", result.Message);
         Assert.False(await db.KeyExistsAsync(stuck));
+    }
+
+    [Fact]
+    public async Task Dead_letters_are_listed_and_a_requeue_answers_the_user_after_all()
+    {
+        var user = new SandboxUser(Random.Shared.NextInt64(100_000, 900_000_000), "Taras", LanguageCode: "en");
+        await mesh.Sandbox.SendTextAsync(mesh.BotToken, user, "/help", Ct);
+        await mesh.Sandbox.WaitForBotMessageAsync(mesh.BotToken, user.Id, timeout: TimeSpan.FromSeconds(30), ct: Ct);
+        // A /start the bot gave up on while Telegram was down, as the workers write it: '<chat> <note>\n<entry>'.
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await mesh.Mesh.GetConnectionStringAsync("redis"));
+        var updateId = SandboxMesh.NewUpdateId();
+        await redis.GetDatabase().ListRightPushAsync("bot:deadletter",
+            $"{user.Id} Update {updateId} after 5 tries: HttpRequestException: Telegram was down\nu {updateId} - {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}\n"
+            + SandboxMesh.TextUpdate(updateId, user.Id, "/start", "Taras"));
+
+        var listed = await RunAsync(BotCommands.DeadLetters);
+
+        Assert.True(listed.Success, listed.Message);
+        Assert.Matches(@"^\d+ dead letters$", listed.Message);
+        Assert.Contains($"\"chat_id\": \"{user.Id}\"", listed.Data?.Value);
+        Assert.Contains("Telegram was down", listed.Data?.Value);
+
+        var requeued = await RunAsync(BotCommands.RequeueDeadLetters);
+
+        Assert.True(requeued.Success, requeued.Message);
+        Assert.Matches(@"^Requeued [1-9]\d* dead letters$", requeued.Message);
+        var greeting = await mesh.Sandbox.WaitForBotMessageAsync(mesh.BotToken, user.Id, m => m.Text.Contains("Taras", StringComparison.Ordinal),
+            timeout: TimeSpan.FromSeconds(30), ct: Ct);
+        Assert.NotNull(greeting.InlineKeyboard);
     }
 }

@@ -230,7 +230,7 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
         Assert.False(QueuedEntry.TryParse(broken.Head.Entry, out _));
         Assert.IsType<LeaseState.Drained>(await queue.AckAsync(broken, "unreadable"));
         Assert.Equal(0, await db.SortedSetLengthAsync(queue.QueueKey("42")));
-        Assert.StartsWith("unreadable\nn ticket:42\n", (string)(await db.ListGetByIndexAsync(queue.DeadLetterKey, 0))!);
+        Assert.StartsWith("42 unreadable\nn ticket:42\n", (string)(await db.ListGetByIndexAsync(queue.DeadLetterKey, 0))!);
     }
 
     [Fact]
@@ -464,12 +464,72 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
         await EnqueueAsync(queue, 2);
         var leased = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
 
-        var next = Assert.IsType<LeaseState.Next>(await queue.AckAsync(leased.Lease, "u 1 chat 42 after 5 tries: boom"));
+        var next = Assert.IsType<LeaseState.Next>(await queue.AckAsync(leased.Lease, "Update 1 after 5 tries: boom"));
 
         Assert.Equal("2", IdOf(next.Head));
         var dead = (string)(await redis.Connection.GetDatabase().ListGetByIndexAsync(queue.DeadLetterKey, 0))!;
-        Assert.StartsWith("u 1 chat 42 after 5 tries: boom\nu 1 ", dead);
+        Assert.StartsWith("42 Update 1 after 5 tries: boom\nu 1 ", dead);
         Assert.EndsWith("{\"update_id\":1}", dead);
+        var letter = Assert.Single(await queue.DeadLettersAsync(10));
+        Assert.Equal(("42", "Update 1 after 5 tries: boom", "1", "{\"update_id\":1}"),
+            (letter.ChatId, letter.Note, letter.Entry?.Id, Encoding.UTF8.GetString(letter.Entry!.Value.Payload.Span)));
+    }
+
+    /// <summary>Dead-letters the head of each chat in <paramref name="chats"/> (one update each, ids from <paramref name="firstId"/>).</summary>
+    static async Task DeadLetterAsync(ChatQueue queue, long firstId, params string[] chats)
+    {
+        for (var i = 0; i < chats.Length; i++)
+        {
+            await EnqueueAsync(queue, firstId + i, chats[i]);
+        }
+        var settled = await queue.SettleAsync([], chats.Length, "w");
+        Assert.Equal(chats.Length, settled.Claimed.Length);
+        foreach (var lease in settled.Claimed.OrderBy(l => IdOf(l.Head)))
+        {
+            await queue.AckAsync(lease, $"Update {IdOf(lease.Head)} after 5 tries: boom");
+        }
+    }
+
+    [Fact]
+    public async Task Dead_letters_past_the_limit_drop_the_oldest()
+    {
+        var queue = new ChatQueue(redis.Connection, Options.Create(new BotOptions
+        {
+            RedisKeyPrefix = RedisServerFixture.NewKeyPrefix("chatqueue"),
+            ReorderWindow = TimeSpan.Zero,
+            DeadLetterLimit = 3,
+        }));
+
+        await DeadLetterAsync(queue, 1, "1", "2", "3", "4", "5");
+
+        Assert.Equal(3, await queue.DeadLetterCountAsync());
+        Assert.Equal(["5", "4", "3"], (await queue.DeadLettersAsync(10)).Select(d => d.Entry?.Id));
+        Assert.Equal(["5", "4"], (await queue.DeadLettersAsync(2)).Select(d => d.ChatId));
+    }
+
+    [Fact]
+    public async Task Requeued_dead_letters_are_handled_again_after_what_their_chat_has_queued_with_fresh_tries()
+    {
+        var queue = NewQueue();
+        await DeadLetterAsync(queue, 10, "7", "8");
+        // While they were dead, chat 7 got a new update; and a letter from before chats were recorded with them is there.
+        await EnqueueAsync(queue, 12, chat: "7");
+        var db = redis.Connection.GetDatabase();
+        await db.ListLeftPushAsync(queue.DeadLetterKey, "Update 3 chat 9 after 5 tries: old\nu 3 - 1700000000000\n{}");
+
+        var requeued = await queue.RequeueDeadLettersAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(new Requeued(2, 1), requeued);
+        Assert.Equal(["Update 3 chat 9 after 5 tries: old"], (await queue.DeadLettersAsync(10)).Select(d => d.Note));
+        Assert.Equal(3, (await queue.SampleAsync()).Depth);
+        var settled = await queue.SettleAsync([], 10, "w");
+        Assert.Equal([("7", "12", 1L), ("8", "11", 1L)], settled.Claimed.Select(l => (l.ChatId, IdOf(l.Head), l.Tries)).Order());
+        var seven = settled.Claimed.Single(l => l.ChatId == "7");
+        var next = Assert.IsType<LeaseState.Next>(await queue.AckAsync(seven));
+        Assert.Equal("10", IdOf(next.Head));
+        Assert.IsType<LeaseState.Drained>(await queue.AckAsync(next.Lease));
+        // Nothing is requeued twice.
+        Assert.Equal(new Requeued(0, 1), await queue.RequeueDeadLettersAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]

@@ -120,8 +120,8 @@ public sealed class NotificationsTests(RedisServerFixture redis, NotificationsTe
 
         await host.WaitForAsync(user, "/start", await host.SendAsync(user, "/help"));
 
-        var dead = (await db.ListRangeAsync(Queue.DeadLetterKey)).Select(v => (string)v!).Single(e => e.Contains($"chat {chat}", StringComparison.Ordinal));
-        Assert.StartsWith($"unreadable entry of chat {chat}: ", dead);
+        var dead = (await db.ListRangeAsync(Queue.DeadLetterKey)).Select(v => (string)v!).Single(e => e.StartsWith($"{chat} ", StringComparison.Ordinal));
+        Assert.StartsWith($"{chat} unreadable entry: ", dead);
         Assert.EndsWith("\nn ticket:42\nanswer - 1700000000000\n{}", dead);
     }
 
@@ -134,7 +134,7 @@ public sealed class NotificationsTests(RedisServerFixture redis, NotificationsTe
 
         var dead = await DeadLetterAsync(id);
         Assert.Equal(NotificationOutcome.Failed, await OutcomeAsync(id));
-        Assert.StartsWith($"Notification {id} chat {user.Id} after 3 tries: InvalidProtocolBufferException", dead);
+        Assert.StartsWith($"{user.Id} Notification {id} after 3 tries: InvalidProtocolBufferException", dead);
         await host.WaitForAsync(user, "/start", await host.SendAsync(user, "/help"));
     }
 

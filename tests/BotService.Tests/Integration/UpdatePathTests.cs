@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Mesh.Testing;
 using Mesh.Testing.Services;
 using Mesh.TelegramSandbox.Client;
@@ -132,7 +135,7 @@ public sealed class UpdatePathTests(RedisServerFixture redis, UpdatePathTests.Ho
     }
 
     [Fact]
-    public async Task Update_whose_reply_keeps_failing_is_dead_lettered_and_the_chat_moves_on()
+    public async Task Update_whose_reply_keeps_failing_is_dead_lettered_the_chat_moves_on_and_a_requeue_answers_it()
     {
         var user = await OpenChatAsync();
         var db = redis.Connection.GetDatabase();
@@ -142,7 +145,7 @@ public sealed class UpdatePathTests(RedisServerFixture redis, UpdatePathTests.Ho
             Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(SandboxMesh.TextUpdate(SandboxMesh.NewUpdateId(), user.Id, "/start")));
             Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(SandboxMesh.TextUpdate(SandboxMesh.NewUpdateId(), user.Id, "/frobnicate")));
 
-            await Until.TrueAsync(async () => (await db.ListRangeAsync(mesh.KeyPrefix + "deadletter")).Any(l => l.ToString().Contains($"chat {user.Id}", StringComparison.Ordinal)),
+            await Until.TrueAsync(async () => (await db.ListRangeAsync(mesh.KeyPrefix + "deadletter")).Any(l => l.ToString().StartsWith($"{user.Id} ", StringComparison.Ordinal)),
                 SandboxMesh.Deadline, "/start to be dead-lettered");
         }
         finally
@@ -152,8 +155,24 @@ public sealed class UpdatePathTests(RedisServerFixture redis, UpdatePathTests.Ho
 
         await mesh.WaitForReplyAsync(user.Id, "don't know", ct: Ct);
         Assert.DoesNotContain(await BotMessagesAsync(user.Id), IsGreeting);
-        var letter = Assert.Single(await db.ListRangeAsync(mesh.KeyPrefix + "deadletter"), l => l.ToString().Contains($"chat {user.Id}", StringComparison.Ordinal)).ToString();
+        var letter = Assert.Single(await db.ListRangeAsync(mesh.KeyPrefix + "deadletter"), l => l.ToString().StartsWith($"{user.Id} ", StringComparison.Ordinal)).ToString();
         Assert.Contains("TelegramSendFailed", letter);
+
+        // The operator sees it, and once Telegram is back, has it handled again: the user is greeted after all.
+        using var http = new HttpClient { BaseAddress = new Uri(mesh.Bot.HttpUrl) };
+        var listed = (await http.GetFromJsonAsync<JsonObject>("/operations/deadletters?limit=1000", Ct))!;
+        var shown = Assert.Single(listed["newest"]!.AsArray(), d => (string?)d!["chat_id"] == user.Id.ToString(CultureInfo.InvariantCulture))!;
+        Assert.Equal("update", (string?)shown["kind"]);
+        Assert.Contains("after 3 tries: TelegramSendFailed", (string?)shown["note"]);
+        using (var requeue = await http.PostAsync("/operations/deadletters/requeue", null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, requeue.StatusCode);
+            Assert.True((long)(await requeue.Content.ReadFromJsonAsync<JsonObject>(Ct))!["count"]! >= 1);
+        }
+        await mesh.WaitForReplyAsync(user.Id, "Hello, Ada!", ct: Ct);
+        Assert.DoesNotContain(await db.ListRangeAsync(mesh.KeyPrefix + "deadletter"), l => l.ToString().StartsWith($"{user.Id} ", StringComparison.Ordinal));
+        using var badLimit = await http.GetAsync("/operations/deadletters?limit=0", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
     }
 
     [Fact]

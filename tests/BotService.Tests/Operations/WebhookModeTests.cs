@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Mesh.Bot.Updates;
 using Mesh.Testing;
 using Mesh.Testing.Sandbox;
 using Mesh.Testing.Services;
+using Microsoft.Extensions.Options;
 using Telegram.Bot;
 
 namespace Mesh.Bot.Tests.Operations;
@@ -197,6 +199,37 @@ public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sa
         Assert.Contains($"webhook set: {WebhookUrl}", setOutput);
         Assert.Equal(1, await CallsAsync("setWebhook"));
         Assert.Equal(2, usage);
+    }
+
+    [Fact]
+    public async Task Command_line_lists_the_newest_dead_letters_and_requeues_them()
+    {
+        var settings = Settings("secret-cli3");
+        var queue = new ChatQueue(redis.Connection, Options.Create(new BotOptions { RedisKeyPrefix = prefix, ReorderWindow = TimeSpan.Zero }));
+        foreach (var (id, chat) in new[] { (1L, "501"), (2L, "502") })
+        {
+            await queue.EnqueueAsync(NewEntry.Update(id, chat, QueuedEntry.HeaderPrefix(EntryKind.Update, $"{id}", null), "{}"u8.ToArray()));
+            var leased = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
+            await queue.AckAsync(leased.Lease, $"Update {id} after 5 tries: HttpRequestException: boom {id}");
+        }
+
+        var (listed, listing) = await RunCommandLineAsync(settings, "deadletters", "list", "--limit", "1");
+        var (badLimit, badLimitOutput) = await RunCommandLineAsync(settings, "deadletters", "list", "--limit=0");
+        var (limitElsewhere, _) = await RunCommandLineAsync(settings, "deadletters", "requeue", "--limit", "5");
+        Assert.Equal(2, await queue.DeadLetterCountAsync());
+        var (requeued, requeueOutput) = await RunCommandLineAsync(settings, "deadletters", "requeue");
+
+        Assert.Equal(0, listed);
+        Assert.Contains("dead letters: 2", listing);
+        Assert.Matches(@"chat 502 \| update 2 \| queued 20\d\d-\d\d-\d\d \d\d:\d\d:\d\dZ \| Update 2 after 5 tries: HttpRequestException: boom 2", listing);
+        Assert.DoesNotContain("chat 501", listing);
+        Assert.Equal(2, badLimit);
+        Assert.Contains("--limit needs a number from 1 to 1000", badLimitOutput);
+        Assert.Equal(2, limitElsewhere);
+        Assert.Equal(0, requeued);
+        Assert.Contains("dead letters requeued: 2", requeueOutput);
+        Assert.Equal(0, await queue.DeadLetterCountAsync());
+        Assert.Equal(2, (await queue.SampleAsync()).Depth);
     }
 
     /// <summary>Runs <c>BotService &lt;args&gt;</c> as <c>dotnet run --project BotService -- &lt;args&gt;</c> would, configured by environment variables.</summary>

@@ -23,6 +23,7 @@ public sealed class BotOptionsValidatorTests
     [InlineData("LeaseDuration")]
     [InlineData("DeduplicationWindow")]
     [InlineData("MaxAttempts")]
+    [InlineData("DeadLetterLimit")]
     [InlineData("RetryDelay")]
     [InlineData("ReorderWindow")]
     [InlineData("IdlePollInterval")]
@@ -36,6 +37,7 @@ public sealed class BotOptionsValidatorTests
                 case "LeaseDuration": o.LeaseDuration = TimeSpan.FromMilliseconds(500); break;
                 case "DeduplicationWindow": o.DeduplicationWindow = TimeSpan.FromHours(1); break;
                 case "MaxAttempts": o.MaxAttempts = 0; break;
+                case "DeadLetterLimit": o.DeadLetterLimit = 0; break;
                 case "RetryDelay": o.RetryDelay = TimeSpan.Zero; break;
                 case "ReorderWindow": o.ReorderWindow = TimeSpan.FromMilliseconds(-1); break;
                 case "IdlePollInterval": o.IdlePollInterval = TimeSpan.Zero; break;
