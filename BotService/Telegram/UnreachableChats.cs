@@ -16,6 +16,4 @@ public sealed class UnreachableChats(IConnectionMultiplexer redis, IOptions<BotO
 
     public async Task ClearAsync(long chatId) =>
         await redis.GetDatabase().HashDeleteAsync(key, chatId);
-
-    public async Task<bool> IsUnreachableAsync(long chatId) => await redis.GetDatabase().HashExistsAsync(key, chatId);
 }

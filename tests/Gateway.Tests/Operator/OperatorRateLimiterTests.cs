@@ -58,6 +58,37 @@ public sealed class OperatorRateLimiterTests
         Assert.Equal(1, limiter.ClientCount);
     }
 
+    [Fact]
+    public void Ended_windows_are_swept_at_most_every_quarter_window_however_many_requests_come()
+    {
+        for (var i = 0; i < 2000; i++)
+        {
+            limiter.TryAcquire($"192.168.{i / 256}.{i % 256}");
+        }
+        clock.Advance(TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 2000; i++)
+        {
+            limiter.TryAcquire($"172.16.{i / 256}.{i % 256}");
+        }
+        clock.Advance(TimeSpan.FromSeconds(56));
+        // t = 61 s: the first 2,000 windows have ended and are swept; the second 2,000 have 4 s to go.
+        limiter.TryAcquire("10.0.0.1");
+        Assert.Equal(2001, limiter.ClientCount);
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+        // t = 66 s: the second 2,000 have ended too, but the last sweep was 5 s ago: each request only counts.
+        for (var i = 0; i < 100; i++)
+        {
+            limiter.TryAcquire($"10.1.0.{i}");
+        }
+        Assert.Equal(2101, limiter.ClientCount);
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        // t = 76 s: a quarter of the window since the last sweep: the next request sweeps what has ended.
+        limiter.TryAcquire("10.0.0.2");
+        Assert.Equal(102, limiter.ClientCount);
+    }
+
     [Theory]
     [InlineData("10.0.0.1", "10.0.0.1")]
     [InlineData("::ffff:10.0.0.1", "10.0.0.1")]
