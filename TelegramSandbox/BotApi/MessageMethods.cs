@@ -192,7 +192,8 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
         if (text is { Length: > 200 }) throw BotApiException.BadRequest("MESSAGE_TOO_LONG");
         lock (bot.Sync)
         {
-            if (!bot.CallbackQueries.TryGetValue(id, out var query) || query.Answer is not null)
+            // Telegram gives the one answer for a query it never issued, one already answered and one past its timeout.
+            if (!bot.CallbackQueries.TryGetValue(id, out var query) || query.Answer is not null || clock.GetUtcNow() > query.AnswerBy)
                 throw BotApiException.BadRequest("query is too old and response timeout expired or query ID is invalid");
             query.Answer = new Client.SandboxCallbackAnswer(id, query.MessageId, query.Data, text, args.Bool("show_alert"), args.String("url"), Now);
             if (bot.Chats.TryGetValue(query.ChatId, out var chat))
