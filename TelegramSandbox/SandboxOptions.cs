@@ -25,7 +25,7 @@ public sealed class SandboxOptions
     public WebhookDeliveryOptions Webhook { get; set; } = new();
 }
 
-/// <summary>Flood limits; a rate of 0 turns that limit off.</summary>
+/// <summary>Flood limits on messages sent and edited; a rate of 0 turns that limit off.</summary>
 public sealed class SandboxLimits
 {
     public double PerChatPerSecond { get; set; } = 1;

@@ -4,7 +4,11 @@ using Mesh.TelegramSandbox.Limits;
 
 namespace Mesh.TelegramSandbox.BotApi;
 
-/// <summary>sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery.</summary>
+/// <summary>
+/// sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery. Sends and
+/// edits take from the flood limits (<see cref="SendRateLimiter"/>), as Telegram counts both; deleting, chat actions and
+/// callback answers do not.
+/// </summary>
 public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) : IBotApiMethods
 {
     public const int MaxTextLength = 4096;
@@ -126,6 +130,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
                 && JsonNode.DeepEquals(message.Entities ?? [], entities ?? [])
                 && JsonNode.DeepEquals(InlineOf(message.ReplyMarkup), InlineOf(markup)))
                 throw NotModified();
+            if (limiter.TryAcquire(bot.Id, chat.Id) is { } retryAfter) throw BotApiException.TooManyRequests(retryAfter);
             message.Text = text;
             message.Entities = entities;
             message.ParseMode = parseMode;
@@ -145,6 +150,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
             var chat = ChatLookup.Require(bot, args, writing: true);
             var message = RequireEditable(chat, args);
             if (JsonNode.DeepEquals(InlineOf(message.ReplyMarkup), InlineOf(markup))) throw NotModified();
+            if (limiter.TryAcquire(bot.Id, chat.Id) is { } retryAfter) throw BotApiException.TooManyRequests(retryAfter);
             message.ReplyMarkup = markup;
             message.EditDate = Now;
             chat.Changed.Pulse();
