@@ -14,12 +14,18 @@ public sealed class SandboxOptions
     /// <summary>Pending updates older than this are dropped, as Telegram drops them after 24 hours.</summary>
     public TimeSpan UpdateRetention { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long after the press a callback query can be answered; a later answer gets 400 "query is too old", as from
+    /// Telegram. Telegram does not document its limit; it is commonly observed at about 15 seconds.
+    /// </summary>
+    public TimeSpan CallbackQueryTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     public SandboxLimits Limits { get; set; } = new();
 
     public WebhookDeliveryOptions Webhook { get; set; } = new();
 }
 
-/// <summary>Flood limits; a rate of 0 turns that limit off.</summary>
+/// <summary>Flood limits on messages sent and edited; a rate of 0 turns that limit off.</summary>
 public sealed class SandboxLimits
 {
     public double PerChatPerSecond { get; set; } = 1;

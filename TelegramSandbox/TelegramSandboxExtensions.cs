@@ -18,6 +18,7 @@ public static class TelegramSandboxExtensions
             .Bind(builder.Configuration.GetSection(SandboxOptions.Section))
             .Validate(o => o.Limits.PerChatPerSecond >= 0 && o.Limits.GlobalPerSecond >= 0, "Sandbox:Limits rates must not be negative")
             .Validate(o => o.Webhook.TimeoutSeconds > 0 && o.Webhook.RetryInitialSeconds > 0, "Sandbox:Webhook times must be positive")
+            .Validate(o => o.CallbackQueryTimeout > TimeSpan.Zero, "Sandbox:CallbackQueryTimeout must be positive")
             .ValidateOnStart();
 
         builder.Services.AddSingleton(TimeProvider.System);

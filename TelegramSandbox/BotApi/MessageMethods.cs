@@ -4,7 +4,11 @@ using Mesh.TelegramSandbox.Limits;
 
 namespace Mesh.TelegramSandbox.BotApi;
 
-/// <summary>sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery.</summary>
+/// <summary>
+/// sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery. Sends and
+/// edits take from the flood limits (<see cref="SendRateLimiter"/>), as Telegram counts both; deleting, chat actions and
+/// callback answers do not.
+/// </summary>
 public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) : IBotApiMethods
 {
     public const int MaxTextLength = 4096;
@@ -126,6 +130,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
                 && JsonNode.DeepEquals(message.Entities ?? [], entities ?? [])
                 && JsonNode.DeepEquals(InlineOf(message.ReplyMarkup), InlineOf(markup)))
                 throw NotModified();
+            if (limiter.TryAcquire(bot.Id, chat.Id) is { } retryAfter) throw BotApiException.TooManyRequests(retryAfter);
             message.Text = text;
             message.Entities = entities;
             message.ParseMode = parseMode;
@@ -145,6 +150,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
             var chat = ChatLookup.Require(bot, args, writing: true);
             var message = RequireEditable(chat, args);
             if (JsonNode.DeepEquals(InlineOf(message.ReplyMarkup), InlineOf(markup))) throw NotModified();
+            if (limiter.TryAcquire(bot.Id, chat.Id) is { } retryAfter) throw BotApiException.TooManyRequests(retryAfter);
             message.ReplyMarkup = markup;
             message.EditDate = Now;
             chat.Changed.Pulse();
@@ -192,7 +198,8 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
         if (text is { Length: > 200 }) throw BotApiException.BadRequest("MESSAGE_TOO_LONG");
         lock (bot.Sync)
         {
-            if (!bot.CallbackQueries.TryGetValue(id, out var query) || query.Answer is not null)
+            // Telegram gives the one answer for a query it never issued, one already answered and one past its timeout.
+            if (!bot.CallbackQueries.TryGetValue(id, out var query) || query.Answer is not null || clock.GetUtcNow() > query.AnswerBy)
                 throw BotApiException.BadRequest("query is too old and response timeout expired or query ID is invalid");
             query.Answer = new Client.SandboxCallbackAnswer(id, query.MessageId, query.Data, text, args.Bool("show_alert"), args.String("url"), Now);
             if (bot.Chats.TryGetValue(query.ChatId, out var chat))

@@ -34,5 +34,7 @@ public sealed class CallbackQueryRecord
     public required long ChatId { get; init; }
     public required int MessageId { get; init; }
     public string? Data { get; init; }
+    /// <summary>The last moment an answer is taken: the press plus the timeout in force then.</summary>
+    public required DateTimeOffset AnswerBy { get; init; }
     public SandboxCallbackAnswer? Answer { get; set; }
 }

@@ -2,11 +2,12 @@ using System.Text.Json.Nodes;
 using Mesh.TelegramSandbox.BotApi;
 using Mesh.TelegramSandbox.Bots;
 using Mesh.TelegramSandbox.Client;
+using Microsoft.Extensions.Options;
 
 namespace Mesh.TelegramSandbox.Control;
 
 /// <summary>What a user does in a private chat with a bot, turned into the updates Telegram would send.</summary>
-public sealed class UserActions(TimeProvider clock)
+public sealed class UserActions(TimeProvider clock, IOptions<SandboxOptions> options)
 {
     private long Now => clock.GetUtcNow().ToUnixTimeSeconds();
 
@@ -51,7 +52,10 @@ public sealed class UserActions(TimeProvider clock)
             chat.User = Profile(user);
 
             var id = bot.NextCallbackQueryId();
-            bot.CallbackQueries[id] = new CallbackQueryRecord { Id = id, ChatId = chat.Id, MessageId = messageId, Data = data };
+            bot.CallbackQueries[id] = new CallbackQueryRecord
+            {
+                Id = id, ChatId = chat.Id, MessageId = messageId, Data = data, AnswerBy = clock.GetUtcNow() + options.Value.CallbackQueryTimeout,
+            };
             var payload = new JsonObject
             {
                 ["id"] = id,

@@ -4,7 +4,8 @@ namespace Mesh.TelegramSandbox.Limits;
 
 /// <summary>
 /// Telegram's flood limits as token buckets: about one message a second to a chat (short bursts allowed) and
-/// about thirty a second per bot. A refusal says how many seconds to wait, as <c>retry_after</c> does.
+/// about thirty a second per bot. Messages sent (sendMessage, sendInvoice) and edited (editMessageText,
+/// editMessageReplyMarkup) take from the same buckets. A refusal says how many seconds to wait, as <c>retry_after</c> does.
 /// </summary>
 public sealed class SendRateLimiter(IOptions<SandboxOptions> options, TimeProvider clock)
 {
@@ -13,7 +14,7 @@ public sealed class SendRateLimiter(IOptions<SandboxOptions> options, TimeProvid
     private readonly Dictionary<(long Bot, long Chat), Bucket> chats = [];
     private readonly Dictionary<long, Bucket> bots = [];
 
-    /// <summary>Takes one send from both buckets, or returns the seconds to wait (nothing is taken then).</summary>
+    /// <summary>Takes one send or edit from both buckets, or returns the seconds to wait (nothing is taken then).</summary>
     public int? TryAcquire(long botId, long chatId)
     {
         var now = clock.GetTimestamp() / (double)clock.TimestampFrequency;

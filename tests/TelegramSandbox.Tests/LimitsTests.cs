@@ -1,8 +1,11 @@
 using Mesh.Testing;
 using Mesh.Testing.Sandbox;
 using Mesh.TelegramSandbox.Client;
+using Microsoft.Extensions.Time.Testing;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.ReplyMarkups;
 
 namespace Mesh.TelegramSandbox.Tests;
 
@@ -10,6 +13,7 @@ namespace Mesh.TelegramSandbox.Tests;
 public sealed class LimitsTests
 {
     private static readonly SandboxUser Alice = new(1001, "Alice");
+    private static readonly SandboxUser Boris = new(1002, "Boris");
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -22,7 +26,7 @@ public sealed class LimitsTests
         }, Ct);
         var bot = SandboxTest.NewBot(host, host.BotToken);
         await host.Client.SendTextAsync(host.BotToken, Alice, "/start", Ct);
-        await host.Client.SendTextAsync(host.BotToken, new SandboxUser(1002, "Boris"), "/start", Ct);
+        await host.Client.SendTextAsync(host.BotToken, Boris, "/start", Ct);
 
         for (var i = 0; i < 3; i++) await bot.SendMessage(Alice.Id, $"burst {i}", cancellationToken: Ct);
         var error = await Assert.ThrowsAsync<ApiRequestException>(() => bot.SendMessage(Alice.Id, "one too many", cancellationToken: Ct));
@@ -50,6 +54,65 @@ public sealed class LimitsTests
 
         Assert.Equal(429, error.ErrorCode);
         Assert.NotNull(error.Parameters?.RetryAfter);
+    }
+
+    [Theory]
+    [InlineData("editMessageText")]
+    [InlineData("editMessageReplyMarkup")]
+    public async Task Edits_count_against_a_chat_s_flood_limit_with_its_sends_and_get_429_with_retry_after(string method)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sandbox:Limits:PerChatPerSecond"] = "1",
+            ["Sandbox:Limits:PerChatBurst"] = "3",
+        }, clock, Ct);
+        var bot = SandboxTest.NewBot(host, host.BotToken);
+        await host.Client.SendTextAsync(host.BotToken, Alice, "/start", Ct);
+        await host.Client.SendTextAsync(host.BotToken, Boris, "/start", Ct);
+
+        var menu = await bot.SendMessage(Alice.Id, "v0", replyMarkup: Keyboard(0), cancellationToken: Ct);
+        await EditAsync(bot, method, menu, 1);
+        await EditAsync(bot, method, menu, 2);
+        var refused = await Assert.ThrowsAsync<ApiRequestException>(() => EditAsync(bot, method, menu, 3));
+        var send = await Assert.ThrowsAsync<ApiRequestException>(() => bot.SendMessage(Alice.Id, "the edits used up the chat's sends", cancellationToken: Ct));
+        var unchanged = await ButtonAsync(host, menu.MessageId);
+        await EditAsync(bot, Boris.Id, method, await bot.SendMessage(Boris.Id, "v0", replyMarkup: Keyboard(0), cancellationToken: Ct), 1);
+        clock.Advance(TimeSpan.FromSeconds(refused.Parameters!.RetryAfter!.Value));
+        await EditAsync(bot, method, menu, 3);
+
+        Assert.Equal(429, refused.ErrorCode);
+        Assert.Equal("Too Many Requests: retry after 1", refused.Message);
+        Assert.Equal(1, refused.Parameters.RetryAfter);
+        Assert.Equal(429, send.ErrorCode);
+        Assert.Equal("k2", unchanged);
+        Assert.Equal("k3", await ButtonAsync(host, menu.MessageId));
+    }
+
+    [Theory]
+    [InlineData("editMessageText")]
+    [InlineData("editMessageReplyMarkup")]
+    public async Task Edits_count_against_the_bot_s_flood_limit_whatever_the_chat(string method)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sandbox:Limits:GlobalPerSecond"] = "1",
+            ["Sandbox:Limits:GlobalBurst"] = "3",
+        }, clock, Ct);
+        var bot = SandboxTest.NewBot(host, host.BotToken);
+        await host.Client.SendTextAsync(host.BotToken, Alice, "/start", Ct);
+        await host.Client.SendTextAsync(host.BotToken, Boris, "/start", Ct);
+
+        var alice = await bot.SendMessage(Alice.Id, "v0", replyMarkup: Keyboard(0), cancellationToken: Ct);
+        var boris = await bot.SendMessage(Boris.Id, "v0", replyMarkup: Keyboard(0), cancellationToken: Ct);
+        await EditAsync(bot, method, alice, 1);
+        var refused = await Assert.ThrowsAsync<ApiRequestException>(() => EditAsync(bot, Boris.Id, method, boris, 1));
+        clock.Advance(TimeSpan.FromSeconds(refused.Parameters!.RetryAfter!.Value));
+        await EditAsync(bot, Boris.Id, method, boris, 1);
+
+        Assert.Equal(429, refused.ErrorCode);
+        Assert.Equal(1, refused.Parameters.RetryAfter);
     }
 
     [Fact]
@@ -119,4 +182,20 @@ public sealed class LimitsTests
         Assert.Equal(20, count);
         Assert.Equal(0, await host.Client.GetSinkCountAsync(Ct));
     }
+
+    private static InlineKeyboardMarkup Keyboard(int version) => new(InlineKeyboardButton.WithCallbackData($"v{version}", $"k{version}"));
+
+    /// <summary>Edits Alice's <paramref name="message"/> to version <paramref name="version"/> with <paramref name="method"/>.</summary>
+    private static Task EditAsync(TelegramBotClient bot, string method, Message message, int version) => EditAsync(bot, Alice.Id, method, message, version);
+
+    private static Task EditAsync(TelegramBotClient bot, long chatId, string method, Message message, int version) => method switch
+    {
+        "editMessageText" => bot.EditMessageText(chatId, message.MessageId, $"v{version}", replyMarkup: Keyboard(version), cancellationToken: Ct),
+        "editMessageReplyMarkup" => bot.EditMessageReplyMarkup(chatId, message.MessageId, Keyboard(version), cancellationToken: Ct),
+        _ => throw new ArgumentOutOfRangeException(nameof(method)),
+    };
+
+    /// <summary>The callback data of the first button under Alice's message as the chat shows it now.</summary>
+    private static async Task<string?> ButtonAsync(SandboxHost host, int messageId) =>
+        (await host.Client.GetChatAsync(host.BotToken, Alice.Id, ct: Ct)).Messages.Single(m => m.MessageId == messageId).InlineKeyboard![0][0].CallbackData;
 }

@@ -28,9 +28,13 @@ public sealed class SandboxBotHost : IAsyncDisposable
 
     public ServiceHost Bot => mesh.Bot;
 
-    /// <summary>The bot polling the sandbox or, with <paramref name="webhook"/>, behind a gateway the sandbox delivers to (Bot API faults then leave delivery alone).</summary>
-    public static async Task<SandboxBotHost> StartAsync(string redis, string keyPrefix, IReadOnlyDictionary<string, string?>? overrides = null, bool webhook = false) =>
-        new(await SandboxMesh.StartAsync(redis, keyPrefix, gateway: webhook, overrides));
+    /// <summary>
+    /// The bot polling the sandbox or, with <paramref name="webhook"/>, behind a gateway the sandbox delivers to (Bot API
+    /// faults then leave delivery alone). <paramref name="sandboxSettings"/> override the sandbox's (<c>Sandbox:…</c>).
+    /// </summary>
+    public static async Task<SandboxBotHost> StartAsync(string redis, string keyPrefix, IReadOnlyDictionary<string, string?>? overrides = null, bool webhook = false,
+        IReadOnlyDictionary<string, string?>? sandboxSettings = null) =>
+        new(await SandboxMesh.StartAsync(redis, keyPrefix, gateway: webhook, overrides, sandboxSettings));
 
     /// <summary>The sandbox in-process on its own (for tests that drive the sender directly); rate limits off.</summary>
     public static Task<SandboxHost> StartSandboxAsync() =>

@@ -91,6 +91,32 @@ public sealed class OutboundSenderTests(RedisServerFixture redis) : IAsyncLifeti
     }
 
     [Theory]
+    [InlineData("PerChat")]
+    [InlineData("Global")]
+    public async Task Edit_over_Telegrams_flood_limit_waits_its_retry_after_and_the_message_is_edited_once(string limit)
+    {
+        // As above: Telegram's limit at one message a second with no burst, which edits take from too.
+        await using var limited = await SandboxHost.StartAsync(new Dictionary<string, string?>
+        {
+            [$"Sandbox:Limits:{limit}PerSecond"] = "1",
+            [$"Sandbox:Limits:{limit}Burst"] = "1",
+        }, Ct);
+        var user = await UserAsync(limited);
+        var sender = NewSender(limited);
+        var menu = await sender.SendAsync(user.Id, "menu", null, ParseMode.Html, Ct);
+
+        var elapsed = Stopwatch.StartNew();
+        var edit = await sender.EditAsync(user.Id, menu.MessageId!.Value, "menu, edited", null, ParseMode.Html, Ct);
+        elapsed.Stop();
+
+        Assert.Equal(SendOutcome.Sent, edit.Outcome);
+        Assert.True(elapsed.Elapsed >= TimeSpan.FromSeconds(1), $"the edit went out {elapsed.Elapsed} after the message (retry_after 1 s)");
+        var messages = await limited.Client.GetBotMessagesAsync(token, user.Id, Ct);
+        Assert.Equal("menu, edited", Assert.Single(messages).Text);
+        Assert.Equal(2, (await limited.Client.GetCallsAsync(token, Ct)).Of("editMessageText")); // refused once, then edited
+    }
+
+    [Theory]
     [InlineData(500)]
     [InlineData(502)]
     public async Task Send_answered_with_a_server_error_is_retried_with_back_off_and_delivered_once(int status)

@@ -3,6 +3,7 @@ using Mesh.TelegramSandbox.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Xunit;
@@ -25,6 +26,7 @@ public class SandboxHost : IAsyncLifetime
         ["Sandbox:Webhook:RetryMaxSeconds"] = "2",
         ["Sandbox:Webhook:TimeoutSeconds"] = "5",
     };
+    private TimeProvider? clock;
     private WebApplication? app;
     private HttpClient? http;
 
@@ -33,11 +35,26 @@ public class SandboxHost : IAsyncLifetime
     }
 
     /// <summary>Starts a host whose configuration overrides the defaults above (e.g. <c>["Sandbox:Sink"] = "true"</c>).</summary>
-    public static async Task<SandboxHost> StartAsync(IReadOnlyDictionary<string, string?> overrides, CancellationToken ct = default)
+    public static Task<SandboxHost> StartAsync(IReadOnlyDictionary<string, string?> overrides, CancellationToken ct = default) =>
+        StartAsync(overrides, null, ct);
+
+    /// <summary>
+    /// Starts a host whose clock is <paramref name="clock"/> (e.g. a <c>FakeTimeProvider</c> a test moves on): flood
+    /// limits, callback query timeouts and dates follow it.
+    /// </summary>
+    public static async Task<SandboxHost> StartAsync(IReadOnlyDictionary<string, string?> overrides, TimeProvider? clock, CancellationToken ct = default)
     {
-        var host = new SandboxHost();
+        var host = new SandboxHost { clock = clock };
         foreach (var (key, value) in overrides) host.settings[key] = value;
-        await host.StartAsync(ct);
+        try
+        {
+            await host.StartAsync(ct);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
         return host;
     }
 
@@ -74,6 +91,7 @@ public class SandboxHost : IAsyncLifetime
         builder.Configuration["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0";
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddTelegramSandbox();
+        if (clock is not null) builder.Services.AddSingleton(clock);
         app = builder.Build();
         app.MapTelegramSandbox();
         await app.StartAsync(ct);
