@@ -64,10 +64,10 @@ public static class BotCommands
                 UpdateState = WhenHealthy,
             })
             .WithCommand(RequeueDeadLetters, "Requeue dead letters", context => CallAsync(http, HttpMethod.Post, "/operations/deadletters/requeue",
-                result => $"Requeued {result["count"]} dead letters", context), new CommandOptions
+                result => $"Requeued {result["count"]} dead letters, {result["left"]} left (not readable, or no chat recorded)", context), new CommandOptions
             {
-                Description = "Puts every dead letter back in its chat's queue, to be handled again (after a fix of what failed them).",
-                ConfirmationMessage = "Handle every dead letter again? Their users may get the replies now.",
+                Description = "Puts every dead letter back in its chat's queue, to be handled again (after a fix of what failed them). One chat's alone: deadletters requeue --chat on the bot's command line.",
+                ConfirmationMessage = "Handle every dead letter again? An update that failed part-way may have its effect twice, and one that fails again holds its chat up for its retries (about 30 s).",
                 IconName = "ArrowRepeatAll",
                 UpdateState = WhenHealthy,
             });

@@ -8,7 +8,7 @@ namespace Mesh.Bot.Operations;
 
 /// <summary>
 /// <c>dotnet run --project BotService -- webhook setup|delete|check</c>, <c>conversations clear [--older-than 1h]</c> and
-/// <c>deadletters list [--limit 20]|requeue</c>:
+/// <c>deadletters list [--limit 20]|requeue [--chat 123]</c>:
 /// runs one operator action against the configured Redis and Telegram (same configuration as the service: appsettings,
 /// environment, <c>--Key=value</c>), prints the result and exits, without starting the web host or any worker.
 /// Exit codes: 0 done, 1 the action failed (Telegram or Redis unreachable, refused), 2 usage or configuration error.
@@ -22,7 +22,7 @@ public static class BotCommandLine
           BotService webhook delete                       delete the webhook (pending updates are kept)
           BotService conversations clear [--older-than 1h]  clear conversation states (all, or those idle that long)
           BotService deadletters list [--limit 20]        the newest dead letters: chat, update or notification, why
-          BotService deadletters requeue                  put every dead letter back in its chat's queue, to be handled again
+          BotService deadletters requeue [--chat 123]     put the dead letters (all, or one chat's) back in their chats' queues
         Configuration as for the service, e.g. --Telegram:BotToken=... --ConnectionStrings:redis=...
         """;
 
@@ -49,8 +49,20 @@ public static class BotCommandLine
             await error.WriteLineAsync($"--limit needs a number from 1 to {BotOperations.DeadLetterListMax}.");
             return 2;
         }
+        long? chat = null;
+        var chatGiven = TakeOption(rest, "--chat", out var chatText);
+        if (chatGiven)
+        {
+            if (!long.TryParse(chatText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id))
+            {
+                await error.WriteLineAsync("--chat needs a chat id such as 123456789 (a group's is negative).");
+                return 2;
+            }
+            chat = id;
+        }
         if (words is not (["webhook", "check" or "setup" or "delete"] or ["conversations", "clear"] or ["deadletters", "list" or "requeue"])
-            || olderThan is not null && words is not ["conversations", ..] || limitGiven && words is not ["deadletters", "list"])
+            || olderThan is not null && words is not ["conversations", ..] || limitGiven && words is not ["deadletters", "list"]
+            || chatGiven && words is not ["deadletters", "requeue"])
         {
             await error.WriteLineAsync(Usage);
             return 2;
@@ -116,9 +128,8 @@ public static class BotCommandLine
                     }
                     break;
                 case ["deadletters", "requeue"]:
-                    var requeued = await operations.RequeueDeadLettersAsync(timeout.Token);
-                    await output.WriteLineAsync($"dead letters requeued: {requeued.Count.ToString(CultureInfo.InvariantCulture)}"
-                        + (requeued.Left > 0 ? $" ({requeued.Left.ToString(CultureInfo.InvariantCulture)} left: no chat recorded with them)" : ""));
+                    var requeued = await operations.RequeueDeadLettersAsync(chat, timeout.Token);
+                    await output.WriteLineAsync($"dead letters requeued: {requeued.Count.ToString(CultureInfo.InvariantCulture)}, left: {requeued.Left.ToString(CultureInfo.InvariantCulture)}");
                     break;
                 default:
                     var cleared = await operations.ClearConversationsAsync(olderThan, timeout.Token);
@@ -135,6 +146,11 @@ public static class BotCommandLine
         catch (ApiRequestException e)
         {
             await error.WriteLineAsync($"The Bot API refused the call: {e.ErrorCode} {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException) when (words is ["deadletters", ..])
+        {
+            await error.WriteLineAsync("Stopped after 60 s; what was done stands: run it again to go on.");
             return 1;
         }
         catch (Exception e) when (e is RequestException or HttpRequestException or TaskCanceledException)

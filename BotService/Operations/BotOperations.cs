@@ -6,13 +6,13 @@ using Telegram.Bot.Exceptions;
 
 namespace Mesh.Bot.Operations;
 
-/// <summary>The bot's health as an operator sees it.</summary>
 /// <summary>A dead letter as operators see it: whose, what (update or notification, and its id), when it was queued, why it was given up on.</summary>
-/// <param name="ChatId">Null for a letter written before the chat was recorded with it (it cannot be requeued).</param>
+/// <param name="ChatId">Null when the letter does not say (it cannot be requeued).</param>
 /// <param name="Kind">"update" or "notification"; null when the entry could not be read.</param>
 /// <param name="Size">The letter's bytes in Redis.</param>
 public sealed record DeadLetterView(string? ChatId, string? Kind, string? Id, DateTimeOffset? EnqueuedAt, string Note, int Size);
 
+/// <summary>The bot's health as an operator sees it.</summary>
 public sealed record BotStatus(
     string Mode,
     string WebhookUrl,
@@ -123,8 +123,9 @@ public sealed class BotOperations(
 
     public Task<long> DeadLetterCountAsync() => queue.DeadLetterCountAsync();
 
-    /// <summary>Puts the dead letters back in their chats' queues, to be handled again.</summary>
-    public Task<Requeued> RequeueDeadLettersAsync(CancellationToken cancellationToken) => queue.RequeueDeadLettersAsync(cancellationToken);
+    /// <summary>Puts the dead letters (of <paramref name="chatId"/> only, when given) back in their chats' queues, to be handled again.</summary>
+    public Task<Requeued> RequeueDeadLettersAsync(long? chatId, CancellationToken cancellationToken) =>
+        queue.RequeueDeadLettersAsync(chatId?.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
 
     public Task<long> ClearConversationsAsync(TimeSpan? olderThan, CancellationToken cancellationToken)
     {

@@ -60,8 +60,8 @@ public static class OperationsEndpoints
             limit is < 1 or > BotOperations.DeadLetterListMax
                 ? Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: $"limit must be 1 to {BotOperations.DeadLetterListMax}.")
                 : Results.Json(new { Count = await operations.DeadLetterCountAsync(), Newest = await operations.ListDeadLettersAsync(limit ?? 20) }, Json));
-        group.MapPost("/deadletters/requeue", async (BotOperations operations, CancellationToken ct) =>
-            Results.Json(await operations.RequeueDeadLettersAsync(ct), Json));
+        group.MapPost("/deadletters/requeue", async (long? chat, BotOperations operations, CancellationToken ct) =>
+            Results.Json(await operations.RequeueDeadLettersAsync(chat, ct), Json));
         group.MapPost("/conversations/clear", async (string? olderThan, BotOperations operations, CancellationToken ct) =>
         {
             TimeSpan? age = null;

@@ -65,7 +65,10 @@ public sealed class NotificationDelivery(ChatQueue queue, OutboundSender sender,
     Task SetOutcomeAsync(string notificationId, NotificationOutcome outcome) =>
         redis.GetDatabase().StringSetAsync(OutcomeKey(notificationId), outcome.ToString(), OutcomeRetention);
 
-    RedisKey OutcomeKey(string notificationId) => prefix + "notification:" + notificationId;
+    /// <summary>What follows the key prefix in a notification outcome's key, before its id.</summary>
+    public const string OutcomeKeyInfix = "notification:";
+
+    RedisKey OutcomeKey(string notificationId) => prefix + OutcomeKeyInfix + notificationId;
 
     static InlineKeyboardMarkup? Keyboard(SendNotificationRequest request) =>
         request.Buttons.Count == 0

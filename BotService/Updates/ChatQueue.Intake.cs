@@ -51,7 +51,7 @@ public sealed partial class ChatQueue
     // KEYS: chats, depth, then per entry seen, queue · ARGV: ttl s, wake channel, reorder window ms, old seen-key prefix,
     // then per entry header prefix, payload, chat, score ('' = after the chat's last entry), bit in the seen bitmap ('' =
     // a key of its own)
-    const string EnqueueScript = Now + """
+    const string EnqueueScript = Now + AfterLast + """
         local ttl, window, before = ARGV[1], tonumber(ARGV[3]), ARGV[4]
         -- Numbers formatted once per call, not once per entry (Redis prints a Lua number argument with printf).
         local stamp, readyAt = ' ' .. now .. '\n', tostring(now + window)
@@ -69,18 +69,8 @@ public sealed partial class ChatQueue
           end
           if new then
             local score = ARGV[a + 3]
-            if score == '' then
-              -- After the chat's last entry, before the next update_id: a 1024th on, so a run of entries placed so keeps
-              -- the order they came in (equal scores would sort by the entries' bytes). Past 1023 of them behind one
-              -- update they share the last place.
-              local last = redis.call('ZRANGE', KEYS[2 * i + 2], -1, -1, 'WITHSCORES')
-              if #last == 0 then
-                score = 0
-              else
-                local s = tonumber(last[2])
-                score = math.min(s + 1 / 1024, math.floor(s) + 1023 / 1024)
-              end
-            end
+            -- A key of another type fails at the ZADD, as it would for an update.
+            if score == '' then score = afterLast(KEYS[2 * i + 2]) or 0 end
             redis.call('ZADD', KEYS[2 * i + 2], score, ARGV[a] .. stamp .. ARGV[a + 1])
             ready[#ready + 1] = readyAt
             ready[#ready + 1] = ARGV[a + 2]

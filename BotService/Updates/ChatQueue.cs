@@ -116,6 +116,20 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
 
     const string Now = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) ";
 
+    // The score that places an entry after the last of queue q, before the next update_id: a 1024th on, so a run of
+    // entries placed so keeps the order they came in (equal scores would sort by the entries' bytes); past 1023 of them
+    // behind one update they share the last place. Nil when q is a key of another type.
+    const string AfterLast = """
+        local function afterLast(q)
+          local last = redis.pcall('ZRANGE', q, -1, -1, 'WITHSCORES')
+          if last.err then return nil end
+          if #last == 0 then return 0 end
+          local s = tonumber(last[2])
+          return math.min(s + 1 / 1024, math.floor(s) + 1023 / 1024)
+        end
+
+        """;
+
     // The enqueue time is the last field of an entry's header line: milliseconds since 1970, 13 digits (until 2286).
     // Read by position: a pattern match on the header costs several times more under Lua. A header that does not end
     // so reads as 0 (long ready): the worker that takes the entry finds it unreadable and dead-letters it, rather than
@@ -126,7 +140,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
     // Commands that take many members (HMGET, HDEL, ZADD, HSET, ZREM) go once per call rather than once per chat.
     // With each entry it hands over, it reads the chat's snapshot (ChatSnapshotKeys) for a private chat.
     // An acknowledged entry takes its chat's last handler error (errors) with it: the next entry's failures are its own.
-    // A dead letter is '<chat> <note>\n<entry>'; the list keeps the newest ARGV[8] of them.
+    // A dead letter is '<chat> <note>\n<entry>' (a note has no line break); the list keeps the newest ARGV[8] of them.
     // KEYS: chats, leases, tries, depth, deadletter, errors
     // ARGV: prefix, lease ms, reorder window ms, chats to claim, token prefix, first token number, acks, dead letters kept,
     //   snapshot hash key prefix ('' = no snapshots), its separator, snapshot string key prefix, snapshot field count n, the n fields, then
@@ -198,8 +212,11 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
               local q = prefix .. 'q:' .. chat
               if redis.call('ZREM', q, ARGV[a + 2]) == 1 then
                 acked = acked + 1
-                if ARGV[a + 3] ~= '' and redis.call('RPUSH', KEYS[5], chat .. ' ' .. ARGV[a + 3] .. '\n' .. ARGV[a + 2]) > deadLetters then
-                  redis.call('LTRIM', KEYS[5], -deadLetters, -1)
+                if ARGV[a + 3] ~= '' then
+                  local letters = redis.call('RPUSH', KEYS[5], chat .. ' ' .. ARGV[a + 3] .. '\n' .. ARGV[a + 2])
+                  -- At most 100 of the oldest dropped per letter added: a list grown long before the limit shrinks over
+                  -- several rounds rather than hold Redis in one.
+                  if letters > deadLetters then redis.call('LPOP', KEYS[5], math.min(letters - deadLetters, 100)) end
                 end
               end
               local head = redis.call('ZRANGE', q, '0', '0')
@@ -378,7 +395,7 @@ public sealed partial class ChatQueue(IConnectionMultiplexer redis, IConnectionM
             values[v++] = ack.Lease.ChatId;
             values[v++] = ack.Lease.Token;
             values[v++] = ack.Lease.Head.Entry;
-            values[v++] = ack.DeadLetterNote ?? "";
+            values[v++] = ack.DeadLetterNote?.ReplaceLineEndings(" ") ?? "";
             values[v++] = ack.Writes?.Count ?? 0;
             for (var w = 0; w < (ack.Writes?.Count ?? 0); w++)
             {

@@ -2,6 +2,7 @@ using System.Text;
 using Mesh.Bot.Updates;
 using Mesh.Testing;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Mesh.Bot.Tests.Integration;
 
@@ -490,15 +491,17 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
         }
     }
 
+    ChatQueue NewQueue(int deadLetterLimit, string? prefix = null) => new(redis.Connection, Options.Create(new BotOptions
+    {
+        RedisKeyPrefix = prefix ?? RedisServerFixture.NewKeyPrefix("chatqueue"),
+        ReorderWindow = TimeSpan.Zero,
+        DeadLetterLimit = deadLetterLimit,
+    }));
+
     [Fact]
     public async Task Dead_letters_past_the_limit_drop_the_oldest()
     {
-        var queue = new ChatQueue(redis.Connection, Options.Create(new BotOptions
-        {
-            RedisKeyPrefix = RedisServerFixture.NewKeyPrefix("chatqueue"),
-            ReorderWindow = TimeSpan.Zero,
-            DeadLetterLimit = 3,
-        }));
+        var queue = NewQueue(deadLetterLimit: 3);
 
         await DeadLetterAsync(queue, 1, "1", "2", "3", "4", "5");
 
@@ -508,28 +511,116 @@ public sealed class ChatQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_dead_letter_list_grown_past_the_limit_shrinks_by_at_most_a_hundred_per_letter_added()
+    {
+        var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
+        var queue = NewQueue(deadLetterLimit: 3, prefix);
+        // Left by a version with no limit.
+        await redis.Connection.GetDatabase().ListRightPushAsync(queue.DeadLetterKey, [.. Enumerable.Range(0, 250).Select(i => (RedisValue)$"9 old {i}\nu {i} - 1700000000000\n{{}}")]);
+
+        var lengths = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            await DeadLetterAsync(queue, 1 + i, $"{i + 1}");
+            lengths.Add(await queue.DeadLetterCountAsync());
+        }
+
+        Assert.Equal([151, 52, 3], lengths);
+        Assert.Equal(["3", "2", "1"], (await queue.DeadLettersAsync(10)).Select(d => d.ChatId));
+    }
+
+    [Fact]
     public async Task Requeued_dead_letters_are_handled_again_after_what_their_chat_has_queued_with_fresh_tries()
     {
         var queue = NewQueue();
         await DeadLetterAsync(queue, 10, "7", "8");
-        // While they were dead, chat 7 got a new update; and a letter from before chats were recorded with them is there.
+        // While they were dead, chat 7 got a new update. A letter from before the chat led the letter names it in its
+        // note; an unreadable entry cannot be handled again.
         await EnqueueAsync(queue, 12, chat: "7");
         var db = redis.Connection.GetDatabase();
-        await db.ListLeftPushAsync(queue.DeadLetterKey, "Update 3 chat 9 after 5 tries: old\nu 3 - 1700000000000\n{}");
+        await db.ListLeftPushAsync(queue.DeadLetterKey, "Update 3 chat -9 after 5 tries: old\nu 3 - 1700000000000\n{}");
+        await db.ListRightPushAsync(queue.DeadLetterKey, "5 unreadable entry: its header is not <u|n> <id> <traceparent|-> <enqueued unix ms>\nn ticket:42\nanswer - 1\n{}");
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds();
 
-        var requeued = await queue.RequeueDeadLettersAsync(TestContext.Current.CancellationToken);
+        var requeued = await queue.RequeueDeadLettersAsync(null, TestContext.Current.CancellationToken);
 
-        Assert.Equal(new Requeued(2, 1), requeued);
-        Assert.Equal(["Update 3 chat 9 after 5 tries: old"], (await queue.DeadLettersAsync(10)).Select(d => d.Note));
-        Assert.Equal(3, (await queue.SampleAsync()).Depth);
+        Assert.Equal(new Requeued(3, 1), requeued);
+        Assert.Equal(["5"], (await queue.DeadLettersAsync(10)).Select(d => d.ChatId));
+        Assert.Equal(4, (await queue.SampleAsync()).Depth);
         var settled = await queue.SettleAsync([], 10, "w");
-        Assert.Equal([("7", "12", 1L), ("8", "11", 1L)], settled.Claimed.Select(l => (l.ChatId, IdOf(l.Head), l.Tries)).Order());
+        Assert.Equal([("-9", "3", 1L), ("7", "12", 1L), ("8", "11", 1L)], settled.Claimed.Select(l => (l.ChatId, IdOf(l.Head), l.Tries)).Order());
+        // Stamped when requeued, so the queue's age reads the wait since then.
+        Assert.All(settled.Claimed.Where(l => l.ChatId != "7"), l => Assert.InRange(QueuedEntry.Parse(l.Head.Entry).EnqueuedAtMs, before, before + 600_000));
         var seven = settled.Claimed.Single(l => l.ChatId == "7");
         var next = Assert.IsType<LeaseState.Next>(await queue.AckAsync(seven));
         Assert.Equal("10", IdOf(next.Head));
         Assert.IsType<LeaseState.Drained>(await queue.AckAsync(next.Lease));
         // Nothing is requeued twice.
-        Assert.Equal(new Requeued(0, 1), await queue.RequeueDeadLettersAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(new Requeued(0, 1), await queue.RequeueDeadLettersAsync(null, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_requeue_of_one_chat_leaves_the_others_and_one_onto_a_leased_chat_waits_for_its_lease()
+    {
+        var queue = NewQueue();
+        await DeadLetterAsync(queue, 20, "31", "32");
+        await EnqueueAsync(queue, 22, chat: "31");
+        await EnqueueAsync(queue, 23, chat: "31");
+        var leased = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
+        Assert.Equal(("31", "22"), (leased.Lease.ChatId, IdOf(leased.Head)));
+        await queue.ReleaseAsync(leased.Lease, TimeSpan.Zero, "boom"); // the head's first try failed
+        leased = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w"));
+        Assert.Equal(2, leased.Tries);
+
+        Assert.Equal(new Requeued(1, 1), await queue.RequeueDeadLettersAsync("31", TestContext.Current.CancellationToken));
+
+        // The lease holds: no one else gets the chat, and its head keeps its tries.
+        Assert.IsType<Claim.Idle>(await queue.ClaimAsync("other"));
+        var next = Assert.IsType<LeaseState.Next>(await queue.AckAsync(leased.Lease));
+        Assert.Equal(("23", 1L), (IdOf(next.Head), next.Lease.Tries));
+        next = Assert.IsType<LeaseState.Next>(await queue.AckAsync(next.Lease));
+        Assert.Equal(("20", 1L), (IdOf(next.Head), next.Lease.Tries));
+        Assert.IsType<LeaseState.Drained>(await queue.AckAsync(next.Lease));
+        Assert.Equal(["32"], (await queue.DeadLettersAsync(10)).Select(d => d.ChatId));
+    }
+
+    [Fact]
+    public async Task A_requeue_of_many_letters_of_one_chat_keeps_their_order_across_its_chunks()
+    {
+        var queue = NewQueue();
+        var db = redis.Connection.GetDatabase();
+        await db.ListRightPushAsync(queue.DeadLetterKey, [.. Enumerable.Range(1, 250).Select(i => (RedisValue)$"77 Update {i} after 5 tries: boom\nu {i} - 1700000000000\n{{}}")]);
+
+        Assert.Equal(new Requeued(250, 0), await queue.RequeueDeadLettersAsync(null, TestContext.Current.CancellationToken));
+
+        var handled = new List<string>();
+        var leased = Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w")).Lease;
+        while (true)
+        {
+            handled.Add(IdOf(leased.Head));
+            if (await queue.AckAsync(leased) is not LeaseState.Next next)
+            {
+                break;
+            }
+            leased = next.Lease;
+        }
+        Assert.Equal(Enumerable.Range(1, 250).Select(i => $"{i}"), handled.Take(250));
+    }
+
+    [Fact]
+    public async Task A_requeued_notification_recorded_failed_is_pending_again()
+    {
+        var prefix = RedisServerFixture.NewKeyPrefix("chatqueue");
+        var queue = NewQueue(prefix: prefix);
+        var db = redis.Connection.GetDatabase();
+        await queue.EnqueueAsync(NewEntry.Notification("ticket:7:answer", "5", QueuedEntry.HeaderPrefix(EntryKind.Notification, "ticket:7:answer", null), new byte[] { 1 }));
+        await queue.AckAsync(Assert.IsType<Claim.Leased>(await queue.ClaimAsync("w")).Lease, "Notification ticket:7:answer after 5 tries: boom");
+        await db.StringSetAsync(prefix + "notification:ticket:7:answer", "Failed", TimeSpan.FromDays(7));
+
+        Assert.Equal(new Requeued(1, 0), await queue.RequeueDeadLettersAsync(null, TestContext.Current.CancellationToken));
+
+        Assert.Equal("Pending", (string?)await db.StringGetAsync(prefix + "notification:ticket:7:answer"));
+        Assert.NotNull(await db.KeyTimeToLiveAsync(prefix + "notification:ticket:7:answer"));
     }
 
     [Fact]

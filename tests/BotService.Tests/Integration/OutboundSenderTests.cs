@@ -66,17 +66,19 @@ public sealed class OutboundSenderTests(RedisServerFixture redis) : IAsyncLifeti
         Assert.Equal(["hi"], await ReceivedAsync(sandbox, user.Id));
     }
 
+    /// <summary>A sandbox whose <paramref name="limit"/> ("PerChat" or "Global") is one message a second with no burst (the sender's own limits off).</summary>
+    static Task<SandboxHost> StartLimitedAsync(string limit) => SandboxHost.StartAsync(new Dictionary<string, string?>
+    {
+        [$"Sandbox:Limits:{limit}PerSecond"] = "1",
+        [$"Sandbox:Limits:{limit}Burst"] = "1",
+    }, Ct);
+
     [Theory]
     [InlineData("PerChat")]
     [InlineData("Global")]
     public async Task Send_over_Telegrams_flood_limit_waits_its_retry_after_and_both_messages_arrive_in_order(string limit)
     {
-        // Telegram's own limit at one message a second with no burst; the sender's own limits off.
-        await using var limited = await SandboxHost.StartAsync(new Dictionary<string, string?>
-        {
-            [$"Sandbox:Limits:{limit}PerSecond"] = "1",
-            [$"Sandbox:Limits:{limit}Burst"] = "1",
-        }, Ct);
+        await using var limited = await StartLimitedAsync(limit);
         var user = await UserAsync(limited);
         var sender = NewSender(limited);
 
@@ -95,12 +97,8 @@ public sealed class OutboundSenderTests(RedisServerFixture redis) : IAsyncLifeti
     [InlineData("Global")]
     public async Task Edit_over_Telegrams_flood_limit_waits_its_retry_after_and_the_message_is_edited_once(string limit)
     {
-        // As above: Telegram's limit at one message a second with no burst, which edits take from too.
-        await using var limited = await SandboxHost.StartAsync(new Dictionary<string, string?>
-        {
-            [$"Sandbox:Limits:{limit}PerSecond"] = "1",
-            [$"Sandbox:Limits:{limit}Burst"] = "1",
-        }, Ct);
+        // Edits take from Telegram's limits too.
+        await using var limited = await StartLimitedAsync(limit);
         var user = await UserAsync(limited);
         var sender = NewSender(limited);
         var menu = await sender.SendAsync(user.Id, "menu", null, ParseMode.Html, Ct);

@@ -216,8 +216,9 @@ public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sa
         var (listed, listing) = await RunCommandLineAsync(settings, "deadletters", "list", "--limit", "1");
         var (badLimit, badLimitOutput) = await RunCommandLineAsync(settings, "deadletters", "list", "--limit=0");
         var (limitElsewhere, _) = await RunCommandLineAsync(settings, "deadletters", "requeue", "--limit", "5");
+        var (badChat, _) = await RunCommandLineAsync(settings, "deadletters", "requeue", "--chat", "x");
         Assert.Equal(2, await queue.DeadLetterCountAsync());
-        var (requeued, requeueOutput) = await RunCommandLineAsync(settings, "deadletters", "requeue");
+        var (requeued, requeueOutput) = await RunCommandLineAsync(settings, "deadletters", "requeue", "--chat", "502");
 
         Assert.Equal(0, listed);
         Assert.Contains("dead letters: 2", listing);
@@ -226,10 +227,11 @@ public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sa
         Assert.Equal(2, badLimit);
         Assert.Contains("--limit needs a number from 1 to 1000", badLimitOutput);
         Assert.Equal(2, limitElsewhere);
+        Assert.Equal(2, badChat);
         Assert.Equal(0, requeued);
-        Assert.Contains("dead letters requeued: 2", requeueOutput);
-        Assert.Equal(0, await queue.DeadLetterCountAsync());
-        Assert.Equal(2, (await queue.SampleAsync()).Depth);
+        Assert.Contains("dead letters requeued: 1, left: 1", requeueOutput);
+        Assert.Equal(["501"], (await queue.DeadLettersAsync(10)).Select(d => d.ChatId));
+        Assert.Equal(1, (await queue.SampleAsync()).Depth);
     }
 
     /// <summary>Runs <c>BotService &lt;args&gt;</c> as <c>dotnet run --project BotService -- &lt;args&gt;</c> would, configured by environment variables.</summary>
