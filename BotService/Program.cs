@@ -5,26 +5,31 @@ using Mesh.Bot.Operations;
 // Socket completions run on the socket engine's threads (see InlineSocketCompletions): before any socket is made.
 InlineSocketCompletions.EnableUnlessSet();
 
-// Operator commands (webhook setup|delete|check, conversations clear) run and exit without the web host.
+// Operator commands (webhook setup|delete|check, conversations clear, deadletters list|requeue) run and exit without
+// the web host.
 if (BotCommandLine.IsCommand(args))
 {
     return await BotCommandLine.RunAsync(args, Console.Out, Console.Error);
 }
+if (args is ["--help" or "-h" or "help", ..])
+{
+    Console.Out.WriteLine("BotService [--Key=value ...]            run the bot service (configuration: appsettings, environment, --Key=value)");
+    Console.Out.WriteLine(BotCommandLine.Usage);
+    return 0;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults();
+builder.AddServiceDefaults().QuietFailedStart();
 builder.AddBotServices();
 
-var app = builder.Build();
-
-app.MapDefaultEndpoints();
-app.MapGrpcService<TelegramUpdatesApi>();
-app.MapGrpcService<NotificationsApi>();
-app.MapBotOperationsApi();
-
-app.Run();
-return 0;
+return builder.BuildAndRun(app =>
+{
+    app.MapDefaultEndpoints();
+    app.MapGrpcService<TelegramUpdatesApi>();
+    app.MapGrpcService<NotificationsApi>();
+    app.MapBotOperationsApi();
+});
 
 /// <summary>Entry point, visible to tests.</summary>
 public partial class Program;

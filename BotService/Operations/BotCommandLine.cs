@@ -18,7 +18,8 @@ public static class BotCommandLine
     public const string Usage = """
         Usage:
           BotService webhook check                        show Telegram's webhook and whether it matches the configuration
-          BotService webhook setup                        set the configured webhook (Telegram:PublicUrl + /telegram/webhook)
+          BotService webhook setup [--without-secret]     set the configured webhook (Telegram:PublicUrl + /telegram/webhook)
+                                                          with Telegram:WebhookSecret (required unless --without-secret)
           BotService webhook delete                       delete the webhook (pending updates are kept)
           BotService conversations clear [--older-than 1h]  clear conversation states (all, or those idle that long)
           BotService deadletters list [--limit 20]        the newest dead letters: chat, update or notification, why
@@ -49,6 +50,7 @@ public static class BotCommandLine
             await error.WriteLineAsync($"--limit needs a number from 1 to {BotOperations.DeadLetterListMax}.");
             return 2;
         }
+        var withoutSecret = rest.Remove("--without-secret");
         long? chat = null;
         var chatGiven = TakeOption(rest, "--chat", out var chatText);
         if (chatGiven)
@@ -62,7 +64,7 @@ public static class BotCommandLine
         }
         if (words is not (["webhook", "check" or "setup" or "delete"] or ["conversations", "clear"] or ["deadletters", "list" or "requeue"])
             || olderThan is not null && words is not ["conversations", ..] || limitGiven && words is not ["deadletters", "list"]
-            || chatGiven && words is not ["deadletters", "requeue"])
+            || chatGiven && words is not ["deadletters", "requeue"] || withoutSecret && words is not ["webhook", "setup"])
         {
             await error.WriteLineAsync(Usage);
             return 2;
@@ -108,6 +110,13 @@ public static class BotCommandLine
                     await output.WriteLineAsync($"mode: {operations.Mode}");
                     Write(output, await operations.CheckWebhookAsync(timeout.Token), operations.Mode);
                     break;
+                case ["webhook", "setup"] when !withoutSecret && string.IsNullOrEmpty(host.Services.GetRequiredService<IOptions<TelegramOptions>>().Value.WebhookSecret):
+                    // In Development the service itself may go without one; from here it is nearly always a command run
+                    // without the running mesh's settings, and a gateway that checks a secret would refuse every update.
+                    await error.WriteLineAsync("Telegram:WebhookSecret is empty: a webhook set without a secret is refused by a gateway that checks one, "
+                        + "and the bot hears nothing. Give the running bot's secret (--Telegram:WebhookSecret=...; with the AppHost: dashboard → bot → "
+                        + "Environment variables), or --without-secret if the gateway checks none.");
+                    return 2;
                 case ["webhook", "setup"]:
                     var set = await operations.SetupWebhookAsync(timeout.Token);
                     await output.WriteLineAsync($"webhook set: {set.Url}");
@@ -189,6 +198,10 @@ public static class BotCommandLine
         output.WriteLine(view.LastErrorDate is { } date
             ? $"last_error: {date.ToString("u", CultureInfo.InvariantCulture)} {view.LastErrorMessage}"
             : "last_error: none");
+        if (mode == "polling" && view.Url.Length > 0)
+        {
+            output.WriteLine("matches configuration: no (a webhook is set, and this configuration polls: Telegram:PublicUrl is empty; its polling leader deletes the webhook)");
+        }
         if (mode == "webhook")
         {
             output.WriteLine(view.Differences.Count == 0

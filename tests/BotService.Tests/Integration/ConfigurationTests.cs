@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Mesh.Testing;
 using Mesh.Testing.Sandbox;
 using Mesh.Testing.Services;
@@ -16,7 +17,8 @@ public sealed class ConfigurationTests(RedisServerFixture redis)
 
         var exitCode = await bot.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(StartupRefusal.ExitCode, exitCode);
+        Assert.DoesNotContain("   at ", bot.Output); // the keys named, not a stack trace
         Assert.Contains("Telegram:BotToken", bot.Output);
     }
 
@@ -31,7 +33,8 @@ public sealed class ConfigurationTests(RedisServerFixture redis)
 
         var exitCode = await bot.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(StartupRefusal.ExitCode, exitCode);
+        Assert.DoesNotContain("   at ", bot.Output); // the keys named, not a stack trace
         Assert.Contains("ConnectionStrings:redis", bot.Output);
         Assert.DoesNotContain(token, bot.Output);
     }
@@ -49,7 +52,8 @@ public sealed class ConfigurationTests(RedisServerFixture redis)
 
         var exitCode = await bot.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(StartupRefusal.ExitCode, exitCode);
+        Assert.DoesNotContain("   at ", bot.Output); // the keys named, not a stack trace
         Assert.Contains("Bot:Workers", bot.Output);
         Assert.Contains("Bot:DeduplicationWindow", bot.Output);
     }
@@ -66,7 +70,8 @@ public sealed class ConfigurationTests(RedisServerFixture redis)
 
         var exitCode = await bot.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(StartupRefusal.ExitCode, exitCode);
+        Assert.DoesNotContain("   at ", bot.Output); // the keys named, not a stack trace
         Assert.Contains("Bot:ConversationTtl must be positive and at most 365 days", bot.Output);
     }
 }

@@ -202,6 +202,27 @@ public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sa
     }
 
     [Fact]
+    public async Task Command_line_webhook_setup_without_a_secret_refuses_unless_told_and_check_flags_a_webhook_under_a_polling_configuration()
+    {
+        // Run without the running mesh's settings: its gateway would refuse every update of a webhook set with no secret.
+        var noSecret = Settings("");
+
+        var (refused, refusal) = await RunCommandLineAsync(noSecret, "webhook", "setup");
+        var callsAfterRefusal = await CallsAsync("setWebhook");
+        var (set, _) = await RunCommandLineAsync(noSecret, "webhook", "setup", "--without-secret");
+        var (checkedCode, check) = await RunCommandLineAsync(new Dictionary<string, string?>(noSecret) { ["Telegram:PublicUrl"] = "" }, "webhook", "check");
+
+        Assert.Equal(2, refused);
+        Assert.Contains("Telegram:WebhookSecret is empty", refusal);
+        Assert.Equal(0, callsAfterRefusal);
+        Assert.Equal(0, set);
+        Assert.Equal(WebhookUrl, await WebhookAsync());
+        Assert.Equal(0, checkedCode);
+        Assert.Contains("mode: polling", check);
+        Assert.Contains("matches configuration: no (a webhook is set, and this configuration polls", check);
+    }
+
+    [Fact]
     public async Task Command_line_lists_the_newest_dead_letters_and_requeues_them()
     {
         var settings = Settings("secret-cli3");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Mesh.Testing;
 using Mesh.Testing.Services;
 
@@ -16,7 +17,8 @@ public sealed class ConfigurationTests
     {
         await using var gateway = ServiceHost.Start("Gateway", BotLocation, environment: "Production");
 
-        Assert.NotEqual(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(StartupRefusal.ExitCode, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.DoesNotContain("   at ", gateway.Output); // the keys named, not a stack trace
         Assert.Contains("Telegram:WebhookSecret", gateway.Output);
     }
 
@@ -33,7 +35,8 @@ public sealed class ConfigurationTests
     {
         await using var gateway = ServiceHost.Start("Gateway", new Dictionary<string, string?> { ["Telegram:WebhookSecret"] = "s" }, environment: "Production");
 
-        Assert.NotEqual(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(StartupRefusal.ExitCode, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.DoesNotContain("   at ", gateway.Output); // the keys named, not a stack trace
         Assert.Contains("services:bot:grpc:0", gateway.Output);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Mesh.Testing.Services;
 
 namespace Mesh.Gateway.Tests.Operator;
@@ -14,7 +15,8 @@ public sealed class OperatorConfigurationTests
             ["services:bot:http:0"] = "http://127.0.0.1:1",
         }, environment: "Production");
 
-        Assert.NotEqual(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(StartupRefusal.ExitCode, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.DoesNotContain("   at ", gateway.Output); // the keys named, not a stack trace
         Assert.Contains("Gateway:OperatorTokens", gateway.Output);
     }
 }
