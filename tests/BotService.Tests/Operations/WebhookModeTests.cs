@@ -223,6 +223,17 @@ public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sa
     }
 
     [Fact]
+    public async Task Help_prints_the_commands_and_starts_nothing()
+    {
+        var (exitCode, output) = await RunCommandLineAsync(Settings("secret-help"), "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("BotService webhook setup", output);
+        Assert.Contains("BotService deadletters requeue", output);
+        Assert.DoesNotContain("Now listening", output);
+    }
+
+    [Fact]
     public async Task Command_line_lists_the_newest_dead_letters_and_requeues_them()
     {
         var settings = Settings("secret-cli3");
