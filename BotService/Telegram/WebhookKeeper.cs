@@ -12,7 +12,9 @@ namespace Mesh.Bot.Telegram;
 /// previous version still polling during a rolling switch from polling to webhook mode deletes it when it takes the
 /// polling lease, after this version's replicas set it, and the bot would hear nothing until the next start. A webhook
 /// an operator deleted (<see cref="WebhookReconciler.DeleteAsync"/>) is left deleted until they set it again, or the
-/// next start sets it.
+/// next start sets it. What a check finds wrong it logs as a warning: a webhook that differs from this configuration
+/// (say, set from the command line with another secret, which the gateway then refuses), and each new delivery error
+/// Telegram reports (its last_error_message: "Wrong response from the webhook: 401 Unauthorized").
 /// </summary>
 public sealed partial class WebhookKeeper(
     WebhookReconciler webhook,
@@ -20,8 +22,12 @@ public sealed partial class WebhookKeeper(
     TimeProvider clock,
     ILogger<WebhookKeeper> logger) : BackgroundService
 {
+    /// <summary>Delivery errors up to this time are not logged: each once, and none from before this start.</summary>
+    DateTimeOffset errorsLoggedUntil;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        errorsLoggedUntil = clock.GetUtcNow().AddSeconds(-1); // Telegram's error times are whole seconds
         if (!options.Value.IsWebhookMode)
         {
             return;
@@ -53,9 +59,9 @@ public sealed partial class WebhookKeeper(
                 {
                     await webhook.ReconcileAsync(force: false, stoppingToken);
                 }
-                else
+                else if (await webhook.RestoreIfDeletedAsync(stoppingToken) is { } found)
                 {
-                    await webhook.RestoreIfDeletedAsync(stoppingToken);
+                    Report(found);
                 }
                 return;
             }
@@ -77,6 +83,26 @@ public sealed partial class WebhookKeeper(
             delay = TimeSpan.FromSeconds(Math.Min(60, delay.TotalSeconds * 2));
         }
     }
+
+    void Report(WebhookView found)
+    {
+        if (found.Differences.Count > 0)
+        {
+            LogDiffers(logger, string.Join(", ", found.Differences));
+        }
+        if (found.LastErrorDate is { } at && at > errorsLoggedUntil)
+        {
+            errorsLoggedUntil = at;
+            LogDeliveryFailing(logger, found.LastErrorMessage ?? "", at, found.PendingUpdateCount);
+        }
+    }
+
+    [LoggerMessage(2, LogLevel.Warning, "Telegram's webhook differs from this configuration ({Differences}) and is left as it is (another "
+        + "configuration may be rolling out); the bot's Set webhook command sets this one")]
+    static partial void LogDiffers(ILogger logger, string differences);
+
+    [LoggerMessage(3, LogLevel.Warning, "Telegram reports the webhook failing: {Error} (at {At:u}); {Pending} updates wait to be delivered")]
+    static partial void LogDeliveryFailing(ILogger logger, string error, DateTimeOffset at, int pending);
 
     [LoggerMessage(1, LogLevel.Warning, "Could not reconcile the webhook ({Error}); trying again in {DelaySeconds} s")]
     static partial void LogFailed(ILogger logger, string error, double delaySeconds);

@@ -47,16 +47,17 @@ public sealed partial class WebhookReconciler(
     public async Task<WebhookView> InspectAsync(CancellationToken cancellationToken)
     {
         var info = await bot.GetWebhookInfo(cancellationToken);
-        var differences = settings.IsWebhookMode ? await DifferencesAsync(info) : [];
-        return new WebhookView(
-            info.Url,
-            info.PendingUpdateCount,
-            info.LastErrorDate is { } date ? new DateTimeOffset(DateTime.SpecifyKind(date, DateTimeKind.Utc)) : null,
-            info.LastErrorMessage,
-            info.MaxConnections,
-            [.. (info.AllowedUpdates ?? []).Select(ToTelegramName)],
-            differences);
+        return View(info, settings.IsWebhookMode ? await DifferencesAsync(info) : []);
     }
+
+    static WebhookView View(WebhookInfo info, IReadOnlyList<string> differences) => new(
+        info.Url,
+        info.PendingUpdateCount,
+        info.LastErrorDate is { } date ? new DateTimeOffset(DateTime.SpecifyKind(date, DateTimeKind.Utc)) : null,
+        info.LastErrorMessage,
+        info.MaxConnections,
+        [.. (info.AllowedUpdates ?? []).Select(ToTelegramName)],
+        differences);
 
     /// <summary>Sets the configured webhook when something differs (or always, with <paramref name="force"/>).</summary>
     public async Task<WebhookChange> ReconcileAsync(bool force, CancellationToken cancellationToken)
@@ -80,23 +81,28 @@ public sealed partial class WebhookReconciler(
     /// <summary>
     /// The periodic check (<see cref="WebhookKeeper"/>): sets the configured webhook when Telegram has none and no
     /// operator holds it deleted. It never overwrites a webhook that is set, whatever it differs in, so replicas of two
-    /// configurations during a rollout do not take turns setting theirs. True when it set it.
+    /// configurations during a rollout do not take turns setting theirs. Null when it set it or the webhook is held
+    /// deleted; otherwise the webhook Telegram has, with what differs from this configuration.
     /// </summary>
-    public async Task<bool> RestoreIfDeletedAsync(CancellationToken cancellationToken)
+    public async Task<WebhookView?> RestoreIfDeletedAsync(CancellationToken cancellationToken)
     {
         if (!settings.IsWebhookMode)
         {
             throw new WebhookNotConfiguredException();
         }
         var info = await bot.GetWebhookInfo(cancellationToken);
-        // The hold is read after Telegram's answer: an operator's delete writes it before it deletes.
-        if (!string.IsNullOrEmpty(info.Url) || await HeldDeletedAsync())
+        if (!string.IsNullOrEmpty(info.Url))
         {
-            return false;
+            return View(info, await DifferencesAsync(info));
+        }
+        // The hold is read after Telegram's answer: an operator's delete writes it before it deletes.
+        if (await HeldDeletedAsync())
+        {
+            return null;
         }
         await SetAsync(cancellationToken);
         LogRestored(logger, DesiredUrl);
-        return true;
+        return null;
     }
 
     async Task SetAsync(CancellationToken cancellationToken)

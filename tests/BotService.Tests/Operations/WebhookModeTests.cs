@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Mesh.Bot.Updates;
+using Mesh.TelegramSandbox.Client;
 using Mesh.Testing;
 using Mesh.Testing.Sandbox;
 using Mesh.Testing.Services;
@@ -141,10 +142,15 @@ public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sa
         await otherReplica.DeleteWebhook(cancellationToken: Ct);
         await Until.TrueAsync(async () => await CallsAsync("setWebhook") >= 2 && await WebhookAsync() == WebhookUrl, Deadline, "the webhook to be set again");
 
-        // A webhook set by a replica of another configuration (a rollout) is left to it: no taking turns.
+        // A webhook set by a replica of another configuration (a rollout) is left to it: no taking turns. The bot says so,
+        // and says that Telegram cannot deliver to it (nothing listens there).
         await otherReplica.SetWebhook("http://127.0.0.1:9/other/telegram/webhook", cancellationToken: Ct);
+        await sandbox.Client.SendTextAsync(token, new SandboxUser(Random.Shared.NextInt64(100_000, 900_000_000), "Ada"), "/help", Ct);
         await Task.Delay(TimeSpan.FromSeconds(3), Ct);
         Assert.Equal("http://127.0.0.1:9/other/telegram/webhook", await WebhookAsync());
+        Assert.Contains("Telegram's webhook differs from this configuration (url) and is left as it is", bot.Output);
+        await Until.TrueAsync(() => bot.Output.Contains("Telegram reports the webhook failing: ", StringComparison.Ordinal), Deadline,
+            "the bot to log Telegram's delivery error");
         await otherReplica.DeleteWebhook(cancellationToken: Ct);
         await Until.TrueAsync(async () => await WebhookAsync() == WebhookUrl, Deadline, "the webhook to be set again once gone");
 
