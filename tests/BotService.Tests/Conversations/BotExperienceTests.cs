@@ -95,6 +95,43 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
     }
 
     [Fact]
+    public async Task Menu_shown_before_the_conversation_state_expired_or_was_cleared_still_works()
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+        await ForgetConversationAsync(user, menu);
+
+        var answer = await host.PressAsync(user, menu, "❓ Help");
+
+        Assert.Null(answer.Text); // not "This menu is outdated"
+        await host.WaitForMessageAsync(user, menu.MessageId, m => m.Text.Contains("/language", StringComparison.Ordinal));
+
+        var profile = await host.WaitForAsync(user, "Your profile", await host.SendAsync(user, "/profile"));
+        await ForgetConversationAsync(user, profile);
+
+        answer = await host.PressAsync(user, profile, "✏️ Fill in");
+
+        Assert.Null(answer.Text);
+        await host.WaitForAsync(user, "Step 1 of 4", profile.MessageId);
+    }
+
+    [Fact]
+    public async Task Menu_from_before_the_conversation_state_was_cleared_is_not_taken_for_the_current_one()
+    {
+        var user = SandboxBotHost.NewUser();
+        var old = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+        await ForgetConversationAsync(user, old);
+        var current = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+
+        var answer = await host.PressAsync(user, old, "👤 Profile");
+
+        Assert.Equal("This menu is outdated; here is the current one.", answer.Text);
+        var redrawn = await host.WaitForMessageAsync(user, old.MessageId, m => m.Edited);
+        Assert.Contains("What would you like to do?", redrawn.Text);
+        Assert.NotEqual(current.MessageId, old.MessageId);
+    }
+
+    [Fact]
     public async Task Every_button_press_is_answered()
     {
         var user = SandboxBotHost.NewUser();
@@ -210,6 +247,19 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
             }
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Deletes the user's conversation hash once the write of <paramref name="menu"/> has landed (it goes with the
+    /// update's acknowledgement, after the message), as its TTL's end or an operator's clear does.
+    /// </summary>
+    async Task ForgetConversationAsync(Mesh.TelegramSandbox.Client.SandboxUser user, Mesh.TelegramSandbox.Client.SandboxChatMessage menu)
+    {
+        var db = redis.Connection.GetDatabase();
+        var key = $"{host.KeyPrefix}conv:{user.Id}:{user.Id}";
+        var version = SandboxBotHost.VersionOf(menu);
+        await Until.TrueAsync(async () => (long?)await db.HashGetAsync(key, ConversationStore.MenuVersion) == version, $"the menu of version {version} to be stored");
+        Assert.True(await db.KeyDeleteAsync(key));
     }
 
     async Task<Mesh.TelegramSandbox.Client.SandboxChatMessage> FillProfileUpToConfirmAsync(Mesh.TelegramSandbox.Client.SandboxUser user, string name)
