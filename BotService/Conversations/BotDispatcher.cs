@@ -9,6 +9,13 @@ namespace Mesh.Bot.Conversations;
 /// where buttons are expected, an outdated button) and answers every button press — with an error notice when the
 /// handler fails (the failure is rethrown, so the update is tried again), with nothing when the handler did not. A
 /// private chat's member update (the user blocked or unblocked the bot) goes to <see cref="ChatMemberTracking"/>.
+/// <para>
+/// Leaving a dialog: a dialog lasts while the user answers it, and whatever takes them elsewhere ends it — a command the
+/// bot knows (any but the step's own routes), here, and any menu drawn (Back, another screen, a language chosen), in
+/// <see cref="BotMenus.ShowAsync"/>. What leaves them where the question left them does not: an unknown command, a
+/// message of the wrong kind for the step, a "coming soon" button. So text typed after navigating away is never taken
+/// as an answer to a question no longer on screen.
+/// </para>
 /// </summary>
 public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTracking members) : IBotMiddleware
 {
@@ -33,6 +40,10 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         if (router.Match(ctx) is { } route)
         {
             ctx.RouteName = route.Name;
+            if (ctx.Flow.Step is not null && route.Step is null && BotCommand.Of(ctx.Text) is not null)
+            {
+                await ctx.Flow.ResetAsync(); // another command: the user has left the dialog
+            }
             await route.Handler(ctx);
             ctx.Handled = true;
             return;

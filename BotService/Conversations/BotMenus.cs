@@ -52,7 +52,7 @@ public sealed class MenuBuilder(string screen, long version)
 public sealed class BotMenus(BotRouter router, ConversationStore store)
 {
     /// <summary>
-    /// Draws <paramref name="screen"/> with a new version: in place of the pressed message, or as a new message. The
+    /// Draws <paramref name="screen"/> with a new version, ending any dialog the user was in: in place of the pressed message, or as a new message. The
     /// version is the one read with the update plus one: the chat is leased to this worker, so nobody else draws this
     /// user's menu meanwhile, and no round trip is needed before the message goes out. Version, screen and message are
     /// written after it, in the round trip that acknowledges the update (the hash's expiry renewed when due:
@@ -60,6 +60,10 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
     /// </summary>
     public async Task ShowAsync(BotContext ctx, string screen, string? header, bool inPlace)
     {
+        if (ctx.Flow.Step is not null)
+        {
+            await ctx.Flow.ResetAsync(); // a menu replaces the dialog's question: the user has left the dialog (BotDispatcher)
+        }
         var render = router.FindScreen(screen);
         if (render is null)
         {

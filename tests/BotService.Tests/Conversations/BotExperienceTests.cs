@@ -170,6 +170,47 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         Assert.Equal("", (string?)await redis.Connection.GetDatabase().HashGetAsync($"{host.KeyPrefix}conv:{user.Id}:{user.Id}", "s"));
     }
 
+    [Theory]
+    [InlineData("⬅️ Back")]
+    [InlineData("/language")]
+    [InlineData("/help")]
+    [InlineData("/profile")]
+    public async Task Navigating_away_from_a_dialog_ends_it(string away)
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "Your profile", await host.SendAsync(user, "/profile"));
+        await host.PressAsync(user, menu, "✏️ Fill in");
+        await host.WaitForAsync(user, "Step 1 of 4", menu.MessageId);
+
+        if (away.StartsWith('/'))
+        {
+            await host.WaitForAsync(user, "", await host.SendAsync(user, away));
+        }
+        else
+        {
+            await host.PressAsync(user, menu, away);
+            await host.WaitForMessageAsync(user, menu.MessageId, m => m.Text.Contains("What would you like to do?", StringComparison.Ordinal));
+        }
+        var sent = await host.SendAsync(user, "what can you do?");
+
+        var reply = await host.WaitForAsync(user, "", sent);
+        Assert.DoesNotContain("Step 2 of 4", reply.Text); // not taken as the name
+        Assert.Equal("", (string?)await redis.Connection.GetDatabase().HashGetAsync($"{host.KeyPrefix}conv:{user.Id}:{user.Id}", "s"));
+    }
+
+    [Fact]
+    public async Task Unknown_command_in_a_dialog_leaves_the_user_at_its_question()
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "Your profile", await host.SendAsync(user, "/profile"));
+        await host.PressAsync(user, menu, "✏️ Fill in");
+        await host.WaitForAsync(user, "Step 1 of 4", menu.MessageId);
+
+        await host.WaitForAsync(user, "don't know that command", await host.SendAsync(user, "/frobnicate"));
+
+        await host.WaitForAsync(user, "Step 2 of 4", await host.SendAsync(user, "Grace"));
+    }
+
     [Fact]
     public async Task Start_in_the_middle_of_a_dialog_resets_it()
     {
