@@ -6,7 +6,7 @@ namespace Mesh.Bot.Conversations;
 
 /// <summary>
 /// The router's middleware: gives the update to its route, answers what no route takes (an unknown command, text
-/// where buttons are expected, an outdated button) and answers every button press — with an error notice when the
+/// where buttons are expected or outside any dialog, an outdated button) and answers every button press — with an error notice when the
 /// handler fails (the failure is rethrown, so the update is tried again), with nothing when the handler did not. A
 /// private chat's member update (the user blocked or unblocked the bot) goes to <see cref="ChatMemberTracking"/>.
 /// <para>
@@ -50,14 +50,18 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         }
         var t = ctx.Texts;
         ctx.RouteName = "fallback";
-        if (BotCommand.Of(ctx.Text) is null && ctx.Flow.Step is { } step)
+        if (BotCommand.Of(ctx.Text) is not null)
+        {
+            await ctx.ReplyAsync(t.UnknownCommand);
+        }
+        else if (ctx.Flow.Step is { } step)
         {
             // In a flow, but this step has no route for this message: it wants buttons, or text and got something else.
             await ctx.ReplyAsync(router.TakesText(step) ? t.TextExpected : t.UseTheButtons);
         }
         else
         {
-            await ctx.ReplyAsync(t.UnknownCommand);
+            await ctx.ReplyAsync(t.NotUnderstood); // text, a photo, a sticker… when nothing asked for one
         }
     }
 

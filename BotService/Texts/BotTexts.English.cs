@@ -19,6 +19,7 @@ public sealed partial record BotTexts
             + "/start — the main menu\n/profile — your profile\n/language — change the language\n/cancel — cancel what we are doing\n/help — this message",
         Cancelled = "Cancelled.",
         UnknownCommand = "Sorry, I don't know that command. Try /help.",
+        NotUnderstood = "I didn't understand that. Use the menu buttons or /help.",
         UseTheButtons = "Please use the buttons above, or /cancel.",
         ComingSoon = "Coming soon.",
         MenuOutdated = "This menu is outdated; here is the current one.",

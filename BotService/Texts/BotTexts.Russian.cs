@@ -19,6 +19,7 @@ public sealed partial record BotTexts
             + "/start — главное меню\n/profile — ваш профиль\n/language — сменить язык\n/cancel — отменить текущее действие\n/help — это сообщение",
         Cancelled = "Отменено.",
         UnknownCommand = "Извините, я не знаю такой команды. Попробуйте /help.",
+        NotUnderstood = "Не понимаю. Воспользуйтесь кнопками меню или /help.",
         UseTheButtons = "Пожалуйста, воспользуйтесь кнопками выше или /cancel.",
         ComingSoon = "Скоро будет.",
         MenuOutdated = "Это меню устарело; вот актуальное.",

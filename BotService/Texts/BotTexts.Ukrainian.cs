@@ -19,6 +19,7 @@ public sealed partial record BotTexts
             + "/start — головне меню\n/profile — ваш профіль\n/language — змінити мову\n/cancel — скасувати поточну дію\n/help — це повідомлення",
         Cancelled = "Скасовано.",
         UnknownCommand = "Вибачте, я не знаю такої команди. Спробуйте /help.",
+        NotUnderstood = "Не розумію. Скористайтеся кнопками меню або /help.",
         UseTheButtons = "Будь ласка, скористайтеся кнопками вище або /cancel.",
         ComingSoon = "Незабаром.",
         MenuOutdated = "Це меню застаріло; ось актуальне.",

@@ -166,7 +166,7 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
 
         sent = await host.SendAsync(user, "Paris");
         var reply = await host.WaitForAsync(user, "", sent);
-        Assert.Contains("don't know", reply.Text); // not taken as the city
+        Assert.Contains("I didn't understand that", reply.Text); // not taken as the city
         Assert.Equal("", (string?)await redis.Connection.GetDatabase().HashGetAsync($"{host.KeyPrefix}conv:{user.Id}:{user.Id}", "s"));
     }
 
@@ -211,6 +211,22 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         await host.WaitForAsync(user, "Step 2 of 4", await host.SendAsync(user, "Grace"));
     }
 
+    [Theory]
+    [InlineData("en", "I didn't understand that. Use the menu buttons or /help.")]
+    [InlineData("ru", "Не понимаю. Воспользуйтесь кнопками меню или /help.")]
+    [InlineData("uk", "Не розумію. Скористайтеся кнопками меню або /help.")]
+    public async Task Text_outside_any_dialog_is_answered_as_text_not_as_a_command(string language, string expected)
+    {
+        var user = SandboxBotHost.NewUser("Ada", language);
+
+        var reply = await host.WaitForAsync(user, "", await host.SendAsync(user, "I like cats"));
+        var unknown = await host.WaitForAsync(user, "", await host.SendAsync(user, "/frobnicate"));
+
+        Assert.Equal(expected, reply.Text);
+        Assert.Contains("/help", unknown.Text);
+        Assert.NotEqual(expected, unknown.Text); // an unknown command keeps its own answer
+    }
+
     [Fact]
     public async Task Start_in_the_middle_of_a_dialog_resets_it()
     {
@@ -221,7 +237,7 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         await host.WaitForAsync(user, "Hello, Ada!", sent);
         sent = await host.SendAsync(user, "anything");
 
-        Assert.Contains("don't know", (await host.WaitForAsync(user, "", sent)).Text);
+        Assert.Contains("I didn't understand that", (await host.WaitForAsync(user, "", sent)).Text);
     }
 
     [Fact]
