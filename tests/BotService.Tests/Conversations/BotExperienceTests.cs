@@ -131,6 +131,28 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         Assert.NotEqual(current.MessageId, old.MessageId);
     }
 
+    [Theory]
+    [InlineData("en", "❓ Help", "Buying tokens, subscriptions and support are coming soon.")]
+    [InlineData("ru", "❓ Помощь", "Покупка токенов, подписка и поддержка скоро появятся.")]
+    [InlineData("uk", "❓ Допомога", "Купівля токенів, підписка та підтримка незабаром з'являться.")]
+    public async Task Help_says_what_works_now_and_what_is_coming(string language, string helpButton, string coming)
+    {
+        var user = SandboxBotHost.NewUser("Ada", language);
+        var help = await host.WaitForAsync(user, "/profile", await host.SendAsync(user, "/help"));
+        var menu = await host.WaitForAsync(user, "", await host.SendAsync(user, "/start"));
+
+        await host.PressAsync(user, menu, helpButton);
+        var screen = await host.WaitForMessageAsync(user, menu.MessageId, m => m.Text.Contains("/profile", StringComparison.Ordinal));
+
+        foreach (var text in new[] { help.Text, screen.Text })
+        {
+            Assert.Contains(coming, text); // not sold or offered as if they were there: their buttons say "coming soon"
+            Assert.DoesNotContain("this message", text);
+            Assert.DoesNotContain("это сообщение", text);
+            Assert.DoesNotContain("це повідомлення", text); // the menu's screen is not that message
+        }
+    }
+
     [Fact]
     public async Task Every_button_press_is_answered()
     {
@@ -262,7 +284,7 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         Assert.Equal("Язык: русский", answer.Text);
         await host.WaitForMessageAsync(user, picker.MessageId, m => m.Text.Contains("Что вы хотите сделать?", StringComparison.Ordinal));
         var help = await host.WaitForAsync(user, "", await host.SendAsync(user, "/help"));
-        Assert.StartsWith("Я продаю", help.Text);
+        Assert.StartsWith("Пока здесь можно заполнить профиль", help.Text);
         Assert.Equal("ru", (string?)await redis.Connection.GetDatabase().StringGetAsync($"{host.KeyPrefix}lang:{user.Id}"));
     }
 
