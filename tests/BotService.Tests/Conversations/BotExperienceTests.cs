@@ -288,6 +288,22 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         Assert.Equal("ru", (string?)await redis.Connection.GetDatabase().StringGetAsync($"{host.KeyPrefix}lang:{user.Id}"));
     }
 
+    [Theory]
+    [InlineData("en", "✏️ Fill in", "That is too long: 64 characters at most, please.")]
+    [InlineData("ru", "✏️ Заполнить", "Слишком длинный текст: не больше 64 символов, пожалуйста.")]
+    [InlineData("uk", "✏️ Заповнити", "Занадто довгий текст: не більше 64 символів, будь ласка.")]
+    public async Task Too_long_an_answer_is_refused_in_the_user_s_language(string language, string fillIn, string expected)
+    {
+        var user = SandboxBotHost.NewUser("Ada", language);
+        var menu = await host.WaitForAsync(user, "", await host.SendAsync(user, "/profile"));
+        await host.PressAsync(user, menu, fillIn);
+        await host.WaitForAsync(user, "1", menu.MessageId);
+
+        var reply = await host.WaitForAsync(user, "", await host.SendAsync(user, new string('a', 65)));
+
+        Assert.Equal(expected, reply.Text);
+    }
+
     [Fact]
     public async Task User_supplied_text_is_escaped_in_html_replies()
     {
