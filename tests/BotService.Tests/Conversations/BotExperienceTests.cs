@@ -305,6 +305,28 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
     }
 
     [Fact]
+    public async Task Answer_length_is_counted_in_characters_as_the_user_sees_them()
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "Your profile", await host.SendAsync(user, "/profile"));
+        await host.PressAsync(user, menu, "✏️ Fill in");
+        await host.WaitForAsync(user, "Step 1 of 4", menu.MessageId);
+
+        var tooMany = await host.WaitForAsync(user, "", await host.SendAsync(user, string.Concat(Enumerable.Repeat("😀", 65))));
+        // 64 characters of eleven UTF-16 units each: within 64 as counted, but not within what one message of the summary holds.
+        var tooHeavy = await host.WaitForAsync(user, "", await host.SendAsync(user, string.Concat(Enumerable.Repeat("a\u0301\u0302\u0303\u0304\u0305\u0306\u0307\u0308\u0309\u030A", 64))));
+        var forty = await host.WaitForAsync(user, "", await host.SendAsync(user, string.Concat(Enumerable.Repeat("😀", 40))));
+
+        Assert.Equal("That is too long: 64 characters at most, please.", tooMany.Text);
+        Assert.Equal("That is too long: 64 characters at most, please.", tooHeavy.Text);
+        Assert.Equal("Step 2 of 4. Which city do you live in?", forty.Text);
+
+        await host.WaitForAsync(user, "Step 3 of 4", await host.SendAsync(user, string.Concat(Enumerable.Repeat("🇺🇦", 64))));
+        var confirm = await host.WaitForAsync(user, "Step 4 of 4", await host.SendAsync(user, "Hi"));
+        Assert.Contains($"Name: {string.Concat(Enumerable.Repeat("😀", 40))}\nCity: {string.Concat(Enumerable.Repeat("🇺🇦", 64))}\n", confirm.Text);
+    }
+
+    [Fact]
     public async Task User_supplied_text_is_escaped_in_html_replies()
     {
         var user = SandboxBotHost.NewUser("<b>Eve</b>");
