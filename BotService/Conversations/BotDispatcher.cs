@@ -6,9 +6,16 @@ namespace Mesh.Bot.Conversations;
 
 /// <summary>
 /// The router's middleware: gives the update to its route, answers what no route takes (an unknown command, text
-/// where buttons are expected, an outdated button) and answers every button press — with an error notice when the
+/// where buttons are expected or outside any dialog, an outdated button) and answers every button press — with an error notice when the
 /// handler fails (the failure is rethrown, so the update is tried again), with nothing when the handler did not. A
 /// private chat's member update (the user blocked or unblocked the bot) goes to <see cref="ChatMemberTracking"/>.
+/// <para>
+/// Leaving a dialog: a dialog lasts while the user answers it, and whatever takes them elsewhere ends it — a command the
+/// bot knows (any but the step's own routes), here, and any menu drawn (Back, another screen, a language chosen), in
+/// <see cref="BotMenus.ShowAsync"/>. What leaves them where the question left them does not: an unknown command, a
+/// message of the wrong kind for the step, a "coming soon" button. So text typed after navigating away is never taken
+/// as an answer to a question no longer on screen.
+/// </para>
 /// </summary>
 public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTracking members) : IBotMiddleware
 {
@@ -33,20 +40,28 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         if (router.Match(ctx) is { } route)
         {
             ctx.RouteName = route.Name;
+            if (ctx.Flow.Step is not null && route.Step is null && BotCommand.Of(ctx.Text) is not null)
+            {
+                await ctx.Flow.ResetAsync(); // another command: the user has left the dialog
+            }
             await route.Handler(ctx);
             ctx.Handled = true;
             return;
         }
         var t = ctx.Texts;
         ctx.RouteName = "fallback";
-        if (BotCommand.Of(ctx.Text) is null && ctx.Flow.Step is { } step)
+        if (BotCommand.Of(ctx.Text) is not null)
+        {
+            await ctx.ReplyAsync(t.UnknownCommand);
+        }
+        else if (ctx.Flow.Step is { } step)
         {
             // In a flow, but this step has no route for this message: it wants buttons, or text and got something else.
             await ctx.ReplyAsync(router.TakesText(step) ? t.TextExpected : t.UseTheButtons);
         }
         else
         {
-            await ctx.ReplyAsync(t.UnknownCommand);
+            await ctx.ReplyAsync(t.NotUnderstood); // text, a photo, a sticker… when nothing asked for one
         }
     }
 

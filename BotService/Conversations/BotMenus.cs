@@ -43,13 +43,16 @@ public sealed class MenuBuilder(string screen, long version)
 /// <summary>
 /// Menus edited in place. Each user's menu in a chat has a version in Redis (version, message, screen: fields of the
 /// user's conversation hash, <see cref="ConversationStore"/>, which reads them with the state); every draw moves it on
-/// and puts it in every button. A press carrying an older version answers "this menu is outdated" and redraws the
-/// current screen on the pressed message, which becomes the current menu.
+/// and puts it in every button. The current menu is the stored message with the stored version: a press on another
+/// message, or carrying another version, answers "this menu is outdated" and redraws the current screen on the pressed
+/// message, which becomes the current menu. The message tells menus apart when the versions do not: they start again at
+/// 1 once the hash is gone (expired, or cleared by an operator). With no menu stored there is nothing to be outdated
+/// against, so a press is carried out (the menu the user last saw is the one they press).
 /// </summary>
 public sealed class BotMenus(BotRouter router, ConversationStore store)
 {
     /// <summary>
-    /// Draws <paramref name="screen"/> with a new version: in place of the pressed message, or as a new message. The
+    /// Draws <paramref name="screen"/> with a new version, ending any dialog the user was in: in place of the pressed message, or as a new message. The
     /// version is the one read with the update plus one: the chat is leased to this worker, so nobody else draws this
     /// user's menu meanwhile, and no round trip is needed before the message goes out. Version, screen and message are
     /// written after it, in the round trip that acknowledges the update (the hash's expiry renewed when due:
@@ -57,6 +60,10 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
     /// </summary>
     public async Task ShowAsync(BotContext ctx, string screen, string? header, bool inPlace)
     {
+        if (ctx.Flow.Step is not null)
+        {
+            await ctx.Flow.ResetAsync(); // a menu replaces the dialog's question: the user has left the dialog (BotDispatcher)
+        }
         var render = router.FindScreen(screen);
         if (render is null)
         {
@@ -71,6 +78,7 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
         var text = string.IsNullOrEmpty(header) ? menu.Text : header + "\n" + menu.Text;
 
         var messageId = inPlace ? await ctx.EditAsync(text, menu.Keyboard) : await ctx.SendAsync(text, menu.Keyboard);
+        ctx.Menu = ctx.Menu with { MessageId = messageId ?? 0 };
         ctx.WriteWithAck(store.MenuWrite(ctx.ChatId, ctx.UserId, version, screen, messageId ?? 0, read.HashExpiresAt));
     }
 
@@ -81,7 +89,11 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
     public async Task<bool> TryHandleAsync(BotContext ctx, MenuButton button)
     {
         var current = ctx.Menu;
-        if (button.Version != current.Version)
+        var pressed = ctx.Update.CallbackQuery?.Message?.Id;
+        // Version 0: no menu stored. Message 0: not known (the chat had blocked the bot when it was drawn).
+        var outdated = current.Version != 0
+            && (button.Version != current.Version || (current.MessageId != 0 && pressed is { } id && id != current.MessageId));
+        if (outdated)
         {
             await ctx.AnswerAsync(ctx.Texts.MenuOutdated);
             await ShowAsync(ctx, current.Screen ?? StartFeature.MainScreen, null, inPlace: true);
@@ -96,9 +108,12 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
     }
 }
 
-/// <summary>A user's menu in a chat: the version of its newest keyboard (0: none drawn yet) and the screen it shows.</summary>
+/// <summary>A user's menu in a chat: the version of its newest keyboard (0: none drawn yet, or no longer stored) and the screen it shows.</summary>
 public readonly record struct MenuState(long Version, string? Screen)
 {
+    /// <summary>The message that shows it (0: unknown).</summary>
+    public long MessageId { get; init; }
+
     /// <summary>When the hash holding it expires, as its last recorded renewal set it (<see cref="ConversationStore.ExpiresAt"/>); null: unknown.</summary>
     public DateTimeOffset? HashExpiresAt { get; init; }
 }

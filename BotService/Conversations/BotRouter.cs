@@ -142,9 +142,13 @@ public sealed class Route
 
     public BotHandler Handler { get; }
 
+    /// <summary>The step the route belongs to (<see cref="At"/>), or null for a route of any step.</summary>
+    public Step? Step { get; private set; }
+
     /// <summary>Only while the conversation is at <paramref name="step"/>.</summary>
     public Route At(Step step)
     {
+        Step = step;
         filters.Insert(0, ctx => ctx.Flow.IsAt(step));
         return this;
     }

@@ -51,9 +51,9 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
     /// <summary>When a menu write last renewed the hash (ms since 1970): what an operator's clear of old states goes by, with the state's own time.</summary>
     public const string RenewedAt = "w";
 
-    static readonly RedisValue[] StateFields = ["v", "s", "d", "t", MenuVersion, MenuScreen, ExpiresAt];
+    static readonly RedisValue[] StateFields = ["v", "s", "d", "t", MenuVersion, MenuScreen, ExpiresAt, MenuMessage];
 
-    /// <summary>The fields a read takes (<see cref="Parse"/>): the state's, the menu's version and screen, the expiry.</summary>
+    /// <summary>The fields a read takes (<see cref="Parse"/>): the state's, the menu's version and screen, the expiry, the menu's message.</summary>
     public static IReadOnlyList<RedisValue> Fields { get; } = Array.AsReadOnly(StateFields);
 
     /// <summary>The start of every key (<see cref="KeyOf"/>: this, the chat, <see cref="Separator"/>, the user).</summary>
@@ -81,6 +81,7 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
         var menu = new MenuState(fields[4].TryParse(out long version) ? version : 0, fields[5].IsNullOrEmpty ? null : (string?)fields[5])
         {
             HashExpiresAt = !fields[6].IsNullOrEmpty && fields[6].TryParse(out long expires) ? DateTimeOffset.FromUnixTimeMilliseconds(expires) : null,
+            MessageId = fields[7].TryParse(out long message) ? message : 0,
         };
         if (fields[0].IsNull)
         {

@@ -15,10 +15,11 @@ public sealed partial record BotTexts
         CommandHelp = "What the bot can do",
         Greeting = "Hello, {0}! 👋",
         MainMenu = "What would you like to do?",
-        Help = "I sell token packs and subscriptions and put you in touch with support.\n\n"
-            + "/start — the main menu\n/profile — your profile\n/language — change the language\n/cancel — cancel what we are doing\n/help — this message",
+        Help = "For now you can fill in your profile and choose the language I speak. Buying tokens, subscriptions and support are coming soon.\n\n"
+            + "/start — the main menu\n/profile — your profile\n/language — change the language\n/cancel — cancel what we are doing\n/help — what I can do",
         Cancelled = "Cancelled.",
         UnknownCommand = "Sorry, I don't know that command. Try /help.",
+        NotUnderstood = "I didn't understand that. Use the menu buttons or /help.",
         UseTheButtons = "Please use the buttons above, or /cancel.",
         ComingSoon = "Coming soon.",
         MenuOutdated = "This menu is outdated; here is the current one.",

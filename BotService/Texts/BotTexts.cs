@@ -28,6 +28,8 @@ public sealed partial record BotTexts
     public required string Help { get; init; }
     public required string Cancelled { get; init; }
     public required string UnknownCommand { get; init; }
+    /// <summary>Text (or a photo, a sticker…) outside any dialog: nothing asked for it.</summary>
+    public required string NotUnderstood { get; init; }
     public required string UseTheButtons { get; init; }
     public required string ComingSoon { get; init; }
     public required string MenuOutdated { get; init; }

@@ -32,9 +32,11 @@ public sealed record ProfileButton(string Action) : CallbackData("pf");
 public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOptions> options) : IBotFeature
 {
     public const string Screen = "profile";
-    const int MaxName = 64;
-    const int MaxCity = 64;
-    const int MaxAbout = 500;
+
+    // The three answers together, the longest template and its markup stay well within one message (4,096).
+    static readonly AnswerLimit MaxName = new(64, 512);
+    static readonly AnswerLimit MaxCity = new(64, 512);
+    static readonly AnswerLimit MaxAbout = new(500, 2048);
 
     readonly string prefix = options.Value.RedisKeyPrefix + "profile:";
 
@@ -124,15 +126,24 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
         await ctx.Flow.MoveToAsync(ProfileFlow.Name, new ProfileDraft());
     }
 
-    static async Task<bool> TooLongAsync(BotContext ctx, int max)
+    static async Task<bool> TooLongAsync(BotContext ctx, AnswerLimit max)
     {
-        if (ctx.Text!.Trim().Length <= max)
+        var answer = ctx.Text!.Trim();
+        // Never more text elements than UTF-16 units: most answers need no counting.
+        if (answer.Length <= max.Characters || (answer.Length <= max.Units && new StringInfo(answer).LengthInTextElements <= max.Characters))
         {
             return false;
         }
-        await ctx.ReplyAsync(ctx.Texts.Format(ctx.Texts.TooLong, max));
+        await ctx.ReplyAsync(ctx.Texts.Format(ctx.Texts.TooLong, max.Characters));
         return true;
     }
+
+    /// <summary>
+    /// How long an answer may be: <paramref name="Characters"/> as the user counts them (text elements: an emoji, a flag,
+    /// a letter with its accents is one), and at most <paramref name="Units"/> UTF-16 code units (what Telegram counts),
+    /// a bound only characters made of many units (emoji sequences, stacked accents) come near.
+    /// </summary>
+    readonly record struct AnswerLimit(int Characters, int Units);
 
     async Task<ProfileDraft?> LoadAsync(long userId)
     {

@@ -95,6 +95,65 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
     }
 
     [Fact]
+    public async Task Menu_shown_before_the_conversation_state_expired_or_was_cleared_still_works()
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+        await ForgetConversationAsync(user, menu);
+
+        var answer = await host.PressAsync(user, menu, "❓ Help");
+
+        Assert.Null(answer.Text); // not "This menu is outdated"
+        await host.WaitForMessageAsync(user, menu.MessageId, m => m.Text.Contains("/language", StringComparison.Ordinal));
+
+        var profile = await host.WaitForAsync(user, "Your profile", await host.SendAsync(user, "/profile"));
+        await ForgetConversationAsync(user, profile);
+
+        answer = await host.PressAsync(user, profile, "✏️ Fill in");
+
+        Assert.Null(answer.Text);
+        await host.WaitForAsync(user, "Step 1 of 4", profile.MessageId);
+    }
+
+    [Fact]
+    public async Task Menu_from_before_the_conversation_state_was_cleared_is_not_taken_for_the_current_one()
+    {
+        var user = SandboxBotHost.NewUser();
+        var old = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+        await ForgetConversationAsync(user, old);
+        var current = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+
+        var answer = await host.PressAsync(user, old, "👤 Profile");
+
+        Assert.Equal("This menu is outdated; here is the current one.", answer.Text);
+        var redrawn = await host.WaitForMessageAsync(user, old.MessageId, m => m.Edited);
+        Assert.Contains("What would you like to do?", redrawn.Text);
+        Assert.NotEqual(current.MessageId, old.MessageId);
+    }
+
+    [Theory]
+    [InlineData("en", "❓ Help", "Buying tokens, subscriptions and support are coming soon.")]
+    [InlineData("ru", "❓ Помощь", "Покупка токенов, подписка и поддержка скоро появятся.")]
+    [InlineData("uk", "❓ Допомога", "Купівля токенів, підписка та підтримка незабаром з'являться.")]
+    public async Task Help_says_what_works_now_and_what_is_coming(string language, string helpButton, string coming)
+    {
+        var user = SandboxBotHost.NewUser("Ada", language);
+        var help = await host.WaitForAsync(user, "/profile", await host.SendAsync(user, "/help"));
+        var menu = await host.WaitForAsync(user, "", await host.SendAsync(user, "/start"));
+
+        await host.PressAsync(user, menu, helpButton);
+        var screen = await host.WaitForMessageAsync(user, menu.MessageId, m => m.Text.Contains("/profile", StringComparison.Ordinal));
+
+        foreach (var text in new[] { help.Text, screen.Text })
+        {
+            Assert.Contains(coming, text); // not sold or offered as if they were there: their buttons say "coming soon"
+            Assert.DoesNotContain("this message", text);
+            Assert.DoesNotContain("это сообщение", text);
+            Assert.DoesNotContain("це повідомлення", text); // the menu's screen is not that message
+        }
+    }
+
+    [Fact]
     public async Task Every_button_press_is_answered()
     {
         var user = SandboxBotHost.NewUser();
@@ -129,8 +188,65 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
 
         sent = await host.SendAsync(user, "Paris");
         var reply = await host.WaitForAsync(user, "", sent);
-        Assert.Contains("don't know", reply.Text); // not taken as the city
+        Assert.Contains("I didn't understand that", reply.Text); // not taken as the city
         Assert.Equal("", (string?)await redis.Connection.GetDatabase().HashGetAsync($"{host.KeyPrefix}conv:{user.Id}:{user.Id}", "s"));
+    }
+
+    [Theory]
+    [InlineData("⬅️ Back")]
+    [InlineData("/language")]
+    [InlineData("/help")]
+    [InlineData("/profile")]
+    public async Task Navigating_away_from_a_dialog_ends_it(string away)
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "Your profile", await host.SendAsync(user, "/profile"));
+        await host.PressAsync(user, menu, "✏️ Fill in");
+        await host.WaitForAsync(user, "Step 1 of 4", menu.MessageId);
+
+        if (away.StartsWith('/'))
+        {
+            await host.WaitForAsync(user, "", await host.SendAsync(user, away));
+        }
+        else
+        {
+            await host.PressAsync(user, menu, away);
+            await host.WaitForMessageAsync(user, menu.MessageId, m => m.Text.Contains("What would you like to do?", StringComparison.Ordinal));
+        }
+        var sent = await host.SendAsync(user, "what can you do?");
+
+        var reply = await host.WaitForAsync(user, "", sent);
+        Assert.DoesNotContain("Step 2 of 4", reply.Text); // not taken as the name
+        Assert.Equal("", (string?)await redis.Connection.GetDatabase().HashGetAsync($"{host.KeyPrefix}conv:{user.Id}:{user.Id}", "s"));
+    }
+
+    [Fact]
+    public async Task Unknown_command_in_a_dialog_leaves_the_user_at_its_question()
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "Your profile", await host.SendAsync(user, "/profile"));
+        await host.PressAsync(user, menu, "✏️ Fill in");
+        await host.WaitForAsync(user, "Step 1 of 4", menu.MessageId);
+
+        await host.WaitForAsync(user, "don't know that command", await host.SendAsync(user, "/frobnicate"));
+
+        await host.WaitForAsync(user, "Step 2 of 4", await host.SendAsync(user, "Grace"));
+    }
+
+    [Theory]
+    [InlineData("en", "I didn't understand that. Use the menu buttons or /help.")]
+    [InlineData("ru", "Не понимаю. Воспользуйтесь кнопками меню или /help.")]
+    [InlineData("uk", "Не розумію. Скористайтеся кнопками меню або /help.")]
+    public async Task Text_outside_any_dialog_is_answered_as_text_not_as_a_command(string language, string expected)
+    {
+        var user = SandboxBotHost.NewUser("Ada", language);
+
+        var reply = await host.WaitForAsync(user, "", await host.SendAsync(user, "I like cats"));
+        var unknown = await host.WaitForAsync(user, "", await host.SendAsync(user, "/frobnicate"));
+
+        Assert.Equal(expected, reply.Text);
+        Assert.Contains("/help", unknown.Text);
+        Assert.NotEqual(expected, unknown.Text); // an unknown command keeps its own answer
     }
 
     [Fact]
@@ -143,7 +259,7 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         await host.WaitForAsync(user, "Hello, Ada!", sent);
         sent = await host.SendAsync(user, "anything");
 
-        Assert.Contains("don't know", (await host.WaitForAsync(user, "", sent)).Text);
+        Assert.Contains("I didn't understand that", (await host.WaitForAsync(user, "", sent)).Text);
     }
 
     [Fact]
@@ -168,8 +284,46 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         Assert.Equal("Язык: русский", answer.Text);
         await host.WaitForMessageAsync(user, picker.MessageId, m => m.Text.Contains("Что вы хотите сделать?", StringComparison.Ordinal));
         var help = await host.WaitForAsync(user, "", await host.SendAsync(user, "/help"));
-        Assert.StartsWith("Я продаю", help.Text);
+        Assert.StartsWith("Пока здесь можно заполнить профиль", help.Text);
         Assert.Equal("ru", (string?)await redis.Connection.GetDatabase().StringGetAsync($"{host.KeyPrefix}lang:{user.Id}"));
+    }
+
+    [Theory]
+    [InlineData("en", "✏️ Fill in", "That is too long: 64 characters at most, please.")]
+    [InlineData("ru", "✏️ Заполнить", "Слишком длинный текст: не больше 64 символов, пожалуйста.")]
+    [InlineData("uk", "✏️ Заповнити", "Занадто довгий текст: не більше 64 символів, будь ласка.")]
+    public async Task Too_long_an_answer_is_refused_in_the_user_s_language(string language, string fillIn, string expected)
+    {
+        var user = SandboxBotHost.NewUser("Ada", language);
+        var menu = await host.WaitForAsync(user, "", await host.SendAsync(user, "/profile"));
+        await host.PressAsync(user, menu, fillIn);
+        await host.WaitForAsync(user, "1", menu.MessageId);
+
+        var reply = await host.WaitForAsync(user, "", await host.SendAsync(user, new string('a', 65)));
+
+        Assert.Equal(expected, reply.Text);
+    }
+
+    [Fact]
+    public async Task Answer_length_is_counted_in_characters_as_the_user_sees_them()
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "Your profile", await host.SendAsync(user, "/profile"));
+        await host.PressAsync(user, menu, "✏️ Fill in");
+        await host.WaitForAsync(user, "Step 1 of 4", menu.MessageId);
+
+        var tooMany = await host.WaitForAsync(user, "", await host.SendAsync(user, string.Concat(Enumerable.Repeat("😀", 65))));
+        // 64 characters of eleven UTF-16 units each: within 64 as counted, but not within what one message of the summary holds.
+        var tooHeavy = await host.WaitForAsync(user, "", await host.SendAsync(user, string.Concat(Enumerable.Repeat("a\u0301\u0302\u0303\u0304\u0305\u0306\u0307\u0308\u0309\u030A", 64))));
+        var forty = await host.WaitForAsync(user, "", await host.SendAsync(user, string.Concat(Enumerable.Repeat("😀", 40))));
+
+        Assert.Equal("That is too long: 64 characters at most, please.", tooMany.Text);
+        Assert.Equal("That is too long: 64 characters at most, please.", tooHeavy.Text);
+        Assert.Equal("Step 2 of 4. Which city do you live in?", forty.Text);
+
+        await host.WaitForAsync(user, "Step 3 of 4", await host.SendAsync(user, string.Concat(Enumerable.Repeat("🇺🇦", 64))));
+        var confirm = await host.WaitForAsync(user, "Step 4 of 4", await host.SendAsync(user, "Hi"));
+        Assert.Contains($"Name: {string.Concat(Enumerable.Repeat("😀", 40))}\nCity: {string.Concat(Enumerable.Repeat("🇺🇦", 64))}\n", confirm.Text);
     }
 
     [Fact]
@@ -210,6 +364,19 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
             }
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Deletes the user's conversation hash once the write of <paramref name="menu"/> has landed (it goes with the
+    /// update's acknowledgement, after the message), as its TTL's end or an operator's clear does.
+    /// </summary>
+    async Task ForgetConversationAsync(Mesh.TelegramSandbox.Client.SandboxUser user, Mesh.TelegramSandbox.Client.SandboxChatMessage menu)
+    {
+        var db = redis.Connection.GetDatabase();
+        var key = $"{host.KeyPrefix}conv:{user.Id}:{user.Id}";
+        var version = SandboxBotHost.VersionOf(menu);
+        await Until.TrueAsync(async () => (long?)await db.HashGetAsync(key, ConversationStore.MenuVersion) == version, $"the menu of version {version} to be stored");
+        Assert.True(await db.KeyDeleteAsync(key));
     }
 
     async Task<Mesh.TelegramSandbox.Client.SandboxChatMessage> FillProfileUpToConfirmAsync(Mesh.TelegramSandbox.Client.SandboxUser user, string name)

@@ -35,7 +35,7 @@ public sealed class UserContextTests(RedisServerFixture redis)
     }
 
     /// <summary>What the queue read: step "in-snapshot", menu version 9 on screen "help", language Ukrainian.</summary>
-    static ChatSnapshot Snapshot() => new(["4", "in-snapshot", RedisValue.Null, RedisValue.Null, "9", "help", RedisValue.Null], "uk");
+    static ChatSnapshot Snapshot() => new(["4", "in-snapshot", RedisValue.Null, RedisValue.Null, "9", "help", RedisValue.Null, RedisValue.Null], "uk");
 
     static async Task<BotContext> RunAsync(UserContext middleware, long chat, long from, ChatSnapshot? snapshot)
     {
