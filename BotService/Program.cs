@@ -1,6 +1,7 @@
 using Mesh.Bot;
 using Mesh.Bot.Grpc;
 using Mesh.Bot.Operations;
+using Mesh.Bot.Updates;
 
 // Socket completions run on the socket engine's threads (see InlineSocketCompletions): before any socket is made.
 InlineSocketCompletions.EnableUnlessSet();
@@ -20,7 +21,7 @@ if (args is ["--help" or "-h" or "help", ..])
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults().QuietFailedStart();
+builder.AddServiceDefaults();
 builder.AddBotServices();
 
 return builder.BuildAndRun(app =>
@@ -29,7 +30,7 @@ return builder.BuildAndRun(app =>
     app.MapGrpcService<TelegramUpdatesApi>();
     app.MapGrpcService<NotificationsApi>();
     app.MapBotOperationsApi();
-});
+}, connectionStrings: ChatQueue.IntakeConnection);
 
 /// <summary>Entry point, visible to tests.</summary>
 public partial class Program;

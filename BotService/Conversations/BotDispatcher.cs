@@ -1,6 +1,8 @@
+using System.Collections.Frozen;
 using Mesh.Bot.Features.Start;
 using Mesh.Bot.Telegram;
 using Mesh.Bot.Updates;
+using Telegram.Bot.Types.Enums;
 
 namespace Mesh.Bot.Conversations;
 
@@ -35,6 +37,12 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         }
     }
 
+    /// <summary>What a user writes or sends, as opposed to a service message Telegram writes about the chat.</summary>
+    static readonly FrozenSet<MessageType> FromTheUser = FrozenSet.Create(
+        MessageType.Text, MessageType.Photo, MessageType.Audio, MessageType.Video, MessageType.Voice, MessageType.Document,
+        MessageType.Sticker, MessageType.Location, MessageType.Contact, MessageType.Venue, MessageType.VideoNote,
+        MessageType.Poll, MessageType.Dice, MessageType.Animation, MessageType.Story, MessageType.Game);
+
     async Task DispatchMessageAsync(BotContext ctx)
     {
         if (router.Match(ctx) is { } route)
@@ -50,7 +58,12 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         }
         var t = ctx.Texts;
         ctx.RouteName = "fallback";
-        if (BotCommand.Of(ctx.Text) is not null)
+        if (!FromTheUser.Contains(ctx.Update.Message!.Type))
+        {
+            // A service message (a member joined or left a group, a pinned message, a group migrated…): nothing to answer.
+            ctx.RouteName = "service message";
+        }
+        else if (BotCommand.Of(ctx.Text) is not null)
         {
             await ctx.ReplyAsync(t.UnknownCommand);
         }

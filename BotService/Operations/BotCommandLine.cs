@@ -27,12 +27,16 @@ public static class BotCommandLine
         Configuration as for the service, e.g. --Telegram:BotToken=... --ConnectionStrings:redis=...
         """;
 
-    public static bool IsCommand(string[] args) => args is ["webhook", ..] or ["conversations", ..] or ["deadletters", ..];
+    /// <summary>Whether the arguments are a command: its words first, or after settings given as <c>--Key=value</c>.</summary>
+    public static bool IsCommand(string[] args) => args.SkipWhile(IsSetting).FirstOrDefault() is "webhook" or "conversations" or "deadletters";
+
+    static bool IsSetting(string arg) => arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains('=');
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        var words = args.TakeWhile(a => !a.StartsWith('-')).ToArray();
-        var rest = args.Skip(words.Length).ToList();
+        var leading = args.TakeWhile(IsSetting).ToList();
+        var words = args.Skip(leading.Count).TakeWhile(a => !a.StartsWith('-')).ToArray();
+        var rest = leading.Concat(args.Skip(leading.Count + words.Length)).ToList();
         TimeSpan? olderThan = null;
         if (TakeOption(rest, "--older-than", out var ageText))
         {
@@ -61,6 +65,14 @@ public static class BotCommandLine
                 return 2;
             }
             chat = id;
+        }
+        // What is left is configuration (--Section:Key=value or --Section:Key value): an option misspelt (--chats, --olderthan)
+        // would otherwise be taken as a setting nobody reads, and the command would act on everything.
+        if (rest.FirstOrDefault(a => a.StartsWith('-') && !a.Split('=')[0].Contains(':')) is { } unknown)
+        {
+            await error.WriteLineAsync($"Unknown option {unknown.Split('=')[0]}. Settings are given as --Section:Key=value.");
+            await error.WriteLineAsync(Usage);
+            return 2;
         }
         if (words is not (["webhook", "check" or "setup" or "delete"] or ["conversations", "clear"] or ["deadletters", "list" or "requeue"])
             || olderThan is not null && words is not ["conversations", ..] || limitGiven && words is not ["deadletters", "list"]

@@ -12,8 +12,8 @@ namespace Mesh.Bot.Telegram;
 /// previous version still polling during a rolling switch from polling to webhook mode deletes it when it takes the
 /// polling lease, after this version's replicas set it, and the bot would hear nothing until the next start. A webhook
 /// an operator deleted (<see cref="WebhookReconciler.DeleteAsync"/>) is left deleted until they set it again, or the
-/// next start sets it. What a check finds wrong it logs as a warning: a webhook that differs from this configuration
-/// (say, set from the command line with another secret, which the gateway then refuses), and each new delivery error
+/// next start sets it. What a check finds wrong it logs as a warning: a webhook that differs from this configuration,
+/// once per change (say, set from the command line with another secret, which the gateway then refuses), and each new delivery error
 /// Telegram reports (its last_error_message: "Wrong response from the webhook: 401 Unauthorized").
 /// </summary>
 public sealed partial class WebhookKeeper(
@@ -22,6 +22,9 @@ public sealed partial class WebhookKeeper(
     TimeProvider clock,
     ILogger<WebhookKeeper> logger) : BackgroundService
 {
+    /// <summary>The differences from the configuration last logged ('' none).</summary>
+    string differencesLogged = "";
+
     /// <summary>Delivery errors up to this time are not logged: each once, and none from before this start.</summary>
     DateTimeOffset errorsLoggedUntil;
 
@@ -86,10 +89,13 @@ public sealed partial class WebhookKeeper(
 
     void Report(WebhookView found)
     {
-        if (found.Differences.Count > 0)
+        // Once per change: a difference that stays (say, the secret's hash lost with Redis's data) is not repeated each check.
+        var differences = string.Join(", ", found.Differences);
+        if (differences != differencesLogged && differences.Length > 0)
         {
-            LogDiffers(logger, string.Join(", ", found.Differences));
+            LogDiffers(logger, differences);
         }
+        differencesLogged = differences;
         if (found.LastErrorDate is { } at && at > errorsLoggedUntil)
         {
             errorsLoggedUntil = at;

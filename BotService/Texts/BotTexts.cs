@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using Mesh.Bot.Conversations;
 
 namespace Mesh.Bot.Texts;
@@ -78,5 +77,13 @@ public sealed partial record BotTexts
     /// <summary>Fills a template's <c>{0}</c>, <c>{1}</c>… with the values HTML-escaped.</summary>
     public string Format(string template, params object?[] values) =>
         string.Format(CultureInfo.InvariantCulture, template,
-            values.Select(v => (object)WebUtility.HtmlEncode(Convert.ToString(v, CultureInfo.InvariantCulture) ?? "")).ToArray());
+            values.Select(v => (object)EscapeHtml(Convert.ToString(v, CultureInfo.InvariantCulture) ?? "")).ToArray());
+
+    /// <summary>
+    /// Escapes what Telegram's HTML needs escaped, <c>&amp;</c>, <c>&lt;</c> and <c>&gt;</c>, and nothing else: an emoji
+    /// or a Cyrillic letter stays itself (WebUtility.HtmlEncode writes one as <c>&amp;#128512;</c>, nine characters where
+    /// Telegram counts two, and a long text then passed the message limit and was split inside an entity).
+    /// </summary>
+    public static string EscapeHtml(string text) =>
+        text.AsSpan().IndexOfAny('&', '<', '>') < 0 ? text : text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

@@ -322,8 +322,11 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         Assert.Equal("Step 2 of 4. Which city do you live in?", forty.Text);
 
         await host.WaitForAsync(user, "Step 3 of 4", await host.SendAsync(user, string.Concat(Enumerable.Repeat("🇺🇦", 64))));
-        var confirm = await host.WaitForAsync(user, "Step 4 of 4", await host.SendAsync(user, "Hi"));
+        // 500 characters of About: the summary is still one message (emoji are not written as HTML entities, nine characters each).
+        var about = string.Concat(Enumerable.Repeat("😀", 500));
+        var confirm = await host.WaitForAsync(user, "Step 4 of 4", await host.SendAsync(user, about));
         Assert.Contains($"Name: {string.Concat(Enumerable.Repeat("😀", 40))}\nCity: {string.Concat(Enumerable.Repeat("🇺🇦", 64))}\n", confirm.Text);
+        Assert.Contains(about, confirm.Text);
     }
 
     [Fact]

@@ -119,6 +119,29 @@ public sealed class UpdatePathTests(RedisServerFixture redis, UpdatePathTests.Ho
     }
 
     [Fact]
+    public async Task A_service_message_gets_no_answer_and_what_the_user_writes_next_does()
+    {
+        var user = await OpenChatAsync();
+        var before = await BotMessagesAsync(user.Id);
+        // Telegram writes these into a private chat itself: the user allowed the bot to write, a message was pinned.
+        foreach (var service in new object[] { new { write_access_allowed = new { from_request = true } }, new { pinned_message = new { message_id = 1, date = 0, chat = new { id = user.Id, type = "private" } } } })
+        {
+            var update = System.Text.Json.Nodes.JsonNode.Parse(SandboxMesh.TextUpdate(SandboxMesh.NewUpdateId(), user.Id, ""))!;
+            update["message"]!.AsObject().Remove("text");
+            foreach (var (key, value) in System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(service))!.AsObject().ToList())
+            {
+                update["message"]![key] = value!.DeepClone();
+            }
+            Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(update.ToJsonString()));
+        }
+
+        // In order: had either been answered, its answer would come before this one's.
+        Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(SandboxMesh.TextUpdate(SandboxMesh.NewUpdateId(), user.Id, "/help")));
+        await mesh.WaitForReplyAsync(user.Id, "/start", before[^1].MessageId, Ct);
+        Assert.Equal(before.Count + 1, (await BotMessagesAsync(user.Id)).Count);
+    }
+
+    [Fact]
     public async Task Twenty_users_starting_at_once_are_all_greeted()
     {
         var users = Enumerable.Range(0, 20).Select(i => SandboxMesh.NewUser($"U{i:D2}")).ToList();

@@ -31,6 +31,21 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task A_setting_of_the_wrong_type_stops_the_start_naming_the_key_not_its_value()
+    {
+        await using var gateway = ServiceHost.Start("Gateway", new Dictionary<string, string?>(BotLocation)
+        {
+            ["Telegram:WebhookSecret"] = "s",
+            ["Gateway:AcceptConcurrency"] = "two-7f3a",
+        }, environment: "Production");
+
+        Assert.Equal(StartupRefusal.ExitCode, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Gateway:AcceptConcurrency is not a valid System.Int32", gateway.Output);
+        Assert.DoesNotContain("two-7f3a", gateway.Output);
+        Assert.DoesNotContain("   at ", gateway.Output);
+    }
+
+    [Fact]
     public async Task Missing_bot_location_stops_the_start_naming_the_key()
     {
         await using var gateway = ServiceHost.Start("Gateway", new Dictionary<string, string?> { ["Telegram:WebhookSecret"] = "s" }, environment: "Production");
