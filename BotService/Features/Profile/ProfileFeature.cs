@@ -63,6 +63,13 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
 
     static async Task EditAsync(BotContext ctx, MenuButton button)
     {
+        if (ctx.Flow.Step == ProfileFlow.Name)
+        {
+            // Pressed again (a double tap) before answering: the question is there already; it comes again as a notice,
+            // not as a second message.
+            await ctx.AnswerAsync(ctx.Texts.AskName);
+            return;
+        }
         await ctx.AnswerAsync();
         await ctx.ReplyAsync(ctx.Texts.AskName);
         await ctx.Flow.MoveToAsync(ProfileFlow.Name, new ProfileDraft());

@@ -305,6 +305,22 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
     }
 
     [Fact]
+    public async Task Fill_in_pressed_twice_asks_the_first_question_once()
+    {
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "Your profile", await host.SendAsync(user, "/profile"));
+
+        await host.PressAsync(user, menu, "✏️ Fill in");
+        var question = await host.WaitForAsync(user, "Step 1 of 4", menu.MessageId);
+        var again = await host.PressAsync(user, menu, "✏️ Fill in");
+        await host.WaitForAsync(user, "Step 2 of 4", await host.SendAsync(user, "Ada"));
+
+        Assert.Equal(question.Text, again.Text);
+        var chat = await host.Client.GetChatAsync(host.Token, user.Id, ct: TestContext.Current.CancellationToken);
+        Assert.Single(chat.Messages, m => m.FromBot && m.Text.StartsWith("Step 1 of 4", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Answer_length_is_counted_in_characters_as_the_user_sees_them()
     {
         var user = SandboxBotHost.NewUser();
