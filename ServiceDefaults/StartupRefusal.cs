@@ -38,10 +38,13 @@ public static partial class StartupRefusal
         }
 
         var app = builder.Build();
+        List<BackgroundService> background;
         try
         {
             app.Services.GetService<IStartupValidator>()?.Validate();
             map(app);
+            // Taken now: running disposes the services.
+            background = [.. app.Services.GetServices<IHostedService>().OfType<BackgroundService>()];
         }
         catch (Exception e) when (Refusals(e) is { Count: > 0 } refusals)
         {
@@ -61,8 +64,7 @@ public static partial class StartupRefusal
         }
         // A background service that failed stops the host (BackgroundServiceExceptionBehavior.StopHost), and Run returns
         // as if asked to stop: a supervisor must see a failure, not a clean exit.
-        return app.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask is { IsFaulted: true })
-            ? FailedExitCode : 0;
+        return background.Any(s => s.ExecuteTask is { IsFaulted: true }) ? FailedExitCode : 0;
     }
 
     static void Refuse(string service, IReadOnlyList<string> refusals, ILogger? logger)

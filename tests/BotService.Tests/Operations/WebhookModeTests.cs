@@ -175,8 +175,9 @@ public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sa
     [Fact]
     public async Task Command_line_webhook_check_prints_the_webhook_and_exits_0()
     {
-        await using (await StartAsync("secret-cli", "Webhook set to"))
+        await using (var bot = await StartAsync("secret-cli", "Webhook set to"))
         {
+            Assert.Equal(0, await bot.StopAsync(Deadline)); // stopped as a supervisor stops it: a clean exit
         }
 
         var (exitCode, output) = await RunCommandLineAsync(Settings("secret-cli"), "webhook", "check");

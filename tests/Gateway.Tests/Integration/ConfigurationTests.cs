@@ -23,11 +23,12 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public async Task Empty_webhook_secret_in_development_starts_with_a_warning()
+    public async Task Empty_webhook_secret_in_development_starts_with_a_warning_and_a_stop_exits_0()
     {
         await using var gateway = await ServiceHost.StartAsync("Gateway", BotLocation, environment: "Development");
 
         Assert.Contains("Telegram:WebhookSecret is empty", gateway.Output);
+        Assert.Equal(0, await gateway.StopAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]

@@ -154,6 +154,13 @@ public sealed class ServiceHost : IAsyncDisposable
         return process.ExitCode;
     }
 
+    /// <summary>Stops the service as a supervisor does (SIGTERM) and returns its exit code.</summary>
+    public async Task<int> StopAsync(TimeSpan deadline)
+    {
+        _ = kill(process.Id, 15);
+        return await WaitForExitAsync(deadline);
+    }
+
     /// <summary>A crash: SIGKILL, no shutdown code runs.</summary>
     public void Kill()
     {
