@@ -68,7 +68,7 @@ public static class BotCommandLine
         }
         // What is left is configuration (--Section:Key=value or --Section:Key value): an option misspelt (--chats, --olderthan)
         // would otherwise be taken as a setting nobody reads, and the command would act on everything.
-        if (rest.FirstOrDefault(a => a.StartsWith('-') && !a.Split('=')[0].Contains(':')) is { } unknown)
+        if (rest.FirstOrDefault(a => a.StartsWith("--", StringComparison.Ordinal) && !a.Split('=')[0].Contains(':')) is { } unknown)
         {
             await error.WriteLineAsync($"Unknown option {unknown.Split('=')[0]}. Settings are given as --Section:Key=value.");
             await error.WriteLineAsync(Usage);
