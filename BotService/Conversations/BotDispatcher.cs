@@ -48,7 +48,7 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         if (router.Match(ctx) is { } route)
         {
             ctx.RouteName = route.Name;
-            if (ctx.Flow.Step is not null && route.Step is null && BotCommand.Of(ctx.Text) is not null)
+            if (ctx.Flow.Step is not null && route.Step is null && !route.KeepsDialog && BotCommand.Of(ctx.Text) is not null)
             {
                 await ctx.Flow.ResetAsync(); // another command: the user has left the dialog
             }

@@ -145,6 +145,16 @@ public sealed class Route
     /// <summary>The step the route belongs to (<see cref="At"/>), or null for a route of any step.</summary>
     public Step? Step { get; private set; }
 
+    /// <summary>A command that only answers (<c>/help</c>): a user in a dialog stays in it (<see cref="KeepingDialog"/>).</summary>
+    public bool KeepsDialog { get; private set; }
+
+    /// <summary>The command leaves a dialog the user is in as it is, where any other command ends it.</summary>
+    public Route KeepingDialog()
+    {
+        KeepsDialog = true;
+        return this;
+    }
+
     /// <summary>Only while the conversation is at <paramref name="step"/>.</summary>
     public Route At(Step step)
     {

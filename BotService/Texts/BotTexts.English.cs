@@ -20,6 +20,7 @@ public sealed partial record BotTexts
         Cancelled = "Cancelled.",
         UnknownCommand = "Sorry, I don't know that command. Try /help.",
         NotUnderstood = "I didn't understand that. Use the menu buttons or /help.",
+        StillInDialog = "You are in the middle of a dialog: answer its last question, or send /cancel to leave it.",
         UseTheButtons = "Please use the buttons above, or /cancel.",
         ComingSoon = "Coming soon.",
         MenuOutdated = "This menu is outdated; here is the current one.",

@@ -20,6 +20,7 @@ public sealed partial record BotTexts
         Cancelled = "Отменено.",
         UnknownCommand = "Извините, я не знаю такой команды. Попробуйте /help.",
         NotUnderstood = "Не понимаю. Воспользуйтесь кнопками меню или /help.",
+        StillInDialog = "Сейчас идёт диалог: ответьте на последний вопрос или отправьте /cancel, чтобы выйти из него.",
         UseTheButtons = "Пожалуйста, воспользуйтесь кнопками выше или /cancel.",
         ComingSoon = "Скоро будет.",
         MenuOutdated = "Это меню устарело; вот актуальное.",

@@ -20,6 +20,7 @@ public sealed partial record BotTexts
         Cancelled = "Скасовано.",
         UnknownCommand = "Вибачте, я не знаю такої команди. Спробуйте /help.",
         NotUnderstood = "Не розумію. Скористайтеся кнопками меню або /help.",
+        StillInDialog = "Зараз триває діалог: дайте відповідь на останнє запитання або надішліть /cancel, щоб вийти з нього.",
         UseTheButtons = "Будь ласка, скористайтеся кнопками вище або /cancel.",
         ComingSoon = "Незабаром буде.",
         MenuOutdated = "Це меню застаріло; ось актуальне.",

@@ -29,6 +29,9 @@ public sealed partial record BotTexts
     public required string UnknownCommand { get; init; }
     /// <summary>Text (or a photo, a sticker…) outside any dialog: nothing asked for it.</summary>
     public required string NotUnderstood { get; init; }
+
+    /// <summary>Added to /help when the user is in a dialog: it goes on.</summary>
+    public required string StillInDialog { get; init; }
     public required string UseTheButtons { get; init; }
     public required string ComingSoon { get; init; }
     public required string MenuOutdated { get; init; }

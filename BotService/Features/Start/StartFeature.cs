@@ -22,7 +22,7 @@ public sealed class StartFeature(IOptions<TelegramOptions> options) : IBotFeatur
     {
         r.Command("start", StartAsync);
         r.Command("cancel", CancelAsync);
-        r.Command("help", HelpAsync);
+        r.Command("help", HelpAsync).KeepingDialog();
         r.Screen(MainScreen, MainMenu);
         r.Screen(HelpScreen, HelpMenu);
         r.Callback<MenuButton>(b => b.Screen == MainScreen && b.Action is "billing" or "subscription" or "support", ComingSoonAsync);
@@ -38,7 +38,9 @@ public sealed class StartFeature(IOptions<TelegramOptions> options) : IBotFeatur
     static Task CancelAsync(BotContext ctx) =>
         Task.WhenAll(ctx.Flow.ResetAsync(), ctx.OpenMenuAsync(MainScreen, ctx.Texts.Cancelled));
 
-    static Task HelpAsync(BotContext ctx) => ctx.ReplyAsync(ctx.Texts.Help);
+    // Help in the middle of a dialog keeps the dialog (its answers so far are not lost), and says so.
+    static Task HelpAsync(BotContext ctx) =>
+        ctx.ReplyAsync(ctx.Flow.Step is null ? ctx.Texts.Help : ctx.Texts.Help + "\n\n" + ctx.Texts.StillInDialog);
 
     static Task ComingSoonAsync(BotContext ctx, MenuButton button) => ctx.AnswerAsync(ctx.Texts.ComingSoon);
 

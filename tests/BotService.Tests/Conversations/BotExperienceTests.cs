@@ -195,7 +195,6 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
     [Theory]
     [InlineData("⬅️ Back")]
     [InlineData("/language")]
-    [InlineData("/help")]
     [InlineData("/profile")]
     public async Task Navigating_away_from_a_dialog_ends_it(string away)
     {
@@ -218,6 +217,19 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         var reply = await host.WaitForAsync(user, "", sent);
         Assert.DoesNotContain("Step 2 of 4", reply.Text); // not taken as the name
         Assert.Equal("", (string?)await redis.Connection.GetDatabase().HashGetAsync($"{host.KeyPrefix}conv:{user.Id}:{user.Id}", "s"));
+    }
+
+    [Fact]
+    public async Task Help_in_a_dialog_keeps_it_and_says_how_to_leave_it()
+    {
+        var user = SandboxBotHost.NewUser();
+        var confirm = await FillProfileUpToConfirmAsync(user, "Grace");
+
+        var help = await host.WaitForAsync(user, "", await host.SendAsync(user, "/help"));
+        var saved = await host.PressAsync(user, confirm, "✅ Save");
+
+        Assert.EndsWith("You are in the middle of a dialog: answer its last question, or send /cancel to leave it.", help.Text);
+        Assert.Equal("✅ Profile saved.", saved.Text); // the answers given before /help were kept
     }
 
     [Fact]
