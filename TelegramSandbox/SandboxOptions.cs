@@ -20,6 +20,12 @@ public sealed class SandboxOptions
     /// </summary>
     public TimeSpan CallbackQueryTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long after the user pays a pre-checkout query can be answered; a later answer gets 400 "query is too old" and
+    /// the payment does not go through. Telegram documents it: "The Bot API must receive an answer within 10 seconds".
+    /// </summary>
+    public TimeSpan PreCheckoutQueryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public SandboxLimits Limits { get; set; } = new();
 
     public WebhookDeliveryOptions Webhook { get; set; } = new();

@@ -69,7 +69,8 @@ public sealed class PaymentMethods(SendRateLimiter limiter, TimeProvider clock) 
         if (!ok && string.IsNullOrEmpty(error)) throw BotApiException.BadRequest("error_message is empty");
         lock (bot.Sync)
         {
-            if (!bot.PreCheckoutQueries.TryGetValue(id, out var query) || query.Ok is not null)
+            // As for a callback query: one never issued, one answered already, one past its timeout (the payment failed).
+            if (!bot.PreCheckoutQueries.TryGetValue(id, out var query) || query.Ok is not null || clock.GetUtcNow() > query.AnswerBy)
                 throw BotApiException.BadRequest("query is too old and response timeout expired or query ID is invalid");
             query.Ok = ok;
             query.ErrorMessage = ok ? null : error;

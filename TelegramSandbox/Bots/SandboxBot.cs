@@ -105,6 +105,10 @@ public sealed class PreCheckoutRecord
     public required string Currency { get; init; }
     public required long TotalAmount { get; init; }
     public required string Payload { get; init; }
+
+    /// <summary>The last moment an answer is taken (<see cref="SandboxOptions.PreCheckoutQueryTimeout"/> after the payment).</summary>
+    public required DateTimeOffset AnswerBy { get; init; }
+
     public bool? Ok { get; set; }
     public string? ErrorMessage { get; set; }
     public int? PaymentMessageId { get; set; }

@@ -95,6 +95,7 @@ public sealed class UserActions(TimeProvider clock, IOptions<SandboxOptions> opt
                 Currency = invoice["currency"]!.ToString(),
                 TotalAmount = invoice["total_amount"]!.GetValue<long>(),
                 Payload = message.InvoicePayload ?? "",
+                AnswerBy = clock.GetUtcNow() + options.Value.PreCheckoutQueryTimeout,
             };
             bot.PreCheckoutQueries[id] = record;
             var payload = new JsonObject

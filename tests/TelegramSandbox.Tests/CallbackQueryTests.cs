@@ -96,17 +96,41 @@ public sealed class CallbackQueryTests
     }
 
     [Theory]
-    [InlineData("00:00:00")]
-    [InlineData("-00:00:01")]
-    public async Task Callback_query_timeout_that_is_not_positive_stops_the_start(string timeout)
+    [InlineData("CallbackQueryTimeout", "00:00:00")]
+    [InlineData("CallbackQueryTimeout", "-00:00:01")]
+    [InlineData("PreCheckoutQueryTimeout", "00:00:00")]
+    public async Task A_query_timeout_that_is_not_positive_stops_the_start(string key, string timeout)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
-            SandboxHost.StartAsync(new Dictionary<string, string?> { ["Sandbox:CallbackQueryTimeout"] = timeout }, Ct));
+            SandboxHost.StartAsync(new Dictionary<string, string?> { [$"Sandbox:{key}"] = timeout }, Ct));
 
-        Assert.Contains("Sandbox:CallbackQueryTimeout must be positive", error.Message);
+        Assert.Contains($"Sandbox:{key} must be positive", error.Message);
     }
 
     /// <summary>Alice has started the bot, which sent her a message with the buttons yes and no.</summary>
+    [Fact]
+    public async Task A_pre_checkout_query_answered_after_ten_seconds_is_too_old_and_that_payment_does_not_go_through()
+    {
+        // Telegram: "The Bot API must receive an answer within 10 seconds after the pre-checkout query was sent."
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?>(), clock, Ct);
+        var (bot, _) = await MenuAsync(host);
+        var invoice = await bot.SendInvoice(Alice.Id, "100 tokens", "A pack of tokens", "pack:100", "XTR",
+            [new Telegram.Bot.Types.Payments.LabeledPrice("Pack", 50)], cancellationToken: Ct);
+        var onTime = await host.Client.PayInvoiceAsync(host.BotToken, Alice, invoice.MessageId, Ct);
+        var late = await host.Client.PayInvoiceAsync(host.BotToken, Alice, invoice.MessageId, Ct);
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        await bot.AnswerPreCheckoutQuery(onTime.PreCheckoutQueryId, cancellationToken: Ct);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        var error = await Assert.ThrowsAsync<ApiRequestException>(() => bot.AnswerPreCheckoutQuery(late.PreCheckoutQueryId, cancellationToken: Ct));
+
+        Assert.Equal(400, error.ErrorCode);
+        Assert.Equal(TooOld, error.Message);
+        var chat = await host.Client.GetChatAsync(host.BotToken, Alice.Id, ct: Ct);
+        Assert.Single(chat.Messages, m => m.SuccessfulPayment is not null);
+    }
+
     private static async Task<(TelegramBotClient Bot, Message Menu)> MenuAsync(SandboxHost host)
     {
         var bot = SandboxTest.NewBot(host, host.BotToken);
