@@ -8,5 +8,9 @@ public sealed class BotApiException(int errorCode, string description, int? retr
     public int? RetryAfter { get; } = retryAfter;
 
     public static BotApiException BadRequest(string what) => new(400, "Bad Request: " + what);
+
+    /// <summary>Telegram's one answer for a query (callback or pre-checkout) never issued, answered already, or past its timeout.</summary>
+    public static BotApiException QueryTooOld() => BadRequest("query is too old and response timeout expired or query ID is invalid");
+
     public static BotApiException TooManyRequests(int retryAfter) => new(429, $"Too Many Requests: retry after {retryAfter}", retryAfter);
 }

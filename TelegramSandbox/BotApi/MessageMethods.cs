@@ -49,7 +49,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
                 if (!allowWithoutReply) throw BotApiException.BadRequest("message to be replied not found");
                 replyTo = null;
             }
-            if (limiter.TryAcquire(bot.Id, chat.Id) is { } retryAfter) throw BotApiException.TooManyRequests(retryAfter);
+            limiter.Take(bot.Id, chat.Id);
 
             var message = new SandboxMessage
             {
@@ -130,7 +130,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
                 && JsonNode.DeepEquals(message.Entities ?? [], entities ?? [])
                 && JsonNode.DeepEquals(InlineOf(message.ReplyMarkup), InlineOf(markup)))
                 throw NotModified();
-            if (limiter.TryAcquire(bot.Id, chat.Id) is { } retryAfter) throw BotApiException.TooManyRequests(retryAfter);
+            limiter.Take(bot.Id, chat.Id);
             message.Text = text;
             message.Entities = entities;
             message.ParseMode = parseMode;
@@ -150,7 +150,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
             var chat = ChatLookup.Require(bot, args, writing: true);
             var message = RequireEditable(chat, args);
             if (JsonNode.DeepEquals(InlineOf(message.ReplyMarkup), InlineOf(markup))) throw NotModified();
-            if (limiter.TryAcquire(bot.Id, chat.Id) is { } retryAfter) throw BotApiException.TooManyRequests(retryAfter);
+            limiter.Take(bot.Id, chat.Id);
             message.ReplyMarkup = markup;
             message.EditDate = Now;
             chat.Changed.Pulse();
@@ -200,7 +200,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
         {
             // Telegram gives the one answer for a query it never issued, one already answered and one past its timeout.
             if (!bot.CallbackQueries.TryGetValue(id, out var query) || query.Answer is not null || clock.GetUtcNow() > query.AnswerBy)
-                throw BotApiException.BadRequest("query is too old and response timeout expired or query ID is invalid");
+                throw BotApiException.QueryTooOld();
             query.Answer = new Client.SandboxCallbackAnswer(id, query.MessageId, query.Data, text, args.Bool("show_alert"), args.String("url"), Now);
             if (bot.Chats.TryGetValue(query.ChatId, out var chat))
             {

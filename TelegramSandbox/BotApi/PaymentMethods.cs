@@ -34,7 +34,7 @@ public sealed class PaymentMethods(SendRateLimiter limiter, TimeProvider clock) 
         lock (bot.Sync)
         {
             var chat = ChatLookup.Require(bot, args, writing: true);
-            if (limiter.TryAcquire(bot.Id, chat.Id) is { } retryAfter) throw BotApiException.TooManyRequests(retryAfter);
+            limiter.Take(bot.Id, chat.Id);
             var message = new SandboxMessage
             {
                 MessageId = chat.NextMessageId(),
@@ -71,7 +71,7 @@ public sealed class PaymentMethods(SendRateLimiter limiter, TimeProvider clock) 
         {
             // As for a callback query: one never issued, one answered already, one past its timeout (the payment failed).
             if (!bot.PreCheckoutQueries.TryGetValue(id, out var query) || query.Ok is not null || clock.GetUtcNow() > query.AnswerBy)
-                throw BotApiException.BadRequest("query is too old and response timeout expired or query ID is invalid");
+                throw BotApiException.QueryTooOld();
             query.Ok = ok;
             query.ErrorMessage = ok ? null : error;
             if (ok && bot.Chats.TryGetValue(query.ChatId, out var chat))

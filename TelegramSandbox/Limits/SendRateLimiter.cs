@@ -1,3 +1,4 @@
+using Mesh.TelegramSandbox.BotApi;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.TelegramSandbox.Limits;
@@ -14,8 +15,17 @@ public sealed class SendRateLimiter(IOptions<SandboxOptions> options, TimeProvid
     private readonly Dictionary<(long Bot, long Chat), Bucket> chats = [];
     private readonly Dictionary<long, Bucket> bots = [];
 
+    /// <summary>Takes one send or edit from both buckets, or throws Telegram's 429 with the seconds to wait (nothing is taken then).</summary>
+    public void Take(long botId, long chatId)
+    {
+        if (TryAcquire(botId, chatId) is { } retryAfter)
+        {
+            throw BotApiException.TooManyRequests(retryAfter);
+        }
+    }
+
     /// <summary>Takes one send or edit from both buckets, or returns the seconds to wait (nothing is taken then).</summary>
-    public int? TryAcquire(long botId, long chatId)
+    private int? TryAcquire(long botId, long chatId)
     {
         var now = clock.GetTimestamp() / (double)clock.TimestampFrequency;
         lock (sync)
