@@ -47,9 +47,9 @@ public static class BotCommandLine
             }
             olderThan = age;
         }
-        var limit = 20;
+        var limit = BotOperations.DeadLetterListDefault;
         var limitGiven = TakeOption(rest, "--limit", out var limitText);
-        if (limitGiven && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > BotOperations.DeadLetterListMax))
+        if (limitGiven && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || !BotOperations.IsDeadLetterListCount(limit)))
         {
             await error.WriteLineAsync($"--limit needs a number from 1 to {BotOperations.DeadLetterListMax}.");
             return 2;

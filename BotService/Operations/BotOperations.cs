@@ -109,10 +109,16 @@ public sealed class BotOperations(
     /// <summary>The most dead letters one listing shows.</summary>
     public const int DeadLetterListMax = 1_000;
 
-    /// <summary>The newest <paramref name="count"/> dead letters (1 to <see cref="DeadLetterListMax"/>), newest first.</summary>
+    /// <summary>How many dead letters a listing shows when not told.</summary>
+    public const int DeadLetterListDefault = 20;
+
+    /// <summary>Whether a listing may show <paramref name="count"/> dead letters: 1 to <see cref="DeadLetterListMax"/>.</summary>
+    public static bool IsDeadLetterListCount(int count) => count is >= 1 and <= DeadLetterListMax;
+
+    /// <summary>The newest <paramref name="count"/> dead letters (<see cref="IsDeadLetterListCount"/>), newest first.</summary>
     public async Task<IReadOnlyList<DeadLetterView>> ListDeadLettersAsync(int count)
     {
-        if (count is < 1 or > DeadLetterListMax)
+        if (!IsDeadLetterListCount(count))
         {
             throw new ArgumentOutOfRangeException(nameof(count), $"limit must be 1 to {DeadLetterListMax}");
         }

@@ -57,9 +57,9 @@ public static class OperationsEndpoints
         group.MapPost("/webhook/delete", async (BotOperations operations, CancellationToken ct) =>
             Results.Json(await operations.DeleteWebhookAsync(ct), Json));
         group.MapGet("/deadletters", async (int? limit, BotOperations operations) =>
-            limit is < 1 or > BotOperations.DeadLetterListMax
+            limit is { } count && !BotOperations.IsDeadLetterListCount(count)
                 ? Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: $"limit must be 1 to {BotOperations.DeadLetterListMax}.")
-                : Results.Json(new { Count = await operations.DeadLetterCountAsync(), Newest = await operations.ListDeadLettersAsync(limit ?? 20) }, Json));
+                : Results.Json(new { Count = await operations.DeadLetterCountAsync(), Newest = await operations.ListDeadLettersAsync(limit ?? BotOperations.DeadLetterListDefault) }, Json));
         group.MapPost("/deadletters/requeue", async (long? chat, BotOperations operations, CancellationToken ct) =>
             Results.Json(await operations.RequeueDeadLettersAsync(chat, ct), Json));
         group.MapPost("/conversations/clear", async (string? olderThan, BotOperations operations, CancellationToken ct) =>

@@ -28,7 +28,9 @@ public sealed class StartFeature(IOptions<TelegramOptions> options) : IBotFeatur
         r.Callback<MenuButton>(b => b.Screen == MainScreen && b.Action is "billing" or "subscription" or "support", ComingSoonAsync);
     }
 
-    // The reset is unconditional, so it need not be waited for before the menu goes out: both are under way at once.
+    // The reset is unconditional, so it need not be waited for before the menu goes out: both are under way at once. (In
+    // a dialog the dispatcher has reset it already, as for any known command, and this one changes nothing; outside one
+    // it writes only a state never written.)
     static Task StartAsync(BotContext ctx)
     {
         var t = ctx.Texts;
