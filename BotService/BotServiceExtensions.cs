@@ -53,6 +53,9 @@ public static class BotServiceExtensions
         services.AddSingleton<UnreachableChats>();
         services.AddSingleton<OutboundSender>();
         services.AddSingleton<NotificationDelivery>();
+        // The bot's username, from getMe once, before the workers below start: commands addressed to other bots are left to them.
+        services.AddSingleton<BotIdentity>();
+        services.AddHostedService(provider => provider.GetRequiredService<BotIdentity>());
 
         // Updates: intake and durable per-chat queues, workers.
         services.AddSingleton(sp => new ChatQueue(sp.GetRequiredService<IConnectionMultiplexer>(),

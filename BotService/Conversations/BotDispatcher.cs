@@ -10,7 +10,10 @@ namespace Mesh.Bot.Conversations;
 /// The router's middleware: gives the update to its route, answers what no route takes (an unknown command, text
 /// where buttons are expected or outside any dialog, an outdated button) and answers every button press — with an error notice when the
 /// handler fails (the failure is rethrown, so the update is tried again), with nothing when the handler did not. A
-/// private chat's member update (the user blocked or unblocked the bot) goes to <see cref="ChatMemberTracking"/>.
+/// private chat's member update (the user blocked or unblocked the bot) goes to <see cref="ChatMemberTracking"/>. A
+/// command addressed to another bot (<c>/help@OtherBot</c>: <see cref="BotIdentity"/>) gets no answer at all, in any
+/// chat: in a group it is the other bot's to answer, and in a private chat with this bot it is no command of this bot's
+/// either (Telegram delivers it; the user named another bot).
 /// <para>
 /// Leaving a dialog: a dialog lasts while the user answers it, and whatever takes them elsewhere ends it — a command the
 /// bot knows (any but the step's own routes), here, and any menu drawn (Back, another screen, a language chosen), in
@@ -19,7 +22,7 @@ namespace Mesh.Bot.Conversations;
 /// as an answer to a question no longer on screen.
 /// </para>
 /// </summary>
-public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTracking members) : IBotMiddleware
+public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTracking members, BotIdentity identity) : IBotMiddleware
 {
     public async Task InvokeAsync(BotContext ctx, Func<Task> next)
     {
@@ -45,6 +48,11 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
 
     async Task DispatchMessageAsync(BotContext ctx)
     {
+        if (identity.IsAnotherBots(ctx.Text))
+        {
+            ctx.RouteName = "another bot's command"; // not even "unknown command", and a dialog the user is in goes on
+            return;
+        }
         if (router.Match(ctx) is { } route)
         {
             ctx.RouteName = route.Name;

@@ -57,7 +57,7 @@ public sealed class BotRouter
         return router;
     }
 
-    /// <summary>A message <c>/command</c> (also <c>/command@bot args</c>), at any step.</summary>
+    /// <summary>A message <c>/command</c> (also <c>/command@ThisBot args</c>; another bot's never comes here: <see cref="BotDispatcher"/>), at any step.</summary>
     public Route Command(string command, BotHandler handler)
     {
         var name = command.TrimStart('/').ToLowerInvariant();

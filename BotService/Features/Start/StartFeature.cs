@@ -82,4 +82,24 @@ public static class BotCommand
         var command = end < 0 ? text[1..] : text.Substring(1, end);
         return command.ToLowerInvariant();
     }
+
+    /// <summary>
+    /// The bot a command is addressed to: <c>/start@MeshBot payload</c> → <c>MeshBot</c>; empty when the text is not a
+    /// command or names no bot. A slice of the text, nothing allocated.
+    /// </summary>
+    public static ReadOnlySpan<char> AddresseeOf(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || text[0] != '/')
+        {
+            return default;
+        }
+        var command = text.AsSpan(1);
+        var end = command.IndexOfAny(' ', '\n');
+        if (end >= 0)
+        {
+            command = command[..end];
+        }
+        var at = command.IndexOf('@');
+        return at < 0 ? default : command[(at + 1)..];
+    }
 }

@@ -76,6 +76,7 @@ public sealed class FailingHandlerTests(RedisServerFixture redis) : IAsyncLifeti
             .AddSingleton<ConversationStore>()
             .AddSingleton<BotMenus>()
             .AddSingleton<ChatMemberTracking>()
+            .AddSingleton<BotIdentity>() // not started: the username unknown, which a button press does not need
             .AddSingleton<BotDispatcher>()
             .BuildServiceProvider();
     }

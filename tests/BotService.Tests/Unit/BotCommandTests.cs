@@ -14,4 +14,17 @@ public sealed class BotCommandTests
     [InlineData(null, null)]
     public void Command_is_read_from_message_text(string? text, string? command) =>
         Assert.Equal(command, BotCommand.Of(text));
+
+    [Theory]
+    [InlineData("/start@MeshBot", "MeshBot")]
+    [InlineData("/start@MeshBot payload", "MeshBot")]
+    [InlineData("/help@Other_bot\nmore", "Other_bot")]
+    [InlineData("/start", "")]
+    [InlineData("/start payload@MeshBot", "")]
+    [InlineData("/start@", "")]
+    [InlineData("ada@example.org", "")]
+    [InlineData("", "")]
+    [InlineData(null, "")]
+    public void Bot_a_command_is_addressed_to_is_read_from_message_text(string? text, string addressee) =>
+        Assert.Equal(addressee, BotCommand.AddresseeOf(text).ToString());
 }
