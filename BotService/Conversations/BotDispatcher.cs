@@ -9,7 +9,7 @@ namespace Mesh.Bot.Conversations;
 /// <summary>
 /// The router's middleware: gives the update to its route, answers what no route takes (an unknown command, text
 /// where buttons are expected or outside any dialog, an outdated button) and answers every button press — with an error notice when the
-/// handler fails (the failure is rethrown, so the update is tried again), with nothing when the handler did not. A
+/// handler fails before it answered (the failure is rethrown, so the update is tried again), with nothing when the handler did not. A
 /// private chat's member update (the user blocked or unblocked the bot) goes to <see cref="ChatMemberTracking"/>. A
 /// command addressed to another bot (<c>/help@OtherBot</c>: <see cref="BotIdentity"/>) gets no answer at all, in any
 /// chat: in a group it is the other bot's to answer, and in a private chat with this bot it is no command of this bot's

@@ -83,8 +83,9 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
     }
 
     /// <summary>
-    /// Checks a menu press: an outdated one is answered and the current screen shown; a navigation button shows its
-    /// screen. True when the press is dealt with; false for an action, which the feature's route handles.
+    /// Checks a menu press: an outdated one is answered and the current screen shown; a navigation button is answered
+    /// and shows its screen (the answer always before the edit). True when the press is dealt with; false for an action,
+    /// which the feature's route handles.
     /// </summary>
     public async Task<bool> TryHandleAsync(BotContext ctx, MenuButton button)
     {
@@ -101,6 +102,11 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
         }
         if (button.Action.Length == 0)
         {
+            // Answered first, as the outdated press above: a navigation's answer has no notice, so it need not wait for
+            // the drawing, and the user's spinner stops at once instead of lasting through the edit's round trip and
+            // any rate-limit wait before it. (Should the drawing fail, the press has been answered already, with no
+            // "something went wrong": the update is tried again and draws the screen then.)
+            await ctx.AnswerAsync();
             await ShowAsync(ctx, button.Screen, null, inPlace: true);
             return true;
         }

@@ -38,6 +38,23 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
     }
 
     [Fact]
+    public async Task Menu_button_press_is_answered_before_the_menu_is_edited()
+    {
+        var user = SandboxBotHost.NewUser();
+        var ct = TestContext.Current.CancellationToken;
+        var menu = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+
+        var pressed = await host.Client.PressButtonAsync(host.Token, user, menu.MessageId, SandboxBotHost.ButtonData(menu, "❓ Help"), ct);
+        // The first state of the chat in which the menu shows the help screen: its press was answered already.
+        var edited = await host.Client.WaitForAsync(host.Token, user.Id,
+            state => state.Messages.Any(m => m.MessageId == menu.MessageId && m.Text.Contains("/language", StringComparison.Ordinal)) ? state : null,
+            SandboxBotHost.Deadline, ct);
+
+        var answer = Assert.Single(edited.CallbackAnswers, a => a.CallbackQueryId == pressed.CallbackQueryId);
+        Assert.Null(answer.Text); // a navigation has no notice
+    }
+
+    [Fact]
     public async Task Menus_drawn_within_a_minute_renew_the_conversation_s_expiry_once()
     {
         var user = SandboxBotHost.NewUser();

@@ -36,4 +36,24 @@ public sealed class LateCallbackAnswerTests(RedisServerFixture redis) : IAsyncLi
         // The update went through once: its question was not asked again by a retry.
         Assert.Single(chat.Messages, m => m.FromBot && m.Text.Contains("Step 1 of 4", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Menu_press_answered_too_late_still_draws_its_screen_and_the_refusal_is_logged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+
+        // A navigation answers the press before it draws the screen: a refused answer does not stop the drawing.
+        await host.Client.PressButtonAsync(host.Token, user, menu.MessageId, SandboxBotHost.ButtonData(menu, "❓ Help"), ct);
+        await host.WaitForMessageAsync(user, menu.MessageId, m => m.Text.Contains("/language", StringComparison.Ordinal));
+
+        // The bot's log reaches the test after its calls do.
+        await Until.TrueAsync(() => host.Bot.Output.Contains($"Telegram rejected answerCallbackQuery to chat {user.Id} with 400", StringComparison.Ordinal),
+            SandboxBotHost.Deadline, "the refused answer to be logged");
+        var chat = await host.Client.GetChatAsync(host.Token, user.Id, ct: ct);
+        Assert.Empty(chat.CallbackAnswers);
+        Assert.Single(chat.Messages, m => m.FromBot); // the menu, edited in place once: not drawn again by a retry
+        Assert.Equal(1, (await host.Client.GetCallsAsync(host.Token, ct)).Of("editMessageText"));
+    }
 }
