@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using Mesh.Bot.Features.Start;
 using Mesh.Bot.Telegram;
 using Mesh.Bot.Updates;
 using Telegram.Bot.Types.Enums;
@@ -56,7 +55,7 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         if (router.Match(ctx) is { } route)
         {
             ctx.RouteName = route.Name;
-            if (ctx.Flow.Step is not null && route.Step is null && !route.KeepsDialog && BotCommand.Of(ctx.Text) is not null)
+            if (ctx.Flow.Step is not null && route.Step is null && !route.KeepsDialog && ctx.Command is not null)
             {
                 await ctx.Flow.ResetAsync(); // another command: the user has left the dialog
             }
@@ -71,7 +70,7 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
             // A service message (a member joined or left a group, a pinned message, a group migrated…): nothing to answer.
             ctx.RouteName = "service message";
         }
-        else if (BotCommand.Of(ctx.Text) is not null)
+        else if (ctx.Command is not null)
         {
             await ctx.ReplyAsync(t.UnknownCommand);
         }

@@ -1,4 +1,3 @@
-using Mesh.Bot.Features.Start;
 using Mesh.Bot.Updates;
 using Telegram.Bot.Types.Enums;
 
@@ -61,14 +60,14 @@ public sealed class BotRouter
     public Route Command(string command, BotHandler handler)
     {
         var name = command.TrimStart('/').ToLowerInvariant();
-        return Add($"/{name}", RouteKind.Message, ctx => BotCommand.Of(ctx.Text) == name, handler);
+        return Add($"/{name}", RouteKind.Message, ctx => ctx.Command == name, handler);
     }
 
     /// <summary>A text message (not a command) while the conversation is at <paramref name="step"/>.</summary>
     public Route Text(Step step, BotHandler handler)
     {
         textSteps.Add(step);
-        return Add($"text@{step}", RouteKind.Message, ctx => ctx.Text is not null && BotCommand.Of(ctx.Text) is null, handler).At(step);
+        return Add($"text@{step}", RouteKind.Message, ctx => ctx.Text is not null && ctx.Command is null, handler).At(step);
     }
 
     /// <summary>Whether some route takes text at <paramref name="step"/> (otherwise the step wants buttons).</summary>
@@ -76,7 +75,7 @@ public sealed class BotRouter
 
     /// <summary>A text message (not a command) that <paramref name="filter"/> accepts, at any step.</summary>
     public Route Text(Func<string, bool> filter, BotHandler handler) =>
-        Add("text", RouteKind.Message, ctx => ctx.Text is { } text && BotCommand.Of(text) is null && filter(text), handler);
+        Add("text", RouteKind.Message, ctx => ctx.Text is { } text && ctx.Command is null && filter(text), handler);
 
     /// <summary>A button press whose callback data reads as a <typeparamref name="T"/> that <paramref name="filter"/> accepts.</summary>
     public Route Callback<T>(Func<T, bool> filter, Func<BotContext, T, Task> handler) where T : CallbackData =>

@@ -24,6 +24,26 @@ public sealed class BotContext(Update update, long chatId, OutboundSender sender
     /// <summary>The text of a message update, or null.</summary>
     public string? Text => Update.Message?.Text;
 
+    string? command;
+    bool commandRead;
+
+    /// <summary>
+    /// The command of <see cref="Text"/> (<c>/start@MeshBot payload</c> → <c>start</c>: <see cref="Features.Start.BotCommand.Of"/>),
+    /// or null when it is none. Read once: the router asks for it at every command route it tries.
+    /// </summary>
+    public string? Command
+    {
+        get
+        {
+            if (!commandRead)
+            {
+                command = Features.Start.BotCommand.Of(Text);
+                commandRead = true;
+            }
+            return command;
+        }
+    }
+
     public IServiceProvider Services { get; } = services;
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
