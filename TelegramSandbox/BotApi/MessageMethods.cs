@@ -199,12 +199,11 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
         lock (bot.Sync)
         {
             // Telegram gives the one answer for a query it never issued, one already answered and one past its timeout.
-            if (!bot.CallbackQueries.TryGetValue(id, out var query) || query.Answer is not null || clock.GetUtcNow() > query.AnswerBy)
-                throw BotApiException.QueryTooOld();
-            query.Answer = new Client.SandboxCallbackAnswer(id, query.MessageId, query.Data, text, args.Bool("show_alert"), args.String("url"), Now);
+            if (!bot.CallbackQueries.TryTake(id, clock.GetUtcNow(), out var query)) throw BotApiException.QueryTooOld();
+            var answer = new Client.SandboxCallbackAnswer(id, query.MessageId, query.Data, text, args.Bool("show_alert"), args.String("url"), Now);
             if (bot.Chats.TryGetValue(query.ChatId, out var chat))
             {
-                chat.CallbackAnswers.Add(query.Answer);
+                chat.CallbackAnswers.Add(answer);
                 chat.Changed.Pulse();
             }
             return ValueTask.FromResult(BotApiResult.True);

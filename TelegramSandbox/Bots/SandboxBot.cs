@@ -57,7 +57,7 @@ public sealed class SandboxBot
     public CancellationTokenSource? ActivePoll { get; set; }
 
     public Dictionary<string, JsonArray> Commands { get; } = [];
-    public Dictionary<string, CallbackQueryRecord> CallbackQueries { get; } = [];
+    public CallbackQueryBook CallbackQueries { get; } = new();
     public Dictionary<string, PreCheckoutRecord> PreCheckoutQueries { get; } = [];
 
     public string NextCallbackQueryId() => (++lastCallbackId).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -27,7 +27,7 @@ public sealed class SandboxChat(long id, SandboxUserProfile user)
             : Messages.Find(m => m.MessageId == messageId);
 }
 
-/// <summary>A callback query raised by a button press and, once the bot answers, its answer.</summary>
+/// <summary>A callback query raised by a button press, until the bot answers it or its timeout passes.</summary>
 public sealed class CallbackQueryRecord
 {
     public required string Id { get; init; }
@@ -36,5 +36,4 @@ public sealed class CallbackQueryRecord
     public string? Data { get; init; }
     /// <summary>The last moment an answer is taken: the press plus the timeout in force then.</summary>
     public required DateTimeOffset AnswerBy { get; init; }
-    public SandboxCallbackAnswer? Answer { get; set; }
 }

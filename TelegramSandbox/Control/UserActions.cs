@@ -52,10 +52,11 @@ public sealed class UserActions(TimeProvider clock, IOptions<SandboxOptions> opt
             chat.User = Profile(user);
 
             var id = bot.NextCallbackQueryId();
-            bot.CallbackQueries[id] = new CallbackQueryRecord
+            var now = clock.GetUtcNow();
+            bot.CallbackQueries.Add(new CallbackQueryRecord
             {
-                Id = id, ChatId = chat.Id, MessageId = messageId, Data = data, AnswerBy = clock.GetUtcNow() + options.Value.CallbackQueryTimeout,
-            };
+                Id = id, ChatId = chat.Id, MessageId = messageId, Data = data, AnswerBy = now + options.Value.CallbackQueryTimeout,
+            }, now);
             var payload = new JsonObject
             {
                 ["id"] = id,

@@ -1,5 +1,6 @@
 using Mesh.Testing.Sandbox;
 using Mesh.TelegramSandbox.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Telegram.Bot;
@@ -93,6 +94,39 @@ public sealed class CallbackQueryTests
         Assert.Equal(TooOld, unknown.Message);
         Assert.Equal(400, another.ErrorCode);
         Assert.Equal(TooOld, another.Message);
+    }
+
+    [Fact]
+    public async Task Answered_and_expired_queries_are_forgotten_and_still_get_too_old()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?> { ["Sandbox:CallbackQueryTimeout"] = "00:00:10" }, clock, Ct);
+        var (bot, menu) = await MenuAsync(host);
+        var answered = await host.Client.PressButtonAsync(host.BotToken, Alice, menu.MessageId, "yes", Ct);
+        var expired = new List<PressedButton>();
+        for (var i = 0; i < 50; i++) expired.Add(await host.Client.PressButtonAsync(host.BotToken, Alice, menu.MessageId, "no", Ct));
+        await bot.AnswerCallbackQuery(answered.CallbackQueryId, "done", cancellationToken: Ct);
+        var kept = Queries(host);
+
+        clock.Advance(TimeSpan.FromSeconds(11));
+        var fresh = await host.Client.PressButtonAsync(host.BotToken, Alice, menu.MessageId, "yes", Ct);
+        var again = await Assert.ThrowsAsync<ApiRequestException>(() => bot.AnswerCallbackQuery(answered.CallbackQueryId, cancellationToken: Ct));
+        var late = await Assert.ThrowsAsync<ApiRequestException>(() => bot.AnswerCallbackQuery(expired[0].CallbackQueryId, cancellationToken: Ct));
+        var left = Queries(host);
+        await bot.AnswerCallbackQuery(fresh.CallbackQueryId, "fresh", cancellationToken: Ct);
+
+        Assert.Equal(50, kept); // the answered one is forgotten at once
+        Assert.Equal(1, left); // the expired ones once the next press sweeps them
+        Assert.Equal(0, Queries(host));
+        Assert.Equal((400, TooOld), (again.ErrorCode, again.Message));
+        Assert.Equal((400, TooOld), (late.ErrorCode, late.Message));
+    }
+
+    /// <summary>How many callback queries the sandbox keeps for the host's bot.</summary>
+    private static int Queries(SandboxHost host)
+    {
+        host.Services.GetRequiredService<Bots.BotRegistry>().Resolve(host.BotToken, out var bot);
+        lock (bot!.Sync) return bot.CallbackQueries.Count;
     }
 
     [Theory]
