@@ -3,9 +3,17 @@ using System.Text.Json.Nodes;
 
 namespace Mesh.TelegramSandbox.BotApi;
 
-/// <summary>Checks reply_markup the way Telegram refuses it: buttons' texts, callback_data of 1–64 bytes, URLs.</summary>
+/// <summary>Checks reply_markup the way Telegram refuses it: buttons' texts, callback_data of 1–64 bytes, URLs, the number of buttons.</summary>
 public static class ReplyMarkupValidator
 {
+    /// <summary>
+    /// The most buttons an inline keyboard may have. Telegram does not document a limit; past it Telegram answers
+    /// "reply markup is too long", and the limit commonly reported is 100 inline buttons
+    /// (github.com/tginfo/Telegram-Limits/issues/228, github.com/eternnoir/pyTelegramBotAPI/issues/511). Telegram
+    /// also refuses a markup too large in bytes (reported at about 10 kB), which the sandbox does not check.
+    /// </summary>
+    public const int MaxInlineButtons = 100;
+
     private static readonly string[] InlineActions =
     [
         "callback_data", "url", "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
@@ -24,8 +32,10 @@ public static class ReplyMarkupValidator
     private static void ValidateInline(JsonNode inline)
     {
         if (inline is not JsonArray rows) throw BotApiException.BadRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
+        var count = 0;
         foreach (var row in rows)
         {
+            count += row is JsonArray r ? r.Count : 0;
             if (row is not JsonArray buttons) throw BotApiException.BadRequest("can't parse inline keyboard button: Field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays");
             foreach (var node in buttons)
             {
@@ -33,6 +43,8 @@ public static class ReplyMarkupValidator
                 if (button["text"]?.GetValue<string>() is not { Length: > 0 }) throw BotApiException.BadRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard");
                 var actions = InlineActions.Count(a => button[a] is not null);
                 if (actions == 0) throw BotApiException.BadRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard");
+                // InlineKeyboardButton.callback_data: "Data to be sent in a callback query to the bot when the button is
+                // pressed, 1-64 bytes" (core.telegram.org/bots/api#inlinekeyboardbutton): UTF-8 bytes, not characters.
                 if (button["callback_data"] is { } data)
                 {
                     var bytes = Encoding.UTF8.GetByteCount(data.ToString());
@@ -43,6 +55,7 @@ public static class ReplyMarkupValidator
                     throw BotApiException.BadRequest("BUTTON_URL_INVALID");
             }
         }
+        if (count > MaxInlineButtons) throw BotApiException.BadRequest("reply markup is too long");
     }
 
     private static void ValidateKeyboard(JsonNode keyboard)

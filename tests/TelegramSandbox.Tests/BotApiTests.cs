@@ -186,6 +186,31 @@ public sealed class BotApiTests(SandboxHost sandbox) : SandboxTest(sandbox)
         Assert.Equal("Bad Request: BUTTON_DATA_INVALID", error.Message);
     }
 
+    [Theory]
+    [InlineData(10, 10, true)]
+    [InlineData(1, 100, true)]
+    [InlineData(13, 8, false)]
+    [InlineData(1, 101, false)]
+    public async Task An_inline_keyboard_of_more_than_100_buttons_is_too_long(int rows, int perRow, bool fits)
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+        var markup = new InlineKeyboardMarkup(Enumerable.Range(0, rows).Select(r =>
+            Enumerable.Range(0, perRow).Select(b => InlineKeyboardButton.WithCallbackData($"{r}.{b}", $"{r}.{b}"))));
+        var menu = await Bot.SendMessage(Alice.Id, "menu", cancellationToken: Ct);
+
+        if (fits)
+        {
+            var sent = await Bot.SendMessage(Alice.Id, "pick", replyMarkup: markup, cancellationToken: Ct);
+            Assert.Equal(rows * perRow, sent.ReplyMarkup!.InlineKeyboard.Sum(row => row.Count()));
+            return;
+        }
+        var send = await Assert.ThrowsAsync<ApiRequestException>(() => Bot.SendMessage(Alice.Id, "pick", replyMarkup: markup, cancellationToken: Ct));
+        var edit = await Assert.ThrowsAsync<ApiRequestException>(() => Bot.EditMessageReplyMarkup(Alice.Id, menu.MessageId, markup, cancellationToken: Ct));
+
+        Assert.Equal((400, "Bad Request: reply markup is too long"), (send.ErrorCode, send.Message));
+        Assert.Equal((400, "Bad Request: reply markup is too long"), (edit.ErrorCode, edit.Message));
+    }
+
     [Fact]
     public async Task Editing_to_the_same_content_is_not_modified()
     {
