@@ -22,6 +22,56 @@ public static class FormattedText
             _ => throw BotApiException.BadRequest("unsupported parse_mode"),
         };
 
+    /// <summary>
+    /// What Telegram makes of a text and its entities before it checks the length and stores them (tdlib's
+    /// fix_formatted_text, which the Bot API runs on every text): '\r' and the characters U+2028–U+202E, U+030A, U+0333
+    /// and U+033F are removed, other control characters become spaces; entities of nothing but white space are dropped;
+    /// trailing white space is cut (entities with it), leading spaces and line breaks before the first entity too.
+    /// Offsets and the text's length stay in UTF-16 code units, as MessageEntity's offset and length are
+    /// ("Offset in UTF-16 code units to the start of the entity", core.telegram.org/bots/api#messageentity). The text is
+    /// empty when nothing but white space was given.
+    /// </summary>
+    public static (string Text, JsonArray Entities) Fix(string input, JsonArray entities)
+    {
+        var at = new int[input.Length + 1];
+        var text = new StringBuilder(input.Length);
+        for (var i = 0; i < input.Length; i++)
+        {
+            at[i] = text.Length;
+            var c = input[i];
+            if (c is '\r' or (>= '\u2028' and <= '\u202E') or '\u030A' or '\u0333' or '\u033F') continue;
+            text.Append(c < ' ' && c != '\n' ? ' ' : c);
+        }
+        at[input.Length] = text.Length;
+
+        static bool IsBlank(char c) => c <= ' ';
+        var end = text.Length;
+        while (end > 0 && IsBlank(text[end - 1])) end--;
+        var kept = new List<(JsonObject Entity, int Start, int End)>();
+        foreach (var node in entities)
+        {
+            if (node is not JsonObject entity) continue;
+            var from = Math.Clamp((int)entity["offset"]!, 0, input.Length);
+            var to = Math.Clamp(from + (int)entity["length"]!, from, input.Length);
+            var (start, stop) = (at[from], Math.Min(at[to], end));
+            var blank = true;
+            for (var i = start; i < stop && blank; i++) blank = IsBlank(text[i]);
+            if (!blank) kept.Add(((JsonObject)entity.DeepClone(), start, stop));
+        }
+
+        var first = kept.Count == 0 ? end : kept.Min(e => e.Start);
+        var skip = 0;
+        while (skip < first && text[skip] is ' ' or '\n') skip++;
+        var fixedEntities = new JsonArray();
+        foreach (var (entity, start, stop) in kept.OrderBy(e => e.Start).ThenByDescending(e => e.End - e.Start))
+        {
+            entity["offset"] = start - skip;
+            entity["length"] = stop - start;
+            fixedEntities.Add(entity);
+        }
+        return (text.ToString(skip, end - skip), fixedEntities);
+    }
+
     private static BotApiException Error(string what) => BotApiException.BadRequest("can't parse entities: " + what);
 
     private static int ByteOffset(string input, int index) => Encoding.UTF8.GetByteCount(input.AsSpan(0, Math.Min(index, input.Length)));
@@ -38,94 +88,134 @@ public static class FormattedText
 
     private sealed record OpenTag(string Name, int Offset, string? Attribute);
 
+    /// <summary>
+    /// The tags of core.telegram.org/bots/api#html-style ("Only the tags mentioned above are currently supported"), but
+    /// tg-time, which the sandbox does not support yet.
+    /// </summary>
+    private static readonly HashSet<string> HtmlTags =
+    [
+        "a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "tg-emoji", "code", "pre", "blockquote",
+    ];
+
+    /// <summary>White space between a tag's parts, as Telegram's parser (tdlib's parse_html) takes it; '\0' is the end of the text.</summary>
+    private static bool IsSpace(char c) => c is ' ' or '\t' or '\r' or '\n' or '\v' or '\0';
+
+    /// <summary>
+    /// HTML as Telegram parses it: a port of tdlib's parse_html, which the Bot API runs, with its error messages and
+    /// their byte offsets. What the docs say (core.telegram.org/bots/api#html-style): only the supported tags; every
+    /// '&lt;', '&gt;' and '&amp;' not part of a tag or an entity must be escaped; all numerical HTML entities and the
+    /// named &amp;lt; &amp;gt; &amp;amp; &amp;quot; are supported, each one character of the text. Unknown attributes are
+    /// ignored; an unknown named entity (&amp;nbsp;) stays as it is, as text.
+    /// </summary>
     private static (string, JsonArray) ParseHtml(string input)
     {
+        char At(int i) => i < input.Length ? input[i] : '\0';
         var text = new StringBuilder(input.Length);
         var stack = new Stack<OpenTag>();
         var entities = new List<JsonObject>();
-        for (var i = 0; i < input.Length; i++)
+        var i = 0;
+        while (i < input.Length)
         {
             var c = input[i];
-            if (c == '&')
+            if (c == '&' && DecodeEntity(input, ref i) is { } decoded)
             {
-                var end = input.IndexOf(';', i);
-                if (end > i && end - i <= 10 && Decode(input[(i + 1)..end]) is { } decoded)
-                {
-                    text.Append(decoded);
-                    i = end;
-                    continue;
-                }
-                text.Append(c);
+                text.Append(decoded);
                 continue;
             }
             if (c != '<')
             {
                 text.Append(c);
+                i++;
                 continue;
             }
-            var close = input.IndexOf('>', i);
-            var at = ByteOffset(input, i);
-            if (close < 0) throw Error($"Unclosed start tag at byte offset {at}");
-            var tag = input[(i + 1)..close];
-            if (tag.StartsWith('/'))
+            var begin = i++;
+            var at = ByteOffset(input, begin);
+            if (At(i) != '/')
             {
-                var name = tag[1..].Trim().ToLowerInvariant();
-                if (stack.Count == 0) throw Error($"Unexpected end tag at byte offset {at}");
-                var open = stack.Pop();
-                if (name.Length > 0 && name != open.Name)
-                    throw Error($"Unmatched end tag at byte offset {at}, expected \"</{open.Name}>\", found \"</{name}>\"");
-                if (ToEntity(open, text.Length, stack) is { } entity) entities.Add(entity);
+                while (!IsSpace(At(i)) && At(i) != '>') i++;
+                if (At(i) == '\0') throw Error($"Unclosed start tag at byte offset {at}");
+                var name = input[(begin + 1)..i].ToLowerInvariant();
+                if (!HtmlTags.Contains(name)) throw Error($"Unsupported start tag \"{name}\" at byte offset {at}");
+                string? argument = null;
+                while (At(i) != '>')
+                {
+                    while (At(i) != '\0' && IsSpace(At(i))) i++;
+                    if (At(i) == '>') break;
+                    var attributeBegin = i;
+                    while (!IsSpace(At(i)) && At(i) is not ('=' or '>')) i++;
+                    var attribute = input[attributeBegin..i];
+                    if (attribute.Length == 0) throw Error($"Empty attribute name in the tag \"{name}\" at byte offset {at}");
+                    while (At(i) != '\0' && IsSpace(At(i))) i++;
+                    if (At(i) != '=')
+                    {
+                        if (name == "blockquote" && attribute == "expandable")
+                        {
+                            argument = attribute;
+                            continue;
+                        }
+                        throw Error($"Expected equal sign in declaration of an attribute of the tag \"{name}\" at byte offset {at}");
+                    }
+                    i++;
+                    while (At(i) != '\0' && IsSpace(At(i))) i++;
+                    if (At(i) == '\0') throw Error($"Unclosed start tag \"{name}\" at byte offset {at}");
+                    string value;
+                    if (At(i) is not ('\'' or '"'))
+                    {
+                        // A name token: letters, digits, periods and hyphens, not case-sensitive.
+                        var token = i;
+                        while (char.IsAsciiLetterOrDigit(At(i)) || At(i) is '.' or '-') i++;
+                        value = input[token..i].ToLowerInvariant();
+                        if (!IsSpace(At(i)) && At(i) != '>') throw Error($"Unexpected end of name token at byte offset {ByteOffset(input, token)}");
+                    }
+                    else
+                    {
+                        var quote = input[i++];
+                        var literal = new StringBuilder();
+                        while (At(i) != quote && At(i) != '\0')
+                        {
+                            if (At(i) == '&' && DecodeEntity(input, ref i) is { } character)
+                            {
+                                literal.Append(character);
+                                continue;
+                            }
+                            literal.Append(input[i++]);
+                        }
+                        if (At(i) == quote) i++;
+                        value = literal.ToString();
+                    }
+                    if (At(i) == '\0') throw Error($"Unclosed start tag at byte offset {at}");
+                    argument = (name, attribute) switch
+                    {
+                        ("a", "href") or ("tg-emoji", "emoji-id") => value,
+                        ("code", "class") when value.StartsWith("language-", StringComparison.Ordinal) => value["language-".Length..],
+                        ("span", "class") when value.StartsWith("tg-", StringComparison.Ordinal) => value["tg-".Length..],
+                        _ => argument,
+                    };
+                }
+                if (name == "span" && argument != "spoiler") throw Error($"Tag \"span\" must have class \"tg-spoiler\" at byte offset {at}");
+                stack.Push(new OpenTag(name, text.Length, argument));
             }
             else
             {
-                var space = tag.IndexOfAny([' ', '\t', '\n']);
-                var name = (space < 0 ? tag : tag[..space]).ToLowerInvariant();
-                var attributes = space < 0 ? "" : tag[(space + 1)..];
-                if (!IsSupported(name, attributes)) throw Error($"Unsupported start tag \"{name}\" at byte offset {at}");
-                stack.Push(new OpenTag(name, text.Length, Attribute(name, attributes)));
+                if (stack.Count == 0) throw Error($"Unexpected end tag at byte offset {at}");
+                while (!IsSpace(At(i)) && At(i) != '>') i++;
+                var name = input[(begin + 2)..i].ToLowerInvariant();
+                while (At(i) != '\0' && IsSpace(At(i))) i++;
+                if (At(i) != '>') throw Error($"Unclosed end tag at byte offset {at}");
+                var open = stack.Pop();
+                if (name.Length > 0 && name != open.Name)
+                    throw Error($"Unmatched end tag at byte offset {at}, expected \"</{open.Name}>\", found \"</{name}>\"");
+                if (ToEntity(open, text, stack) is { } entity) entities.Add(entity);
             }
-            i = close;
+            i++; // past '>'
         }
         if (stack.Count > 0) throw Error($"Can't find end tag corresponding to start tag \"{stack.Peek().Name}\"");
         return (text.ToString(), Sorted(entities));
     }
 
-    private static bool IsSupported(string name, string attributes) => name switch
+    private static JsonObject? ToEntity(OpenTag tag, StringBuilder text, Stack<OpenTag> outer)
     {
-        "b" or "strong" or "i" or "em" or "u" or "ins" or "s" or "strike" or "del" or "code" or "pre" or "tg-spoiler" or "blockquote" or "tg-emoji" => true,
-        "a" => attributes.Contains("href=", StringComparison.OrdinalIgnoreCase),
-        "span" => attributes.Contains("tg-spoiler", StringComparison.Ordinal),
-        _ => false,
-    };
-
-    private static string? Attribute(string name, string attributes)
-    {
-        string? Value(string key)
-        {
-            var at = attributes.IndexOf(key + "=", StringComparison.OrdinalIgnoreCase);
-            if (at < 0) return null;
-            var rest = attributes[(at + key.Length + 1)..].Trim();
-            if (rest.Length > 0 && rest[0] is '"' or '\'')
-            {
-                var end = rest.IndexOf(rest[0], 1);
-                return end < 0 ? rest[1..] : rest[1..end];
-            }
-            var stop = rest.IndexOfAny([' ', '\t']);
-            return stop < 0 ? rest : rest[..stop];
-        }
-        return name switch
-        {
-            "a" => System.Net.WebUtility.HtmlDecode(Value("href")),
-            "code" => Value("class") is { } cls && cls.StartsWith("language-", StringComparison.Ordinal) ? cls["language-".Length..] : null,
-            "blockquote" => attributes.Contains("expandable", StringComparison.Ordinal) ? "expandable" : null,
-            "tg-emoji" => Value("emoji-id"),
-            _ => null,
-        };
-    }
-
-    private static JsonObject? ToEntity(OpenTag tag, int end, Stack<OpenTag> outer)
-    {
-        var length = end - tag.Offset;
+        var length = text.Length - tag.Offset;
         if (length <= 0) return null;
         return tag.Name switch
         {
@@ -134,7 +224,10 @@ public static class FormattedText
             "u" or "ins" => Entity("underline", tag.Offset, length),
             "s" or "strike" or "del" => Entity("strikethrough", tag.Offset, length),
             "span" or "tg-spoiler" => Entity("spoiler", tag.Offset, length),
-            "a" => Entity("text_link", tag.Offset, length, "url", tag.Attribute),
+            // <a> without href links its own text; a link that is not a URL is no entity (the text stays).
+            "a" => Link(tag.Attribute is { Length: > 0 } href ? href : text.ToString(tag.Offset, length)) is { } url
+                ? Entity("text_link", tag.Offset, length, "url", url)
+                : null,
             "code" when outer.Count > 0 && outer.Peek().Name == "pre" => tag.Attribute is null ? null : Entity("pre", tag.Offset, length, "language", tag.Attribute),
             "code" => Entity("code", tag.Offset, length),
             "pre" => Entity("pre", tag.Offset, length),
@@ -144,16 +237,55 @@ public static class FormattedText
         };
     }
 
-    private static string? Decode(string name) => name switch
+    /// <summary>A link's URL as Telegram keeps it: absolute as given, or a bare domain as http://; null when it is not a URL.</summary>
+    private static string? Link(string url)
     {
-        "lt" => "<",
-        "gt" => ">",
-        "amp" => "&",
-        "quot" => "\"",
-        _ when name.StartsWith("#x", StringComparison.OrdinalIgnoreCase) && int.TryParse(name[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var hex) && hex is > 0 and <= 0x10FFFF => char.ConvertFromUtf32(hex),
-        _ when name.StartsWith('#') && int.TryParse(name[1..], NumberStyles.None, CultureInfo.InvariantCulture, out var dec) && dec is > 0 and <= 0x10FFFF => char.ConvertFromUtf32(dec),
-        _ => null,
-    };
+        url = url.Trim();
+        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https" or "tg" or "ton" or "ftp") return url;
+        return !url.Contains("://", StringComparison.Ordinal) && Uri.TryCreate("http://" + url, UriKind.Absolute, out var bare) && bare.Host.Contains('.')
+            ? "http://" + url
+            : null;
+    }
+
+    /// <summary>
+    /// The character of the HTML entity at <paramref name="i"/> and <paramref name="i"/> moved past it (its ';' is
+    /// optional, as Telegram takes it), or null when it is none: an unknown name or an out-of-range number stays text.
+    /// </summary>
+    private static string? DecodeEntity(string input, ref int i)
+    {
+        char At(int k) => k < input.Length ? input[k] : '\0';
+        var end = i + 1;
+        var code = 0;
+        if (At(end) == '#')
+        {
+            end++;
+            var hex = At(end) == 'x';
+            if (hex) end++;
+            while (hex ? char.IsAsciiHexDigit(At(end)) : char.IsAsciiDigit(At(end)))
+            {
+                code = Math.Min(code * (hex ? 16 : 10) + Convert.ToInt32(At(end).ToString(), 16), 0x110000);
+                end++;
+            }
+            if (code is 0 or >= 0x10FFFF || end - i >= 10) return null;
+        }
+        else
+        {
+            while (char.IsAsciiLetter(At(end))) end++;
+            code = input[(i + 1)..end] switch
+            {
+                "lt" => '<',
+                "gt" => '>',
+                "amp" => '&',
+                "quot" => '"',
+                _ => 0,
+            };
+            if (code == 0) return null;
+        }
+        if (code is >= 0xD800 and <= 0xDFFF)
+            throw Error("Text contains invalid Unicode characters after decoding HTML entities, check for unmatched surrogate code units");
+        i = At(end) == ';' ? end + 1 : end;
+        return char.ConvertFromUtf32(code);
+    }
 
     private sealed record OpenMark(string Type, int Offset, int ByteAt);
 

@@ -77,6 +77,12 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
         else if (markup?["remove_keyboard"] is not null) chat.ReplyKeyboard = null;
     }
 
+    /// <summary>
+    /// The text and its entities as Telegram stores them. sendMessage's and editMessageText's text is "1-4096 characters
+    /// after entities parsing" (core.telegram.org/bots/api#sendmessage): the markup is parsed first (HTML tags are no
+    /// characters, &amp;lt; is one), then the text is fixed as Telegram fixes it (<see cref="FormattedText.Fix"/>:
+    /// surrounding white space stripped), and only then is its length checked, in UTF-16 code units.
+    /// </summary>
     private static (string Text, JsonArray? Entities, string? ParseMode) ReadText(ApiArgs args)
     {
         var raw = args.String("text");
@@ -84,11 +90,9 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
         var parseMode = args.String("parse_mode");
         if (parseMode is { Length: 0 }) parseMode = null;
         var (text, entities) = FormattedText.Parse(raw, parseMode);
-        // Telegram strips the text's leading and trailing white space before it checks the length and stores it (here
-        // only when the text has no entities, whose offsets would move).
-        if (entities.Count == 0) text = text.Trim();
         if (parseMode is null && args.Array("entities") is { } given) entities = given;
-        if (string.IsNullOrWhiteSpace(text)) throw BotApiException.BadRequest("message text is empty");
+        (text, entities) = FormattedText.Fix(text, entities);
+        if (text.Length == 0) throw BotApiException.BadRequest("message text is empty");
         if (text.Length > MaxTextLength) throw BotApiException.BadRequest("message is too long");
         return (text, entities.Count > 0 ? entities : null, parseMode);
     }

@@ -1,0 +1,90 @@
+using Mesh.Testing.Sandbox;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types.Enums;
+
+namespace Mesh.TelegramSandbox.Tests;
+
+/// <summary>
+/// A message's text is "1-4096 characters after entities parsing" (sendMessage, editMessageText): what a bot sees is
+/// the length of the text as Telegram stores it, markup parsed and surrounding white space stripped, in UTF-16 units.
+/// </summary>
+public sealed class MessageTextTests(SandboxHost sandbox) : SandboxTest(sandbox)
+{
+    private const string TooLong = "Bad Request: message is too long";
+    private const int MessageLimit = 4096;
+
+    [Theory]
+    [InlineData("<b>a</b>", 1)]
+    [InlineData("&lt;", 1)]
+    [InlineData("&#60;", 1)]
+    [InlineData("&#x3C;", 1)]
+    [InlineData("&#60", 1)] // the ';' is optional, as Telegram takes it
+    [InlineData("<a href=\"https://example.com/a/long/path\">a</a>", 1)]
+    [InlineData("&#128512;", 2)] // an emoji is two UTF-16 code units
+    public async Task Html_counts_the_characters_of_the_parsed_text(string unit, int units)
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+        var fits = string.Concat(Enumerable.Repeat(unit, MessageLimit / units));
+
+        var sent = await Bot.SendMessage(Alice.Id, fits, parseMode: ParseMode.Html, cancellationToken: Ct);
+        var edited = await Bot.EditMessageText(Alice.Id, sent.MessageId, fits + unit + unit, parseMode: ParseMode.Html, cancellationToken: Ct)
+            .ContinueWith(t => t.Exception?.InnerException as ApiRequestException, Ct);
+        var error = await Assert.ThrowsAsync<ApiRequestException>(() => Bot.SendMessage(Alice.Id, fits + unit, parseMode: ParseMode.Html, cancellationToken: Ct));
+
+        Assert.Equal(MessageLimit, sent.Text!.Length);
+        Assert.Equal((400, TooLong), (edited?.ErrorCode, edited?.Message));
+        Assert.Equal((400, TooLong), (error.ErrorCode, error.Message));
+    }
+
+    [Fact]
+    public async Task White_space_around_formatted_text_is_stripped_before_the_length_is_checked()
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+        var text = "\n<b>" + new string('a', MessageLimit) + "</b>\r\n <i> </i>\n";
+
+        var sent = await Bot.SendMessage(Alice.Id, text, parseMode: ParseMode.Html, cancellationToken: Ct);
+        var edited = await Bot.EditMessageText(Alice.Id, sent.MessageId, "<b>" + new string('b', MessageLimit) + " </b> ", parseMode: ParseMode.Html, cancellationToken: Ct);
+
+        Assert.Equal(new string('a', MessageLimit), sent.Text);
+        var bold = Assert.Single(sent.Entities!); // the italic of a space alone is dropped
+        Assert.Equal((MessageEntityType.Bold, 0, MessageLimit), (bold.Type, bold.Offset, bold.Length));
+        Assert.Equal(new string('b', MessageLimit), edited.Text);
+        Assert.Equal(MessageLimit, Assert.Single(edited.Entities!).Length);
+    }
+
+    [Theory]
+    [InlineData("<span>x</span>", "Tag \"span\" must have class \"tg-spoiler\" at byte offset 0")]
+    [InlineData("<i aba>x</i>", "Expected equal sign in declaration of an attribute of the tag \"i\" at byte offset 0")]
+    [InlineData("<i aba=1,>x</i>", "Unexpected end of name token at byte offset 7")]
+    [InlineData("a <b", "Unclosed start tag at byte offset 2")]
+    [InlineData("a < b", "Unsupported start tag \"\" at byte offset 2")]
+    [InlineData("<b>x</b></i>", "Unexpected end tag at byte offset 8")]
+    [InlineData("<b>x</i>", "Unmatched end tag at byte offset 4, expected \"</b>\", found \"</i>\"")]
+    [InlineData("ж<b>x", "Can't find end tag corresponding to start tag \"b\"")]
+    [InlineData("&#xDFDF;", "Text contains invalid Unicode characters after decoding HTML entities, check for unmatched surrogate code units")]
+    public async Task Malformed_html_gets_telegrams_parse_error(string text, string error)
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        var refused = await Assert.ThrowsAsync<ApiRequestException>(() => Bot.SendMessage(Alice.Id, text, parseMode: ParseMode.Html, cancellationToken: Ct));
+
+        Assert.Equal(400, refused.ErrorCode);
+        Assert.Equal("Bad Request: can't parse entities: " + error, refused.Message);
+    }
+
+    [Theory]
+    [InlineData("<a>telegram.org</a>", "telegram.org", "http://telegram.org")]
+    [InlineData("<a href='https://t.me/x?a=1&amp;b=2' rel=nofollow>link</a>", "link", "https://t.me/x?a=1&b=2")]
+    [InlineData("<a href=\"not a link\">text</a> &nbsp;", "text &nbsp;", null)]
+    [InlineData("<span class=\"tg-spoiler\">s</span> <blockquote expandable>q</blockquote>", "s q", null)]
+    public async Task Html_links_and_attributes_are_read_as_telegram_reads_them(string html, string text, string? url)
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        var sent = await Bot.SendMessage(Alice.Id, html, parseMode: ParseMode.Html, cancellationToken: Ct);
+
+        Assert.Equal(text, sent.Text);
+        Assert.Equal(url, sent.Entities?.FirstOrDefault(e => e.Type == MessageEntityType.TextLink)?.Url);
+    }
+}
