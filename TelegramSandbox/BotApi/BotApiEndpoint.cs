@@ -42,56 +42,65 @@ public sealed partial class BotApiEndpoint(
                 return;
         }
 
-        if (faults.Current is { } fault)
-        {
-            LogFault(logger, bot!.Id, method, fault.StatusCode);
-            var error = fault.StatusCode == 429
-                ? BotApiException.TooManyRequests(fault.RetryAfter)
-                : new BotApiException(fault.StatusCode, fault.StatusCode == 502 ? "Bad Gateway" : "Internal Server Error");
-            await WriteErrorAsync(response, error, ct);
-            return;
-        }
-
-        if (sinkMode && method.Equals("sendMessage", StringComparison.OrdinalIgnoreCase))
+        if (sinkMode && faults.Current is null && method.Equals("sendMessage", StringComparison.OrdinalIgnoreCase))
         {
             await WriteSinkReplyAsync(context, bot!, ct);
             return;
         }
 
-        var handler = router.Find(method);
-        if (handler is null)
-        {
-            await WriteAsync(response, 404, NotFound, ct);
-            return;
-        }
-
-        calls.Count(bot!.Id, method);
         try
         {
-            var args = await ApiArgs.ReadAsync(context.Request, ct);
-            var result = await handler(new BotApiCall(bot!, args, ct));
-            LogCall(logger, bot!.Id, method);
+            var result = await InvokeAsync(bot!, method, c => ApiArgs.ReadAsync(context.Request, c), ct);
             var body = new JsonObject { ["ok"] = true, ["result"] = result.Result };
             if (result.Description is not null) body["description"] = result.Description;
             await WriteAsync(response, 200, JsonSerializer.SerializeToUtf8Bytes(body), ct);
         }
         catch (BotApiException error)
         {
-            if (error.ErrorCode == 409) calls.CountConflict(bot!.Id);
-            LogRefused(logger, bot!.Id, method, error.ErrorCode);
             await WriteErrorAsync(response, error, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>
+    /// One Bot API call of <paramref name="bot"/>, whichever way it came (an HTTP request, or a webhook's answer: see
+    /// <see cref="Webhooks.WebhookReply"/>): the fault switch, the method's own checks, the flood limits, the call counts.
+    /// Throws <see cref="BotApiException"/> with Telegram's error (404 Not Found for an unknown method).
+    /// </summary>
+    public async Task<BotApiResult> InvokeAsync(SandboxBot bot, string method, Func<CancellationToken, Task<ApiArgs>> readArgs, CancellationToken ct)
+    {
+        if (faults.Current is { } fault)
+        {
+            LogFault(logger, bot.Id, method, fault.StatusCode);
+            throw fault.StatusCode == 429
+                ? BotApiException.TooManyRequests(fault.RetryAfter)
+                : new BotApiException(fault.StatusCode, fault.StatusCode == 502 ? "Bad Gateway" : "Internal Server Error");
+        }
+
+        var handler = router.Find(method) ?? throw new BotApiException(404, "Not Found");
+        calls.Count(bot.Id, method);
+        try
+        {
+            var args = await readArgs(ct);
+            var result = await handler(new BotApiCall(bot, args, ct));
+            LogCall(logger, bot.Id, method);
+            return result;
+        }
+        catch (BotApiException error)
+        {
+            if (error.ErrorCode == 409) calls.CountConflict(bot.Id);
+            LogRefused(logger, bot.Id, method, error.ErrorCode);
+            throw;
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException or InvalidCastException
             or System.Text.Json.JsonException or InvalidDataException or ArgumentException or KeyNotFoundException)
         {
             // A value of the wrong type or shape somewhere in the call (a JSON number where a string goes, 1.5 for an
             // Integer, a malformed form body): Telegram answers 400 with its JSON error, never a bare 500.
-            var error = BotApiException.BadRequest("wrong parameter type or shape");
-            LogRefused(logger, bot!.Id, method, error.ErrorCode);
-            await WriteErrorAsync(response, error, ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
+            LogRefused(logger, bot.Id, method, 400);
+            throw BotApiException.BadRequest("wrong parameter type or shape");
         }
     }
 

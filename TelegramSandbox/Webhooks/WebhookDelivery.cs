@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Mesh.TelegramSandbox.BotApi;
 using Mesh.TelegramSandbox.Bots;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +9,10 @@ namespace Mesh.TelegramSandbox.Webhooks;
 /// <summary>
 /// Delivers each bot's pending updates to its webhook as Telegram does: a JSON POST with the secret header, at most
 /// max_connections at once, one chat's updates one at a time and in order, failures retried with exponential
-/// back-off and recorded as the last error, updates past the retention dropped.
+/// back-off and recorded as the last error, updates past the retention dropped. A Bot API call in a successful answer
+/// (<see cref="WebhookReply"/>) is performed before the chat's next update goes out, through the same code as an HTTP
+/// call (checks, flood limits, fault switch, call counts); its result goes to no one, and when it fails the delivery
+/// still counts as done: the update is not sent again and no error is recorded, as Telegram ignores it.
 /// </summary>
 public sealed partial class WebhookDelivery : IDisposable
 {
@@ -31,9 +35,13 @@ public sealed partial class WebhookDelivery : IDisposable
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    public WebhookDelivery(IOptions<SandboxOptions> options, TimeProvider clock, ILogger<WebhookDelivery> logger)
+    // The Bot API's endpoint is taken from the services when first needed: it depends, through the methods, on this.
+    private readonly IServiceProvider services;
+
+    public WebhookDelivery(IOptions<SandboxOptions> options, TimeProvider clock, IServiceProvider services, ILogger<WebhookDelivery> logger)
     {
         this.options = options.Value;
+        this.services = services;
         this.clock = clock;
         this.logger = logger;
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("TelegramSandbox", "1.0"));
@@ -108,6 +116,7 @@ public sealed partial class WebhookDelivery : IDisposable
     private async Task DeliverAsync(SandboxBot bot, WebhookState hook, PendingUpdate update, CancellationToken ct)
     {
         string? error = null;
+        WebhookReply? reply = null;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -121,6 +130,8 @@ public sealed partial class WebhookDelivery : IDisposable
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (!response.IsSuccessStatusCode)
                 error = $"Wrong response from the webhook: {(int)response.StatusCode} {response.ReasonPhrase}";
+            else
+                reply = await WebhookReply.ReadAsync(response, timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -146,6 +157,8 @@ public sealed partial class WebhookDelivery : IDisposable
             error = "Connection reset by peer";
         }
 
+        if (reply is not null) await PerformAsync(bot, update, reply, ct);
+
         var now = clock.GetUtcNow();
         lock (bot.Sync)
         {
@@ -169,6 +182,28 @@ public sealed partial class WebhookDelivery : IDisposable
         else LogFailed(logger, bot.Id, update.UpdateId, update.Attempts, error);
     }
 
+    /// <summary>The call in a webhook's answer; its failure is logged and otherwise ignored, as Telegram ignores it.</summary>
+    private async Task PerformAsync(SandboxBot bot, PendingUpdate update, WebhookReply reply, CancellationToken ct)
+    {
+        try
+        {
+            await services.GetRequiredService<BotApiEndpoint>().InvokeAsync(bot, reply.Method, _ => Task.FromResult(reply.Args), ct);
+            LogReplyPerformed(logger, bot.Id, update.UpdateId, reply.Method);
+        }
+        catch (BotApiException e)
+        {
+            LogReplyRefused(logger, bot.Id, update.UpdateId, reply.Method, e.Description);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Never the delivery's failure: the update's slot must be freed whatever the call did.
+            LogReplyFailed(logger, e, bot.Id, update.UpdateId, reply.Method);
+        }
+    }
+
     public void Dispose()
     {
         stopping.Cancel();
@@ -177,6 +212,15 @@ public sealed partial class WebhookDelivery : IDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Delivered update {UpdateId} of bot {BotId} to its webhook")]
     private static partial void LogDelivered(ILogger logger, long botId, long updateId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Performed {Method} from the webhook's answer to update {UpdateId} of bot {BotId}")]
+    private static partial void LogReplyPerformed(ILogger logger, long botId, long updateId, string method);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused {Method} from the webhook's answer to update {UpdateId} of bot {BotId} (ignored, as Telegram does): {Error}")]
+    private static partial void LogReplyRefused(ILogger logger, long botId, long updateId, string method, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Failed {Method} from the webhook's answer to update {UpdateId} of bot {BotId}")]
+    private static partial void LogReplyFailed(ILogger logger, Exception exception, long botId, long updateId, string method);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook of bot {BotId} failed update {UpdateId} (attempt {Attempt}): {Error}")]
     private static partial void LogFailed(ILogger logger, long botId, long updateId, int attempt, string error);

@@ -24,6 +24,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private WebhookReceiver(WebApplication app) => this.app = app;
 
     public Func<JsonObject, Task<int>> Respond { get; set; } = _ => Task.FromResult(200);
+    /// <summary>The body of a 2xx answer, with its content type (a Bot API call for the sandbox to perform), or none.</summary>
+    public Func<JsonObject, (string ContentType, string Body)?> Reply { get; set; } = _ => null;
     public ConcurrentQueue<ReceivedUpdate> Received { get; } = new();
     public IEnumerable<ReceivedUpdate> Accepted => Received.Where(r => r.Status is >= 200 and < 300);
     public int InFlight => Volatile.Read(ref inFlight);
@@ -60,6 +62,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 // A redirect back to this very hook: followed, it would be delivered on the spot.
                 context.Response.Headers.Location = Url;
             }
+            if (status is >= 200 and < 300 && Reply(update) is var (contentType, body)) return Results.Text(body, contentType, statusCode: status);
             return Results.StatusCode(status);
         }
         finally

@@ -1,5 +1,6 @@
 using Mesh.Testing;
 using Mesh.Testing.Sandbox;
+using System.Text.Json.Nodes;
 using Mesh.TelegramSandbox.Client;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
@@ -58,6 +59,70 @@ public sealed class WebhookTests(SandboxHost sandbox) : SandboxTest(sandbox)
         await Until.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0, "no pending update left");
 
         Assert.Equal("Wrong response from the webhook: 307 Temporary Redirect", (await Bot.GetWebhookInfo(Ct)).LastErrorMessage);
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task A_method_in_the_webhooks_answer_is_performed(string contentType)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Ct);
+        receiver.Reply = update => contentType == "application/json"
+            ? (contentType, new JsonObject { ["method"] = "sendMessage", ["chat_id"] = Alice.Id, ["text"] = "<b>echo</b> " + update["message"]!["text"], ["parse_mode"] = "HTML" }.ToJsonString())
+            : (contentType, $"method=sendMessage&chat_id={Alice.Id}&text=echo+{update["message"]!["text"]}");
+        await Bot.SetWebhook(receiver.Url, cancellationToken: Ct);
+
+        await Client.SendTextAsync(Token, Alice, "ping", Ct);
+        var reply = await Client.WaitForBotMessageAsync(Token, Alice.Id, m => m.Text == "echo ping", ct: Ct);
+        var calls = await Client.GetCallsAsync(Token, Ct);
+
+        Assert.Equal(contentType == "application/json" ? "bold" : null, reply.Entities?[0]?["type"]?.ToString());
+        Assert.Equal(1, calls.Calls["sendMessage"]);
+    }
+
+    [Theory]
+    [InlineData("""{"method":"sendMessage","chat_id":1001,"text":""}""")] // refused: message text is empty
+    [InlineData("""{"method":"sendMessage","chat_id":1001,"text":"hi","reply_markup":{"inline_keyboard":[[{"text":"x","callback_data":""}]]}}""")]
+    [InlineData("""{"method":"noSuchMethod"}""")]
+    public async Task A_failing_method_in_the_webhooks_answer_is_ignored_and_the_update_counts_as_delivered(string call)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Ct);
+        receiver.Reply = _ => ("application/json", call);
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+        await Bot.SetWebhook(receiver.Url, cancellationToken: Ct);
+
+        await Until.TrueAsync(async () => (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0, "no pending update left");
+        var info = await Bot.GetWebhookInfo(Ct);
+        var chat = await Client.GetChatAsync(Token, Alice.Id, ct: Ct);
+
+        Assert.Single(receiver.Received);
+        Assert.Null(info.LastErrorMessage);
+        Assert.DoesNotContain(chat.Messages, m => m.FromBot);
+    }
+
+    [Fact]
+    public async Task A_method_in_the_webhooks_answer_takes_from_the_flood_limits_and_past_them_is_ignored()
+    {
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sandbox:Limits:PerChatPerSecond"] = "0.01",
+            ["Sandbox:Limits:PerChatBurst"] = "2",
+        }, Ct);
+        var bot = NewBot(host, host.BotToken);
+        await using var receiver = await WebhookReceiver.StartAsync(Ct);
+        receiver.Reply = update => ("application/json",
+            new JsonObject { ["method"] = "sendMessage", ["chat_id"] = Alice.Id, ["text"] = "echo " + update["message"]!["text"] }.ToJsonString());
+        await bot.SetWebhook(receiver.Url, cancellationToken: Ct);
+
+        for (var i = 1; i <= 3; i++) await host.Client.SendTextAsync(host.BotToken, Alice, $"m{i}", Ct);
+        await Until.TrueAsync(() => receiver.Received.Count == 3, "3 deliveries");
+        await Until.TrueAsync(async () => (await bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0, "no pending update left");
+        var chat = await host.Client.GetChatAsync(host.BotToken, Alice.Id, ct: Ct);
+        var direct = await Assert.ThrowsAsync<ApiRequestException>(() => bot.SendMessage(Alice.Id, "direct", cancellationToken: Ct));
+
+        Assert.Equal(["echo m1", "echo m2"], chat.Messages.Where(m => m.FromBot).Select(m => m.Text));
+        Assert.Equal(429, direct.ErrorCode);
+        Assert.Equal(3, receiver.Received.Count); // the refused third is not a failed delivery
     }
 
     [Fact]
