@@ -50,9 +50,11 @@ public static class FormattedText
         var kept = new List<(JsonObject Entity, int Start, int End)>();
         foreach (var node in entities)
         {
-            if (node is not JsonObject entity) continue;
-            var from = Math.Clamp((int)entity["offset"]!, 0, input.Length);
-            var to = Math.Clamp(from + (int)entity["length"]!, from, input.Length);
+            // An entity given without an Integer offset and length marks nothing (one of another type is refused as
+            // "wrong parameter type" by the endpoint, from GetValue).
+            if (node is not JsonObject entity || entity["offset"] is not JsonValue offset || entity["length"] is not JsonValue length) continue;
+            var from = Math.Clamp(offset.GetValue<int>(), 0, input.Length);
+            var to = Math.Clamp(from + Math.Max(length.GetValue<int>(), 0), from, input.Length);
             var (start, stop) = (at[from], Math.Min(at[to], end));
             var blank = true;
             for (var i = start; i < stop && blank; i++) blank = IsBlank(text[i]);

@@ -1,6 +1,7 @@
 using Mesh.Testing.Sandbox;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 
 namespace Mesh.TelegramSandbox.Tests;
@@ -51,6 +52,34 @@ public sealed class MessageTextTests(SandboxHost sandbox) : SandboxTest(sandbox)
         Assert.Equal((MessageEntityType.Bold, 0, MessageLimit), (bold.Type, bold.Offset, bold.Length));
         Assert.Equal(new string('b', MessageLimit), edited.Text);
         Assert.Equal(MessageLimit, Assert.Single(edited.Entities!).Length);
+    }
+
+    [Fact]
+    public async Task Entities_given_with_the_text_follow_it_when_it_is_stripped()
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        var sent = await Bot.SendMessage(Alice.Id, "\r\n  bold\r\n and  \n", entities:
+            [new MessageEntity { Type = MessageEntityType.Bold, Offset = 4, Length = 6 }, new MessageEntity { Type = MessageEntityType.Italic, Offset = 14, Length = 3 }],
+            cancellationToken: Ct);
+
+        Assert.Equal("bold\n and", sent.Text);
+        var bold = Assert.Single(sent.Entities!); // the italic was of white space only
+        Assert.Equal((MessageEntityType.Bold, 0, 5), (bold.Type, bold.Offset, bold.Length)); // "bold\n": a line break inside an entity stays
+    }
+
+    [Fact]
+    public async Task An_entity_without_offset_and_length_marks_nothing()
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        using var response = await Sandbox.Client.Http.PostAsync($"/bot{Token}/sendMessage", System.Net.Http.Json.JsonContent.Create(
+            new { chat_id = Alice.Id, text = "plain", entities = new[] { new { type = "bold" } } }), Ct);
+        var result = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["result"]!;
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("plain", (string?)result["text"]);
+        Assert.Null(result["entities"]);
     }
 
     [Theory]
