@@ -32,7 +32,7 @@ public sealed partial class OutboundSender(
     /// </summary>
     public async Task<SentMessage> SendAsync(long chatId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken)
     {
-        var parts = MessageText.Split(text);
+        var parts = MessageText.Split(text, parseMode);
         var sent = new SentMessage(SendOutcome.Failed, null);
         for (var i = 0; i < parts.Count; i++)
         {
@@ -51,7 +51,7 @@ public sealed partial class OutboundSender(
     /// <summary>Edits a message of the bot in place; an edit that changes nothing counts as sent.</summary>
     public Task<SentMessage> EditAsync(long chatId, int messageId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken) =>
         DeliverAsync("editMessageText", chatId, limited: true,
-            async ct => await transport.SendAsync(new EditMessageForId(chatId, messageId, MessageText.Truncate(text), parseMode, keyboard), ct), cancellationToken);
+            async ct => await transport.SendAsync(new EditMessageForId(chatId, messageId, MessageText.Truncate(text, parseMode), parseMode, keyboard), ct), cancellationToken);
 
     /// <summary>Answers a callback query (stops the button's spinner). Not rate-limited; a query already answered or too old is <see cref="SendOutcome.Failed"/>.</summary>
     public async Task<SendOutcome> AnswerCallbackAsync(long chatId, string callbackQueryId, string? text, CancellationToken cancellationToken) =>

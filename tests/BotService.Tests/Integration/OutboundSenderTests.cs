@@ -66,6 +66,26 @@ public sealed class OutboundSenderTests(RedisServerFixture redis) : IAsyncLifeti
         Assert.Equal(["hi"], await ReceivedAsync(sandbox, user.Id));
     }
 
+    [Fact]
+    public async Task Html_is_measured_as_Telegram_measures_it_and_a_long_one_is_split_into_well_formed_parts()
+    {
+        var user = await UserAsync(sandbox);
+        var sender = NewSender(sandbox);
+        // 4,000 characters as Telegram counts them, 16,000 as written: one message.
+        var escaped = string.Concat(Enumerable.Repeat("&lt;", 4000));
+        // 5,000 characters in one bold run with no line break or space: two messages, each bold.
+        var bold = "<b>" + new string('x', 5000) + "</b>";
+
+        var one = await sender.SendMessageAsync(user.Id, escaped, null, ParseMode.Html, Ct);
+        var two = await sender.SendMessageAsync(user.Id, bold, null, ParseMode.Html, Ct);
+        var messages = await sandbox.Client.GetBotMessagesAsync(token, user.Id, Ct);
+
+        Assert.Equal((SendOutcome.Sent, SendOutcome.Sent), (one, two));
+        Assert.Equal([4000, 4096, 904], messages.Select(m => m.Text.Length));
+        Assert.Equal(new string('<', 4000), messages[0].Text);
+        Assert.All(messages.Skip(1), m => Assert.Equal("bold", (string?)Assert.Single(m.Entities!)!["type"]));
+    }
+
     /// <summary>A sandbox whose <paramref name="limit"/> ("PerChat" or "Global") is one message a second with no burst (the sender's own limits off).</summary>
     static Task<SandboxHost> StartLimitedAsync(string limit) => SandboxHost.StartAsync(new Dictionary<string, string?>
     {

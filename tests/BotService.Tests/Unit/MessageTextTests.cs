@@ -1,0 +1,32 @@
+using Mesh.Bot.Telegram;
+using Telegram.Bot.Types.Enums;
+
+namespace Mesh.Bot.Tests.Unit;
+
+/// <summary>How texts are split and cut to Telegram's limit, which counts an HTML text after its markup is parsed.</summary>
+public sealed class MessageTextTests
+{
+    [Theory]
+    [InlineData(10, "<b>aaaa</b>\n<i>bbbb</i>", new[] { "<b>aaaa</b>\n<i>bbbb</i>" })] // 9 characters: no split
+    [InlineData(10, "&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;", new[] { "&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&lt;" })]
+    [InlineData(10, "<b>aaaa\nbbbb\ncccc</b>", new[] { "<b>aaaa\nbbbb</b>", "<b>cccc</b>" })]
+    [InlineData(10, "<a href=\"https://x.y/z\">aaaaa bbbbbbbbbbbb</a>", new[] { "<a href=\"https://x.y/z\">aaaaa</a>", "<a href=\"https://x.y/z\">bbbbbbbbbb</a>", "<a href=\"https://x.y/z\">bb</a>" })]
+    [InlineData(5, "aa&amp;&lt;bbb", new[] { "aa&amp;&lt;b", "bb" })] // never inside an entity
+    [InlineData(4, "a&#128512;&#128512;", new[] { "a&#128512;", "&#128512;" })] // an emoji is two units
+    [InlineData(4, "<i>x</i>😀😀", new[] { "<i>x</i>😀", "😀" })] // never half an emoji
+    public void Html_is_split_by_the_characters_telegram_counts_with_its_tags_closed_and_reopened(int max, string html, string[] parts) =>
+        Assert.Equal(parts, MessageText.Split(html, ParseMode.Html, max));
+
+    [Fact]
+    public void Plain_text_is_split_by_its_own_characters() =>
+        Assert.Equal(["<b>aa", "aa</b>"], MessageText.Split("<b>aa\naa</b>", ParseMode.None, 6));
+
+    [Fact]
+    public void Html_cut_for_an_edit_keeps_its_tags_closed()
+    {
+        var cut = MessageText.Truncate("<b>" + new string('x', 5000) + "</b>", ParseMode.Html);
+
+        Assert.Equal("<b>" + new string('x', MessageText.MaxLength - 1) + "…</b>", cut);
+        Assert.Equal("<b>short</b>", MessageText.Truncate("<b>short</b>", ParseMode.Html));
+    }
+}
