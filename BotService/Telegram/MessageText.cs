@@ -75,6 +75,12 @@ public static class MessageText
     static IReadOnlyList<string> SplitHtml(string html, int max)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 2);
+        // Parsing only shortens a text (a tag counts nothing, an entity less than it is written with), so one within the
+        // limit as written is within it parsed: nearly every message, and no tokens for it (this runs for every send).
+        if (html.Length <= max)
+        {
+            return [html];
+        }
         var tokens = Tokenize(html);
         if (tokens.Sum(t => t.Width) <= max)
         {
