@@ -98,6 +98,12 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
                 ctx.RouteName = route.Name;
                 await route.Handler(ctx);
             }
+            else if (ctx.Menu.MessageId != 0 && ctx.Update.CallbackQuery.Message?.Id == ctx.Menu.MessageId)
+            {
+                // A button of the keyboard this message had before it became the current menu (Save pressed twice: the
+                // first press turned the summary into the profile): it shows what the first press did, nothing to add.
+                ctx.RouteName = "replaced button";
+            }
             else
             {
                 ctx.RouteName = "outdated button";

@@ -45,9 +45,11 @@ public sealed class MenuBuilder(string screen, long version)
 /// user's conversation hash, <see cref="ConversationStore"/>, which reads them with the state); every draw moves it on
 /// and puts it in every button. The current menu is the stored message with the stored version: a press on another
 /// message, or carrying another version, answers "this menu is outdated" and redraws the current screen on the pressed
-/// message, which becomes the current menu. The message tells menus apart when the versions do not: they start again at
-/// 1 once the hash is gone (expired, or cleared by an operator). With no menu stored there is nothing to be outdated
-/// against, so a press is carried out (the menu the user last saw is the one they press).
+/// message, which becomes the current menu; a press of an older keyboard on the current menu's own message (a double
+/// tap: pressed again before the redraw reached the user) is answered with nothing. The message tells menus apart when
+/// the versions do not: they start again at 1 once the hash is gone (expired, or cleared by an operator). With no menu
+/// stored there is nothing to be outdated against, so a press is carried out (the menu the user last saw is the one
+/// they press).
 /// </summary>
 public sealed class BotMenus(BotRouter router, ConversationStore store)
 {
@@ -94,6 +96,12 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
         // Version 0: no menu stored. Message 0: not known (the chat had blocked the bot when it was drawn).
         var outdated = current.Version != 0
             && (button.Version != current.Version || (current.MessageId != 0 && pressed is { } id && id != current.MessageId));
+        if (outdated && current.MessageId != 0 && pressed == current.MessageId)
+        {
+            // An older keyboard of the message that shows the current menu: pressed again before the first press's redraw
+            // reached the user (a double tap). The message shows the current menu already: nothing to say or redraw.
+            return true;
+        }
         if (outdated)
         {
             await ctx.AnswerAsync(ctx.Texts.MenuOutdated);

@@ -1,6 +1,7 @@
 using Telegram.Bot;
 using Mesh.Bot.Conversations;
 using Mesh.Testing;
+using Mesh.TelegramSandbox.Client;
 
 namespace Mesh.Bot.Tests.Conversations;
 
@@ -347,6 +348,51 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         Assert.Equal(question.Text, again.Text);
         var chat = await host.Client.GetChatAsync(host.Token, user.Id, ct: TestContext.Current.CancellationToken);
         Assert.Single(chat.Messages, m => m.FromBot && m.Text.StartsWith("Step 1 of 4", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Menu_button_pressed_twice_opens_its_screen_once_without_calling_the_menu_outdated()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = SandboxBotHost.NewUser();
+        var menu = await host.WaitForAsync(user, "What would you like to do?", await host.SendAsync(user, "/start"));
+
+        var (first, second) = await DoubleTapAsync(user, menu, "👤 Profile");
+
+        Assert.Null(first.Text);
+        Assert.Null(second.Text); // not "This menu is outdated; here is the current one."
+        var shown = await host.MessageAsync(user, menu.MessageId);
+        Assert.Contains("Your profile", shown.Text);
+        Assert.Equal(SandboxBotHost.VersionOf(menu) + 1, SandboxBotHost.VersionOf(shown)); // drawn once, not redrawn for the second press
+        Assert.Single(await host.Client.GetBotMessagesAsync(host.Token, user.Id, ct));
+    }
+
+    [Fact]
+    public async Task Save_pressed_twice_says_saved_and_nothing_else()
+    {
+        var user = SandboxBotHost.NewUser();
+        var confirm = await FillProfileUpToConfirmAsync(user, "Ada");
+
+        var (first, second) = await DoubleTapAsync(user, confirm, "✅ Save");
+
+        Assert.Equal("✅ Profile saved.", first.Text);
+        Assert.Null(second.Text); // not "This button is outdated.": the message shows the saved profile
+        Assert.Contains("Name: Ada", (await host.MessageAsync(user, confirm.MessageId)).Text);
+    }
+
+    /// <summary>
+    /// Presses a button twice before the bot can answer the first press (Telegram down for half a second: the first
+    /// press's redraw cannot land in between, so both are pressed on the keyboard the user saw), as a double tap does.
+    /// </summary>
+    async Task<(SandboxCallbackAnswer First, SandboxCallbackAnswer Second)> DoubleTapAsync(SandboxUser user, SandboxChatMessage message, string label)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var data = SandboxBotHost.ButtonData(message, label);
+        await host.Client.SetFaultAsync(503, TimeSpan.FromSeconds(0.5), ct: ct);
+        var first = await host.Client.PressButtonAsync(host.Token, user, message.MessageId, data, ct);
+        var second = await host.Client.PressButtonAsync(host.Token, user, message.MessageId, data, ct);
+        return (await host.Client.WaitForCallbackAnswerAsync(host.Token, user.Id, first.CallbackQueryId, SandboxBotHost.Deadline, ct),
+            await host.Client.WaitForCallbackAnswerAsync(host.Token, user.Id, second.CallbackQueryId, SandboxBotHost.Deadline, ct));
     }
 
     [Fact]
