@@ -116,6 +116,41 @@ public sealed class OperatorApiTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.All(retryAfter[..3], wait => Assert.Null(wait));
     }
 
+    [Fact]
+    public async Task Status_with_the_bot_s_redis_down_says_what_the_bot_said_not_that_it_did_not_answer()
+    {
+        await using var ownRedis = new RedisServerFixture();
+        await ownRedis.InitializeAsync();
+        var ownBot = await StartAsync("BotService", new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = ownRedis.ConnectionString + ",connectTimeout=500,syncTimeout=1000,asyncTimeout=1000",
+            ["Telegram:BotToken"] = SandboxHost.NewBotToken(),
+            ["Telegram:ApiBaseUrl"] = sandbox.BaseUrl,
+            ["Telegram:PublicUrl"] = "http://127.0.0.1:9",
+            ["Telegram:WebhookSecret"] = "operator-tests-secret",
+            ["Bot:RedisKeyPrefix"] = RedisServerFixture.NewKeyPrefix("operator"),
+        }, grpc: true);
+        var gateway = await StartAsync("Gateway", new Dictionary<string, string?>
+        {
+            ["Telegram:WebhookSecret"] = "operator-tests-secret",
+            ["services:bot:grpc:0"] = ownBot.GrpcUrl,
+            ["services:bot:http:0"] = ownBot.HttpUrl,
+            ["Gateway:OperatorTokens:0"] = Token,
+        });
+        using (var up = await GetStatusAsync(gateway, "Bearer " + Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, up.StatusCode);
+        }
+
+        await ownRedis.StopAsync();
+        using var down = await GetStatusAsync(gateway, "Bearer " + Token);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        var problem = JsonNode.Parse(await down.Content.ReadAsStringAsync(Ct))!.AsObject();
+        Assert.Equal("The bot service could not read its status.", (string?)problem["title"]);
+        Assert.Equal("The bot's store is unavailable; try again.", (string?)problem["detail"]);
+    }
+
     public async ValueTask DisposeAsync()
     {
         http.Dispose();
