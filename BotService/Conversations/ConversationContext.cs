@@ -94,7 +94,7 @@ public static class ConversationContext
         {
             ctx.Handled = true;
             var sent = await ctx.Services.GetRequiredService<OutboundSender>().SendAsync(ctx.ChatId, text, keyboard, ParseMode.Html, ctx.CancellationToken);
-            return sent.Outcome == SendOutcome.Failed ? throw new TelegramSendFailed(ctx.ChatId) : sent.MessageId;
+            return sent.Outcome == SendOutcome.Failed ? throw new TelegramSendFailed(ctx.ChatId, sent.Error) : sent.MessageId;
         }
 
         /// <summary>Sends <paramref name="screen"/> as a new menu message (e.g. on <c>/start</c>), <paramref name="header"/> above its text.</summary>

@@ -83,7 +83,7 @@ public sealed partial class OutboundSender(
                 if (++rateLimited > settings.MaxRateLimitedRetries)
                 {
                     LogGaveUp(logger, chatId, "429");
-                    return new(Failed(activity), null);
+                    return new(Failed(activity), null, $"429 Too Many Requests after {rateLimited} tries");
                 }
                 LogRateLimited(logger, chatId, (int)wait.TotalSeconds);
                 await Task.Delay(wait, clock, cancellationToken);
@@ -107,7 +107,7 @@ public sealed partial class OutboundSender(
                 {
                     Count("failed");
                     LogGaveUp(logger, chatId, Describe(e));
-                    return new(Failed(activity), null);
+                    return new(Failed(activity), null, $"{Describe(e)} after {failures} tries");
                 }
                 var delay = settings.SendRetryDelay * Math.Pow(2, failures - 1);
                 LogRetrying(logger, chatId, Describe(e), failures);
@@ -117,7 +117,9 @@ public sealed partial class OutboundSender(
             {
                 Count("failed");
                 LogRejected(logger, method, chatId, e.ErrorCode);
-                return new(Failed(activity), null);
+                // Telegram's description (never the request, so never the token): what an operator needs to tell a
+                // refusal to fix (chat not found, can't parse entities) from an outage.
+                return new(Failed(activity), null, $"Telegram refused {method} with {e.ErrorCode} {e.Message}");
             }
         }
     }

@@ -77,11 +77,11 @@ public sealed class BotContext(Update update, long chatId, OutboundSender sender
     public async Task<SendOutcome> ReplyAsync(string text, InlineKeyboardMarkup? keyboard = null, ParseMode parseMode = ParseMode.Html)
     {
         Handled = true;
-        var outcome = await sender.SendMessageAsync(ChatId, text, keyboard, parseMode, CancellationToken);
-        if (outcome == SendOutcome.Failed)
+        var sent = await sender.SendAsync(ChatId, text, keyboard, parseMode, CancellationToken);
+        if (sent.Outcome == SendOutcome.Failed)
         {
-            throw new TelegramSendFailed(ChatId);
+            throw new TelegramSendFailed(ChatId, sent.Error);
         }
-        return outcome;
+        return sent.Outcome;
     }
 }

@@ -172,6 +172,18 @@ public sealed class OutboundSenderTests(RedisServerFixture redis) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Send_Telegram_refuses_fails_at_once_with_Telegram_s_error()
+    {
+        var never = SandboxMesh.NewUser(); // never wrote to the bot: Telegram has no chat with them
+
+        var sent = await NewSender(sandbox).SendAsync(never.Id, "hi", null, ParseMode.Html, Ct);
+
+        Assert.Equal(SendOutcome.Failed, sent.Outcome);
+        Assert.Equal(1, (await sandbox.Client.GetCallsAsync(token, Ct)).Of("sendMessage")); // a refusal is not retried
+        Assert.Equal("Telegram refused sendMessage with 400 Bad Request: chat not found", sent.Error);
+    }
+
+    [Fact]
     public async Task Send_to_a_user_who_blocked_the_bot_is_refused_once_and_the_user_is_recorded_unreachable()
     {
         var user = await UserAsync(sandbox);

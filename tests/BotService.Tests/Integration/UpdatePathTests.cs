@@ -158,6 +158,21 @@ public sealed class UpdatePathTests(RedisServerFixture redis, UpdatePathTests.Ho
     }
 
     [Fact]
+    public async Task Update_whose_reply_Telegram_refuses_is_dead_lettered_with_Telegram_s_error()
+    {
+        var never = SandboxMesh.NewUser(); // a chat Telegram does not know (a group the bot left, a user never seen)
+        var db = redis.Connection.GetDatabase();
+
+        Assert.Equal(HttpStatusCode.OK, await mesh.PostUpdateAsync(SandboxMesh.TextUpdate(SandboxMesh.NewUpdateId(), never.Id, "/start")));
+
+        await Until.TrueAsync(async () => (await db.ListRangeAsync(mesh.KeyPrefix + "deadletter")).Any(l => l.ToString().StartsWith($"{never.Id} ", StringComparison.Ordinal)),
+            SandboxMesh.Deadline, "/start to be dead-lettered");
+        var letter = Assert.Single(await db.ListRangeAsync(mesh.KeyPrefix + "deadletter"), l => l.ToString().StartsWith($"{never.Id} ", StringComparison.Ordinal)).ToString();
+        // What the operator reads under Dead letters: why, not "failed after retries".
+        Assert.Contains($"TelegramSendFailed: Sending to chat {never.Id} failed: Telegram refused sendMessage with 400 Bad Request: chat not found.", letter);
+    }
+
+    [Fact]
     public async Task Update_whose_reply_keeps_failing_is_dead_lettered_the_chat_moves_on_and_a_requeue_answers_it()
     {
         var user = await OpenChatAsync();
