@@ -50,6 +50,7 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
         r.Text(ProfileFlow.About, AboutAsync);
         r.Callback<ProfileButton>(b => b.Action == "save", SaveAsync).At(ProfileFlow.Confirm);
         r.Callback<ProfileButton>(b => b.Action == "again", StartOverAsync).At(ProfileFlow.Confirm);
+        r.Callback<ProfileButton>(b => b.Action == "again", AskedAgainAsync).At(ProfileFlow.Name);
     }
 
     async Task ProfileMenuAsync(BotContext ctx, MenuBuilder menu)
@@ -132,6 +133,11 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
         await ctx.EditAsync(ctx.Texts.AskName);
         await ctx.Flow.MoveToAsync(ProfileFlow.Name, new ProfileDraft());
     }
+
+    // Start over pressed again (a double tap; the first press turned the summary into the first question), or an older
+    // summary's Start over once the dialog started again: the question is there already; it comes again as a notice,
+    // as for Fill in pressed twice, rather than "This button is outdated".
+    static Task AskedAgainAsync(BotContext ctx, ProfileButton button) => ctx.AnswerAsync(ctx.Texts.AskName);
 
     static async Task<bool> TooLongAsync(BotContext ctx, AnswerLimit max)
     {

@@ -380,6 +380,23 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         Assert.Contains("Name: Ada", (await host.MessageAsync(user, confirm.MessageId)).Text);
     }
 
+    [Fact]
+    public async Task Start_over_pressed_twice_asks_the_first_question_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = SandboxBotHost.NewUser();
+        var confirm = await FillProfileUpToConfirmAsync(user, "Ada");
+
+        var (first, second) = await DoubleTapAsync(user, confirm, "↩️ Start over");
+
+        Assert.Null(first.Text);
+        Assert.Equal("Step 1 of 4. What is your name?", second.Text); // not "This button is outdated."
+        Assert.StartsWith("Step 1 of 4", (await host.MessageAsync(user, confirm.MessageId)).Text);
+        var asked = (await host.Client.GetBotMessagesAsync(host.Token, user.Id, ct)).Count(m => m.Text.StartsWith("Step 1 of 4", StringComparison.Ordinal));
+        Assert.Equal(2, asked); // the first time, and the summary turned into the question: no third
+        await host.WaitForAsync(user, "Step 2 of 4", await host.SendAsync(user, "Grace")); // still at the first question
+    }
+
     /// <summary>
     /// Presses a button twice before the bot can answer the first press (Telegram down for half a second: the first
     /// press's redraw cannot land in between, so both are pressed on the keyboard the user saw), as a double tap does.
