@@ -49,7 +49,7 @@ public static class BotCommands
                 UpdateState = WhenHealthy,
             })
             .WithCommand(ClearConversations, "Clear stuck conversations", context => CallAsync(http, HttpMethod.Post, "/operations/conversations/clear",
-                result => $"Cleared {result["cleared"]} conversation states", context), new CommandOptions
+                ConversationsCleared, context), new CommandOptions
             {
                 Description = "Deletes every user's conversation state: users in a dialog start again from the main menu.",
                 ConfirmationMessage = "Clear every user's conversation state? Users in the middle of a dialog start again from the main menu.",
@@ -57,14 +57,14 @@ public static class BotCommands
                 UpdateState = WhenHealthy,
             })
             .WithCommand(DeadLetters, "Dead letters", context => CallAsync(http, HttpMethod.Get, "/operations/deadletters?limit=20",
-                result => $"{result["count"]} dead letters", context), new CommandOptions
+                DeadLettersListed, context), new CommandOptions
             {
                 Description = "The 20 newest updates and notifications given up on after their tries: chat, id, when queued, the last error.",
                 IconName = "MailError",
                 UpdateState = WhenHealthy,
             })
             .WithCommand(RequeueDeadLetters, "Requeue dead letters", context => CallAsync(http, HttpMethod.Post, "/operations/deadletters/requeue",
-                result => $"Requeued {result["count"]} dead letters, {result["left"]} left (not readable, or no chat recorded)", context), new CommandOptions
+                DeadLettersRequeued, context), new CommandOptions
             {
                 Description = "Puts every dead letter back in its chat's queue, to be handled again (after a fix of what failed them). One chat's alone: deadletters requeue --chat on the bot's command line.",
                 ConfirmationMessage = "Handle every dead letter again? An update that failed part-way may have its effect twice, and one that fails again holds its chat up for its retries (about 30 s).",
@@ -72,6 +72,17 @@ public static class BotCommands
                 UpdateState = WhenHealthy,
             });
     }
+
+    // What the commands say, from the bot's answer: "1 dead letter", "3 dead letters" (it said "1 dead letters").
+    public static string ConversationsCleared(JsonObject result) => $"Cleared {Counted(result["cleared"], "conversation state")}";
+
+    public static string DeadLettersListed(JsonObject result) => Counted(result["count"], "dead letter");
+
+    public static string DeadLettersRequeued(JsonObject result) =>
+        $"Requeued {Counted(result["count"], "dead letter")}, {result["left"]} left (not readable, or no chat recorded)";
+
+    static string Counted(JsonNode? count, string noun) =>
+        count?.ToJsonString() == "1" ? $"1 {noun}" : $"{count} {noun}s";
 
     static ResourceCommandState WhenHealthy(UpdateCommandStateContext context) =>
         context.ResourceSnapshot.HealthStatus == HealthStatus.Healthy ? ResourceCommandState.Enabled : ResourceCommandState.Disabled;

@@ -85,14 +85,14 @@ public sealed class BotCommandsTests(MeshFixture mesh)
         var listed = await RunAsync(BotCommands.DeadLetters);
 
         Assert.True(listed.Success, listed.Message);
-        Assert.Matches(@"^\d+ dead letters$", listed.Message);
+        Assert.Matches(@"^\d+ dead letters?$", listed.Message);
         Assert.Contains($"\"chat_id\": \"{user.Id}\"", listed.Data?.Value);
         Assert.Contains("Telegram was down", listed.Data?.Value);
 
         var requeued = await RunAsync(BotCommands.RequeueDeadLetters);
 
         Assert.True(requeued.Success, requeued.Message);
-        Assert.Matches(@"^Requeued [1-9]\d* dead letters, \d+ left \(not readable, or no chat recorded\)$", requeued.Message);
+        Assert.Matches(@"^Requeued [1-9]\d* dead letters?, \d+ left \(not readable, or no chat recorded\)$", requeued.Message);
         var greeting = await mesh.Sandbox.WaitForBotMessageAsync(mesh.BotToken, user.Id, m => m.Text.Contains("Taras", StringComparison.Ordinal),
             timeout: TimeSpan.FromSeconds(30), ct: Ct);
         Assert.NotNull(greeting.InlineKeyboard);
