@@ -2,11 +2,18 @@ using Mesh.Bot.Conversations;
 using Mesh.Bot.Features.Start;
 using Mesh.Bot.Texts;
 using Mesh.Bot.Updates;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using BotCommandScope = Telegram.Bot.Types.BotCommandScope;
 
 namespace Mesh.Bot.Features.Language;
 
-/// <summary><c>/language</c> and the menu's language screen: one button per language; the choice is kept per user.</summary>
-public sealed class LanguageFeature(LanguageStore languages) : IBotFeature
+/// <summary>
+/// <c>/language</c> and the menu's language screen: one button per language; the choice is kept per user, and the
+/// commands Telegram lists under "/" follow it in that chat (the ones registered per language follow the Telegram app's
+/// language, <see cref="BotCommandsPublisher"/>).
+/// </summary>
+public sealed partial class LanguageFeature(LanguageStore languages, ITelegramBotClient bot, ILogger<LanguageFeature> logger) : IBotFeature
 {
     public const string Screen = "language";
 
@@ -36,5 +43,27 @@ public sealed class LanguageFeature(LanguageStore languages) : IBotFeature
         ctx.Texts = BotTexts.For(language);
         await ctx.AnswerAsync(ctx.Texts.LanguageChanged);
         await ctx.ShowMenuAsync(StartFeature.MainScreen);
+        await ListCommandsInAsync(ctx, language);
     }
+
+    /// <summary>
+    /// The "/" list of this user in this chat in <paramref name="language"/> (they saw it in the app's language whatever
+    /// they chose). Not getting it through changes nothing else: the choice is made and shown; it is logged.
+    /// </summary>
+    async Task ListCommandsInAsync(BotContext ctx, BotLanguage language)
+    {
+        BotCommandScope scope = ctx.ChatId == ctx.UserId ? BotCommandScope.Chat(ctx.ChatId) : BotCommandScope.ChatMember(ctx.ChatId, ctx.UserId);
+        try
+        {
+            await bot.SetMyCommands(BotCommandsPublisher.CommandsOf(BotTexts.For(language)), scope, cancellationToken: ctx.CancellationToken);
+        }
+        catch (Exception e) when (e is RequestException or HttpRequestException && !ctx.CancellationToken.IsCancellationRequested)
+        {
+            // The exception's message may hold the request URL, and so the token: its type only.
+            LogCommandsNotListed(logger, ctx.ChatId, e.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(40, LogLevel.Warning, "Listing the commands in the chosen language in chat {ChatId} failed ({Error}); they stay in the app's language")]
+    static partial void LogCommandsNotListed(ILogger logger, long chatId, string error);
 }

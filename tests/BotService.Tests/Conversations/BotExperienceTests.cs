@@ -462,6 +462,29 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         }
     }
 
+    [Fact]
+    public async Task Commands_listed_in_the_chat_follow_the_language_chosen_not_the_app_s()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = SandboxBotHost.NewUser("Ada", "en");
+        using var http = new HttpClient();
+        var bot = new global::Telegram.Bot.TelegramBotClient(new global::Telegram.Bot.TelegramBotClientOptions(host.Token, host.Sandbox.BaseUrl), http);
+        var picker = await host.WaitForAsync(user, "Choose your language:", await host.SendAsync(user, "/language"));
+
+        await host.PressAsync(user, picker, "🇺🇦 Українська");
+        await host.WaitForMessageAsync(user, picker.MessageId, m => m.Text.Contains("Що ви бажаєте зробити?", StringComparison.Ordinal));
+
+        // What Telegram shows under "/" in this chat: the chat's own list, over the one for the app's language (English).
+        var until = DateTime.UtcNow + SandboxBotHost.Deadline;
+        global::Telegram.Bot.Types.BotCommand[] listed;
+        while ((listed = await bot.GetMyCommands(global::Telegram.Bot.Types.BotCommandScope.Chat(user.Id), cancellationToken: ct)).Length == 0 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(50, ct);
+        }
+        Assert.Equal(["start", "profile", "language", "cancel", "help"], listed.Select(c => c.Command));
+        Assert.Equal("Головне меню", listed[0].Description);
+    }
+
     async Task<IReadOnlyList<global::Telegram.Bot.Types.BotCommand>> WaitForCommandsAsync(HttpClient http, string language)
     {
         var bot = new global::Telegram.Bot.TelegramBotClient(new global::Telegram.Bot.TelegramBotClientOptions(host.Token, host.Sandbox.BaseUrl), http);
