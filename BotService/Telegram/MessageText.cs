@@ -64,8 +64,8 @@ public static class MessageText
         {
             return Truncate(text);
         }
-        var first = SplitHtml(text, MaxLength - 1);
-        return first.Count == 1 ? text : CloseAfter(first[0], "…");
+        // Within the limit it is edited whole; over it, cut one character shorter, for the "…".
+        return SplitHtml(text, MaxLength).Count == 1 ? text : CloseAfter(SplitHtml(text, MaxLength - 1)[0], "…");
     }
 
     /// <summary>One piece of an HTML text: a tag (no width), or a character or entity of the text (its width in UTF-16 units).</summary>

@@ -29,4 +29,17 @@ public sealed class MessageTextTests
         Assert.Equal("<b>" + new string('x', MessageText.MaxLength - 1) + "…</b>", cut);
         Assert.Equal("<b>short</b>", MessageText.Truncate("<b>short</b>", ParseMode.Html));
     }
+
+    /// <summary>Texts of exactly 4,096 characters as Telegram counts them.</summary>
+    public static TheoryData<string> TextsOfTheLimit =>
+    [
+        new string('x', MessageText.MaxLength),
+        "<b>" + new string('x', MessageText.MaxLength) + "</b>",
+        string.Join('\n', Enumerable.Repeat(new string('x', 63), 64)) + "x", // 64 lines of 63, 63 line breaks, 1
+    ];
+
+    [Theory]
+    [MemberData(nameof(TextsOfTheLimit))]
+    public void Html_of_exactly_the_limit_is_edited_in_whole(string text) =>
+        Assert.Equal(text, MessageText.Truncate(text, ParseMode.Html));
 }
