@@ -144,18 +144,16 @@ public static class FormattedText
                     while (At(i) != '\0' && IsSpace(At(i))) i++;
                     if (At(i) == '>') break;
                     var attributeBegin = i;
-                    while (!IsSpace(At(i)) && At(i) is not ('=' or '>')) i++;
+                    while (!IsSpace(At(i)) && At(i) is not ('=' or '>' or '/' or '"' or '\'')) i++;
                     var attribute = input[attributeBegin..i];
                     if (attribute.Length == 0) throw Error($"Empty attribute name in the tag \"{name}\" at byte offset {at}");
                     while (At(i) != '\0' && IsSpace(At(i))) i++;
                     if (At(i) != '=')
                     {
-                        if (name == "blockquote" && attribute == "expandable")
-                        {
-                            argument = attribute;
-                            continue;
-                        }
-                        throw Error($"Expected equal sign in declaration of an attribute of the tag \"{name}\" at byte offset {at}");
+                        // An attribute without a value is ignored (tdlib since Bot API 7.4), but blockquote's expandable.
+                        if (At(i) == '\0') throw Error($"Unclosed start tag \"{name}\" at byte offset {at}");
+                        if (name == "blockquote" && attribute == "expandable") argument = attribute;
+                        continue;
                     }
                     i++;
                     while (At(i) != '\0' && IsSpace(At(i))) i++;
@@ -191,6 +189,7 @@ public static class FormattedText
                         ("a", "href") or ("tg-emoji", "emoji-id") => value,
                         ("code", "class") when value.StartsWith("language-", StringComparison.Ordinal) => value["language-".Length..],
                         ("span", "class") when value.StartsWith("tg-", StringComparison.Ordinal) => value["tg-".Length..],
+                        ("blockquote", "expandable") => attribute,
                         _ => argument,
                     };
                 }

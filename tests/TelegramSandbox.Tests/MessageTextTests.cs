@@ -84,7 +84,7 @@ public sealed class MessageTextTests(SandboxHost sandbox) : SandboxTest(sandbox)
 
     [Theory]
     [InlineData("<span>x</span>", "Tag \"span\" must have class \"tg-spoiler\" at byte offset 0")]
-    [InlineData("<i aba>x</i>", "Expected equal sign in declaration of an attribute of the tag \"i\" at byte offset 0")]
+    [InlineData("<i aba", "Unclosed start tag \"i\" at byte offset 0")]
     [InlineData("<i aba=1,>x</i>", "Unexpected end of name token at byte offset 7")]
     [InlineData("a <b", "Unclosed start tag at byte offset 2")]
     [InlineData("a < b", "Unsupported start tag \"\" at byte offset 2")]
@@ -115,5 +115,20 @@ public sealed class MessageTextTests(SandboxHost sandbox) : SandboxTest(sandbox)
 
         Assert.Equal(text, sent.Text);
         Assert.Equal(url, sent.Entities?.FirstOrDefault(e => e.Type == MessageEntityType.TextLink)?.Url);
+    }
+
+    [Theory]
+    [InlineData("<b data>x</b>", "x", MessageEntityType.Bold)]
+    [InlineData("<i lang\tdata>x</i>", "x", MessageEntityType.Italic)]
+    [InlineData("<blockquote expandable=\"true\">q</blockquote>", "q", MessageEntityType.ExpandableBlockquote)]
+    [InlineData("<blockquote data expandable>q</blockquote>", "q", MessageEntityType.ExpandableBlockquote)]
+    public async Task Html_attributes_without_a_value_are_ignored_as_telegram_ignores_them(string html, string text, MessageEntityType type)
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        var sent = await Bot.SendMessage(Alice.Id, html, parseMode: ParseMode.Html, cancellationToken: Ct);
+
+        Assert.Equal(text, sent.Text);
+        Assert.Equal(type, Assert.Single(sent.Entities!).Type);
     }
 }
