@@ -25,8 +25,9 @@ public static class FormattedText
     /// <summary>
     /// What Telegram makes of a text and its entities before it checks the length and stores them (tdlib's
     /// fix_formatted_text, which the Bot API runs on every text): '\r' and the characters U+2028–U+202E, U+030A, U+0333
-    /// and U+033F are removed, other control characters become spaces; entities of nothing but white space are dropped;
-    /// trailing white space is cut (entities with it), leading spaces and line breaks before the first entity too.
+    /// and U+033F are removed, other control characters become spaces; trailing white space is cut (entities with it,
+    /// those in it dropped), leading spaces and line breaks before the first entity too. An entity of white space inside
+    /// the text is kept (tdlib since December 2023: "Don't remove whitespace-only entities").
     /// Offsets and the text's length stay in UTF-16 code units, as MessageEntity's offset and length are
     /// ("Offset in UTF-16 code units to the start of the entity", core.telegram.org/bots/api#messageentity). The text is
     /// empty when nothing but white space was given.
@@ -56,9 +57,7 @@ public static class FormattedText
             var from = Math.Clamp(offset.GetValue<int>(), 0, input.Length);
             var to = Math.Clamp(from + Math.Max(length.GetValue<int>(), 0), from, input.Length);
             var (start, stop) = (at[from], Math.Min(at[to], end));
-            var blank = true;
-            for (var i = start; i < stop && blank; i++) blank = IsBlank(text[i]);
-            if (!blank) kept.Add(((JsonObject)entity.DeepClone(), start, stop));
+            if (stop > start) kept.Add(((JsonObject)entity.DeepClone(), start, stop));
         }
 
         var first = kept.Count == 0 ? end : kept.Min(e => e.Start);

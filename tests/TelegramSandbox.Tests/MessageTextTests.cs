@@ -131,4 +131,16 @@ public sealed class MessageTextTests(SandboxHost sandbox) : SandboxTest(sandbox)
         Assert.Equal(text, sent.Text);
         Assert.Equal(type, Assert.Single(sent.Entities!).Type);
     }
+
+    [Fact]
+    public async Task An_entity_of_white_space_inside_the_text_is_kept()
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        var sent = await Bot.SendMessage(Alice.Id, "a<u> </u>b", parseMode: ParseMode.Html, cancellationToken: Ct);
+
+        Assert.Equal("a b", sent.Text);
+        var underline = Assert.Single(sent.Entities!);
+        Assert.Equal((MessageEntityType.Underline, 1, 1), (underline.Type, underline.Offset, underline.Length));
+    }
 }
