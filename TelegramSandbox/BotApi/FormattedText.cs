@@ -205,12 +205,34 @@ public static class FormattedText
                 var open = stack.Pop();
                 if (name.Length > 0 && name != open.Name)
                     throw Error($"Unmatched end tag at byte offset {at}, expected \"</{open.Name}>\", found \"</{name}>\"");
-                if (ToEntity(open, text, stack) is { } entity) entities.Add(entity);
+                if (!MergedIntoPre(open, text.Length, entities) && ToEntity(open, text, stack) is { } entity) entities.Add(entity);
             }
             i++; // past '>'
         }
         if (stack.Count > 0) throw Error($"Can't find end tag corresponding to start tag \"{stack.Peek().Name}\"");
         return (text.ToString(), Sorted(entities));
+    }
+
+    /// <summary>
+    /// tdlib's parse_html: <c>&lt;pre&gt;</c> and <c>&lt;code class="language-…"&gt;</c> around the same text, either
+    /// inside the other, are one pre entity with that language. True when <paramref name="tag"/>, closing at
+    /// <paramref name="end"/>, was merged into the entity its inner tag made.
+    /// </summary>
+    private static bool MergedIntoPre(OpenTag tag, int end, List<JsonObject> entities)
+    {
+        if (tag.Name is not ("pre" or "code") || entities.Count == 0) return false;
+        var inner = entities[^1];
+        if ((int)inner["offset"]! != tag.Offset || (int)inner["length"]! != end - tag.Offset) return false;
+        switch (tag.Name, (string?)inner["type"])
+        {
+            case ("pre", "pre") when inner["language"] is not null: // the inner code made the pre already
+                return true;
+            case ("code", "pre") when tag.Attribute is not null:
+                inner["language"] = tag.Attribute;
+                return true;
+            default:
+                return false;
+        }
     }
 
     private static JsonObject? ToEntity(OpenTag tag, StringBuilder text, Stack<OpenTag> outer)

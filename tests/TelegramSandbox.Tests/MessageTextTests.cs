@@ -133,6 +133,17 @@ public sealed class MessageTextTests(SandboxHost sandbox) : SandboxTest(sandbox)
     }
 
     [Fact]
+    public async Task Pre_with_a_language_is_one_entity()
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        var sent = await Bot.SendMessage(Alice.Id, "<pre><code class=\"language-python\">x = 1</code></pre>", parseMode: ParseMode.Html, cancellationToken: Ct);
+
+        var pre = Assert.Single(sent.Entities!);
+        Assert.Equal((MessageEntityType.Pre, "python", 0, 5), (pre.Type, pre.Language, pre.Offset, pre.Length));
+    }
+
+    [Fact]
     public async Task An_entity_of_white_space_inside_the_text_is_kept()
     {
         await Client.SendTextAsync(Token, Alice, "/start", Ct);
