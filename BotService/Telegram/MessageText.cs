@@ -112,19 +112,36 @@ public static class MessageText
                 width += token.Width;
                 Apply(stack, token);
             }
+            // A part with nothing but tags and white space would be an empty message to Telegram (400 message text is
+            // empty), and the last part carries the keyboard: such a part is left out.
             if (end == tokens.Count)
             {
-                parts.Add(prefix + html[tokens[start].Start..]);
+                if (HasText(html, tokens, start, end)) parts.Add(prefix + html[tokens[start].Start..]);
                 break;
             }
             // A break at a line, else at a space (either dropped), else hard before the character that does not fit.
             var (cut, skip, atCut) = newline is { } n ? (n.At, 1, n.Open) : space is { } s ? (s.At, 1, s.Open) : (end, 0, stack);
-            var body = cut > start ? html[tokens[start].Start..tokens[cut - 1].End] : "";
-            parts.Add(prefix + body + Closing(atCut));
+            if (HasText(html, tokens, start, cut))
+            {
+                parts.Add(prefix + html[tokens[start].Start..tokens[cut - 1].End] + Closing(atCut));
+            }
             open = atCut;
             start = cut + skip;
         }
-        return parts;
+        return parts.Count > 0 ? parts : [html];
+    }
+
+    /// <summary>Whether tokens <paramref name="from"/> to <paramref name="to"/> hold a character that is not white space.</summary>
+    static bool HasText(string html, List<HtmlToken> tokens, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            if (tokens[i].Tag is null && !char.IsWhiteSpace(html[tokens[i].Start]))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     static void Apply(List<HtmlToken> stack, HtmlToken token)

@@ -17,6 +17,12 @@ public sealed class MessageTextTests
     public void Html_is_split_by_the_characters_telegram_counts_with_its_tags_closed_and_reopened(int max, string html, string[] parts) =>
         Assert.Equal(parts, MessageText.Split(html, ParseMode.Html, max));
 
+    [Theory]
+    [InlineData("<b>xxxxxxxxxx\n</b>", new[] { "<b>xxxxxxxxxx</b>" })] // not a second part "<b></b>"
+    [InlineData("xxxxxxxxxx\n\n", new[] { "xxxxxxxxxx" })]
+    public void Html_split_makes_no_part_telegram_would_find_empty(string html, string[] parts) =>
+        Assert.Equal(parts, MessageText.Split(html, ParseMode.Html, 10));
+
     [Fact]
     public void Plain_text_is_split_by_its_own_characters() =>
         Assert.Equal(["<b>aa", "aa</b>"], MessageText.Split("<b>aa\naa</b>", ParseMode.None, 6));
