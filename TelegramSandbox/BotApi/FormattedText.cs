@@ -73,6 +73,28 @@ public static class FormattedText
         return (text.ToString(skip, end - skip), fixedEntities);
     }
 
+    /// <summary>
+    /// Whether Telegram takes a fixed text as empty (tdlib's is_empty_string, "Text must be non-empty", which the Bot API
+    /// answers as "message text is empty"): nothing but spaces, line breaks and the characters tdlib strips as blank —
+    /// the no-break, ideographic, typographic and zero-width spaces, the byte order mark, the braille blank, the object
+    /// replacement character and the tag characters U+E0000–U+E007F.
+    /// </summary>
+    public static bool IsEmpty(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] is ' ' or '\n' or '\u00A0' or '\u1680' or '\u180E' or (>= '\u2000' and <= '\u200F') or '\u202E' or '\u202F'
+                or '\u205F' or '\u2800' or '\u3000' or '\uFEFF' or '\uFFFC') continue;
+            if (text[i] == '\uDB40' && i + 1 < text.Length && text[i + 1] is >= '\uDC00' and <= '\uDC7F')
+            {
+                i++;
+                continue;
+            }
+            return false;
+        }
+        return true;
+    }
+
     private static BotApiException Error(string what) => BotApiException.BadRequest("can't parse entities: " + what);
 
     private static int ByteOffset(string input, int index) => Encoding.UTF8.GetByteCount(input.AsSpan(0, Math.Min(index, input.Length)));

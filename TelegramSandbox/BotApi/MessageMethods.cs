@@ -92,7 +92,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
         var (text, entities) = FormattedText.Parse(raw, parseMode);
         if (parseMode is null && args.Array("entities") is { } given) entities = given;
         (text, entities) = FormattedText.Fix(text, entities);
-        if (text.Length == 0) throw BotApiException.BadRequest("message text is empty");
+        if (FormattedText.IsEmpty(text)) throw BotApiException.BadRequest("message text is empty");
         if (text.Length > MaxTextLength) throw BotApiException.BadRequest("message is too long");
         return (text, entities.Count > 0 ? entities : null, parseMode);
     }

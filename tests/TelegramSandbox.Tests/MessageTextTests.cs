@@ -154,4 +154,18 @@ public sealed class MessageTextTests(SandboxHost sandbox) : SandboxTest(sandbox)
         var underline = Assert.Single(sent.Entities!);
         Assert.Equal((MessageEntityType.Underline, 1, 1), (underline.Type, underline.Offset, underline.Length));
     }
+
+    [Theory]
+    [InlineData("\u00A0")] // no-break space
+    [InlineData("\u200B \uFEFF")] // zero width space, byte order mark
+    [InlineData("\u3000\n\u2800")] // ideographic space, braille blank
+    [InlineData("<b>&#160;</b>")]
+    public async Task A_text_of_nothing_but_blank_characters_is_empty(string text)
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        var refused = await Assert.ThrowsAsync<ApiRequestException>(() => Bot.SendMessage(Alice.Id, text, parseMode: ParseMode.Html, cancellationToken: Ct));
+
+        Assert.Equal((400, "Bad Request: message text is empty"), (refused.ErrorCode, refused.Message));
+    }
 }
