@@ -281,14 +281,73 @@ public static class FormattedText
         };
     }
 
-    /// <summary>A link's URL as Telegram keeps it: absolute as given, or a bare domain as http://; null when it is not a URL.</summary>
+    /// <summary>
+    /// A link's URL as Telegram keeps it (tdlib's get_checked_link and parse_url): tg:, ton: and tonsite: links as given;
+    /// otherwise an http or https URL (a bare domain is http), its host in lower case, "/" for an empty path, characters up
+    /// to the space in the path percent-encoded. Null when it is none, and the text stays without a link: another scheme
+    /// (ftp://), a host without a dot or with a character a host cannot have, a wrong port.
+    /// </summary>
     private static string? Link(string url)
     {
-        url = url.Trim();
-        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https" or "tg" or "ton" or "ftp") return url;
-        return !url.Contains("://", StringComparison.Ordinal) && Uri.TryCreate("http://" + url, UriKind.Absolute, out var bare) && bare.Host.Contains('.')
-            ? "http://" + url
-            : null;
+        if (url.StartsWith("tg:", StringComparison.OrdinalIgnoreCase) || url.StartsWith("ton:", StringComparison.OrdinalIgnoreCase)
+            || url.StartsWith("tonsite:", StringComparison.OrdinalIgnoreCase))
+        {
+            return Uri.TryCreate(url, UriKind.Absolute, out _) ? url : null;
+        }
+        var rest = url.AsSpan();
+        var scheme = "http";
+        var protocolEnd = rest.IndexOfAny(":/?#@[]");
+        if (protocolEnd >= 0 && rest[protocolEnd..].StartsWith("://"))
+        {
+            scheme = rest[..protocolEnd].ToString().ToLowerInvariant();
+            if (scheme is not ("http" or "https")) return null;
+            rest = rest[(protocolEnd + 3)..];
+        }
+        var authorityEnd = rest.IndexOfAny("/?#");
+        var authority = authorityEnd < 0 ? rest : rest[..authorityEnd];
+        var path = authorityEnd < 0 ? [] : rest[authorityEnd..];
+        var port = "";
+        var colon = authority.LastIndexOfAny(":]@");
+        if (colon > 0 && authority[colon] == ':')
+        {
+            if (!int.TryParse(authority[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is 0 or > 65535) return null;
+            port = ":" + number.ToString(CultureInfo.InvariantCulture);
+            authority = authority[..colon];
+        }
+        var at = authority.LastIndexOf('@');
+        var userinfo = at < 0 ? "" : authority[..at].ToString();
+        var host = string.Concat(authority[(at + 1)..].ToString().Select(c => char.IsAsciiLetterUpper(c) ? char.ToLowerInvariant(c) : c));
+        if (host is "" or "." || !host.Contains('.') || !IsUrlPart(host, allowColon: false) || !IsUrlPart(userinfo, allowColon: true)) return null;
+
+        path = path.TrimEnd(" \t\r\n\v\0");
+        var link = new StringBuilder(scheme).Append("://");
+        if (userinfo.Length > 0) link.Append(userinfo).Append('@');
+        link.Append(host).Append(port);
+        if (path.IsEmpty || path[0] != '/') link.Append('/');
+        foreach (var c in path)
+        {
+            if (c <= ' ') link.Append('%').Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
+            else link.Append(c);
+        }
+        return link.ToString();
+    }
+
+    /// <summary>A URL's host or user info as tdlib's parse_url allows it: RFC 3986's unreserved and sub-delimiting characters, %XX, any non-ASCII.</summary>
+    private static bool IsUrlPart(string part, bool allowColon)
+    {
+        for (var i = 0; i < part.Length; i++)
+        {
+            var c = part[i];
+            if (char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '!' or '$' or ',' or '~' or '*' or '\'' or '(' or ')' or ';' or '&' or '+' or '='
+                || (allowColon && c == ':') || c >= 128) continue;
+            if (c == '%' && i + 2 < part.Length && char.IsAsciiHexDigit(part[i + 1]) && char.IsAsciiHexDigit(part[i + 2]))
+            {
+                i += 2;
+                continue;
+            }
+            return false;
+        }
+        return true;
     }
 
     /// <summary>

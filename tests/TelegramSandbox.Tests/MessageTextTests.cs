@@ -103,7 +103,10 @@ public sealed class MessageTextTests(SandboxHost sandbox) : SandboxTest(sandbox)
     }
 
     [Theory]
-    [InlineData("<a>telegram.org</a>", "telegram.org", "http://telegram.org")]
+    [InlineData("<a>telegram.org</a>", "telegram.org", "http://telegram.org/")]
+    [InlineData("<a href=\"HTTPS://Example.COM\">x</a>", "x", "https://example.com/")]
+    [InlineData("<a href=\"https://example.com:08443/a b\">x</a>", "x", "https://example.com:8443/a%20b")]
+    [InlineData("<a href=\"ftp://example.com/f\">x</a>", "x", null)]
     [InlineData("<a href='https://t.me/x?a=1&amp;b=2' rel=nofollow>link</a>", "link", "https://t.me/x?a=1&b=2")]
     [InlineData("<a href=\"not a link\">text</a> &nbsp;", "text &nbsp;", null)]
     [InlineData("<span class=\"tg-spoiler\">s</span> <blockquote expandable>q</blockquote>", "s q", null)]
