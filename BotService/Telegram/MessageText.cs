@@ -65,14 +65,19 @@ public static class MessageText
             return Truncate(text);
         }
         // Within the limit it is edited whole; over it, cut one character shorter, for the "…".
-        return SplitHtml(text, MaxLength).Count == 1 ? text : CloseAfter(SplitHtml(text, MaxLength - 1)[0], "…");
+        // Cut hard, as Truncate(string) cuts: what is after the cut is lost, so not at the text's last line break, which
+        // may be its first.
+        return SplitHtml(text, MaxLength).Count == 1 ? text : CloseAfter(SplitHtml(text, MaxLength - 1, atBreaks: false)[0], "…");
     }
 
     /// <summary>One piece of an HTML text: a tag (no width), or a character or entity of the text (its width in UTF-16 units).</summary>
     readonly record struct HtmlToken(int Start, int End, int Width, string? Tag, bool Closes);
 
-    /// <summary>An HTML text in parts of at most <paramref name="max"/> characters as Telegram counts them, cut as <see cref="Split(string, int)"/> cuts.</summary>
-    static IReadOnlyList<string> SplitHtml(string html, int max)
+    /// <summary>
+    /// An HTML text in parts of at most <paramref name="max"/> characters as Telegram counts them, cut as
+    /// <see cref="Split(string, int)"/> cuts (unless not <paramref name="atBreaks"/>: hard, before the character that does not fit).
+    /// </summary>
+    static IReadOnlyList<string> SplitHtml(string html, int max, bool atBreaks = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 2);
         // Parsing only shortens a text (a tag counts nothing, an entity less than it is written with), so one within the
@@ -100,7 +105,7 @@ public static class MessageText
             {
                 var token = tokens[end];
                 // A line break may end a full part (it is dropped), a space only one with room left, as in Split.
-                if (token.Tag is null && width > 0 && html[token.Start] is '\n' or ' ')
+                if (atBreaks && token.Tag is null && width > 0 && html[token.Start] is '\n' or ' ')
                 {
                     if (html[token.Start] == '\n') newline = (end, new List<HtmlToken>(stack));
                     else if (width < max) space = (end, new List<HtmlToken>(stack));

@@ -48,4 +48,15 @@ public sealed class MessageTextTests
     [MemberData(nameof(TextsOfTheLimit))]
     public void Html_of_exactly_the_limit_is_edited_in_whole(string text) =>
         Assert.Equal(text, MessageText.Truncate(text, ParseMode.Html));
+
+    [Fact]
+    public void Html_cut_for_an_edit_keeps_as_much_as_fits_not_only_its_first_line()
+    {
+        var text = "<b>Title</b>\n" + string.Join(' ', Enumerable.Repeat("word", 1000)); // 5 + 1 + 4,999 characters
+
+        var cut = MessageText.Truncate(text, ParseMode.Html);
+
+        Assert.Equal("<b>Title</b>\n".Length + MessageText.MaxLength - "Title\n".Length, cut.Length); // 4,095 and the "…"
+        Assert.EndsWith("…", cut);
+    }
 }
