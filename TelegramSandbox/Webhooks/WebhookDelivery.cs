@@ -131,7 +131,7 @@ public sealed partial class WebhookDelivery : IDisposable
             if (!response.IsSuccessStatusCode)
                 error = $"Wrong response from the webhook: {(int)response.StatusCode} {response.ReasonPhrase}";
             else
-                reply = await WebhookReply.ReadAsync(response, timeout.Token);
+                reply = await ReadReplyAsync(response, ct, timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -180,6 +180,23 @@ public sealed partial class WebhookDelivery : IDisposable
         }
         if (error is null) LogDelivered(logger, bot.Id, update.UpdateId);
         else LogFailed(logger, bot.Id, update.UpdateId, update.Attempts, error);
+    }
+
+    /// <summary>
+    /// The call in a 2xx answer, or null. The status delivered the update; a body that breaks off or comes too late (the
+    /// delivery's timeout) only loses its call, as a call that fails would: it never makes the update a failed delivery,
+    /// to be sent again.
+    /// </summary>
+    private static async Task<WebhookReply?> ReadReplyAsync(HttpResponseMessage response, CancellationToken stopping, CancellationToken timeout)
+    {
+        try
+        {
+            return await WebhookReply.ReadAsync(response, timeout);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException || e is OperationCanceledException && !stopping.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     /// <summary>The call in a webhook's answer; its failure is logged and otherwise ignored, as Telegram ignores it.</summary>

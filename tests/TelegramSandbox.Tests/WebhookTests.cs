@@ -1,6 +1,10 @@
 using Mesh.Testing;
 using Mesh.Testing.Sandbox;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Mesh.TelegramSandbox.Client;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
@@ -98,6 +102,48 @@ public sealed class WebhookTests(SandboxHost sandbox) : SandboxTest(sandbox)
         Assert.Single(receiver.Received);
         Assert.Null(info.LastErrorMessage);
         Assert.DoesNotContain(chat.Messages, m => m.FromBot);
+    }
+
+    [Fact]
+    public async Task A_2xx_answer_whose_body_breaks_off_still_delivers_the_update_once()
+    {
+        // A webhook that answers 200 and then drops the connection in the middle of its body.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var deliveries = 0;
+        var serving = Task.Run(async () =>
+        {
+            while (!Ct.IsCancellationRequested)
+            {
+                using var client = await listener.AcceptTcpClientAsync(Ct);
+                var stream = client.GetStream();
+                var request = new List<byte>();
+                var buffer = new byte[4096];
+                int headerEnd;
+                while ((headerEnd = Encoding.ASCII.GetString([.. request]).IndexOf("\r\n\r\n", StringComparison.Ordinal)) < 0)
+                {
+                    request.AddRange(buffer.AsSpan(0, await stream.ReadAsync(buffer, Ct)));
+                }
+                var length = int.Parse(Regex.Match(Encoding.ASCII.GetString([.. request], 0, headerEnd), @"Content-Length: (\d+)", RegexOptions.IgnoreCase).Groups[1].Value);
+                while (request.Count < headerEnd + 4 + length)
+                {
+                    request.AddRange(buffer.AsSpan(0, await stream.ReadAsync(buffer, Ct)));
+                }
+                Interlocked.Increment(ref deliveries);
+                await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"method\":\"sendMe"u8.ToArray(), Ct);
+                await stream.FlushAsync(Ct);
+                client.Client.Shutdown(SocketShutdown.Both);
+            }
+        }, Ct);
+        await Bot.SetWebhook($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/hook", cancellationToken: Ct);
+
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+        await Until.TrueAsync(async () => Volatile.Read(ref deliveries) >= 1 && (await Bot.GetWebhookInfo(Ct)).PendingUpdateCount == 0, "no pending update left");
+        var info = await Bot.GetWebhookInfo(Ct);
+        await Bot.DeleteWebhook(cancellationToken: Ct);
+
+        Assert.Equal(1, Volatile.Read(ref deliveries));
+        Assert.Null(info.LastErrorMessage);
     }
 
     [Fact]
