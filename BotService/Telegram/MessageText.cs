@@ -44,10 +44,14 @@ public static class MessageText
                     skip = 0;
                 }
             }
-            parts.Add(rest[..cut].ToString());
+            // A part of nothing but white space (line breaks in a row at a cut) is left out: Telegram refuses it as empty.
+            if (!rest[..cut].IsWhiteSpace())
+            {
+                parts.Add(rest[..cut].ToString());
+            }
             rest = rest[(cut + skip)..];
         }
-        if (!rest.IsEmpty)
+        if (!rest.IsWhiteSpace())
         {
             parts.Add(rest.ToString());
         }

@@ -23,6 +23,12 @@ public sealed class MessageTextTests
     public void Html_split_makes_no_part_telegram_would_find_empty(string html, string[] parts) =>
         Assert.Equal(parts, MessageText.Split(html, ParseMode.Html, 10));
 
+    [Theory]
+    [InlineData("xxxxxxxxxx\n\n", new[] { "xxxxxxxxxx" })]
+    [InlineData("xxxxxxxxxx\n\n\n\n\n\n\n\n\n\n\n\nyy", new[] { "xxxxxxxxxx", "yy" })]
+    public void Plain_split_makes_no_part_telegram_would_find_empty(string text, string[] parts) =>
+        Assert.Equal(parts, MessageText.Split(text, ParseMode.None, 10));
+
     [Fact]
     public void Plain_text_is_split_by_its_own_characters() =>
         Assert.Equal(["<b>aa", "aa</b>"], MessageText.Split("<b>aa\naa</b>", ParseMode.None, 6));
