@@ -27,19 +27,22 @@ public sealed class OperatorApiTests(RedisServerFixture redis) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await sandbox.InitializeAsync();
-        bot = await StartAsync("BotService", new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = redis.ConnectionString,
-            ["Telegram:BotToken"] = SandboxHost.NewBotToken(),
-            ["Telegram:ApiBaseUrl"] = sandbox.BaseUrl,
-            ["Telegram:PublicUrl"] = "http://127.0.0.1:9",
-            ["Telegram:WebhookSecret"] = "operator-tests-secret",
-            ["Bot:RedisKeyPrefix"] = RedisServerFixture.NewKeyPrefix("operator"),
-        }, grpc: true);
+        bot = await StartBotAsync(redis.ConnectionString);
         // The bot sets its webhook in the background; the status reads it back from the sandbox.
         await Until.TrueAsync(async () => (await sandbox.Client.GetBotsAsync(Ct)).Any(b => b.WebhookUrl == WebhookUrl),
             TimeSpan.FromSeconds(30), "the bot to set its webhook in the sandbox");
     }
+
+    /// <summary>A bot in webhook mode on <paramref name="redisConnection"/>, with the sandbox as Telegram.</summary>
+    Task<ServiceHost> StartBotAsync(string redisConnection) => StartAsync("BotService", new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:redis"] = redisConnection,
+        ["Telegram:BotToken"] = SandboxHost.NewBotToken(),
+        ["Telegram:ApiBaseUrl"] = sandbox.BaseUrl,
+        ["Telegram:PublicUrl"] = "http://127.0.0.1:9",
+        ["Telegram:WebhookSecret"] = "operator-tests-secret",
+        ["Bot:RedisKeyPrefix"] = RedisServerFixture.NewKeyPrefix("operator"),
+    }, grpc: true);
 
     async Task<ServiceHost> StartAsync(string project, Dictionary<string, string?> settings, bool grpc = false)
     {
@@ -121,15 +124,7 @@ public sealed class OperatorApiTests(RedisServerFixture redis) : IAsyncLifetime
     {
         await using var ownRedis = new RedisServerFixture();
         await ownRedis.InitializeAsync();
-        var ownBot = await StartAsync("BotService", new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:redis"] = ownRedis.ConnectionString + ",connectTimeout=500,syncTimeout=1000,asyncTimeout=1000",
-            ["Telegram:BotToken"] = SandboxHost.NewBotToken(),
-            ["Telegram:ApiBaseUrl"] = sandbox.BaseUrl,
-            ["Telegram:PublicUrl"] = "http://127.0.0.1:9",
-            ["Telegram:WebhookSecret"] = "operator-tests-secret",
-            ["Bot:RedisKeyPrefix"] = RedisServerFixture.NewKeyPrefix("operator"),
-        }, grpc: true);
+        var ownBot = await StartBotAsync(ownRedis.ConnectionString + ",connectTimeout=500,syncTimeout=1000,asyncTimeout=1000");
         var gateway = await StartAsync("Gateway", new Dictionary<string, string?>
         {
             ["Telegram:WebhookSecret"] = "operator-tests-secret",
