@@ -64,7 +64,10 @@ public static class MeshServiceDefaults
 
     /// <summary>
     /// Logs, metrics and traces over OTLP. With no exporter configured nothing is instrumented at all: spans and
-    /// measurements nobody collects would only cost CPU and allocations on every request.
+    /// measurements nobody collects would only cost CPU and allocations on every request. Traced: requests served, with
+    /// what they call (Redis, HTTP, gRPC), and our own spans (an update's handling, its Bot API sends). Not traced: the
+    /// health probes (<c>/health</c>, <c>/alive</c>, <c>/ready</c>) with the calls their checks make, and Redis calls made
+    /// outside any traced work (<see cref="BackgroundCallSampler"/>).
     /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -86,6 +89,7 @@ public static class MeshServiceDefaults
                 .AddRuntimeInstrumentation()
                 .AddMeter("Mesh.*"))
             .WithTracing(tracing => tracing
+                .SetSampler(BackgroundCallSampler.Instance)
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource("Mesh.*")
                 .AddAspNetCoreInstrumentation(o =>
