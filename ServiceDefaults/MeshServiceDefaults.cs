@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Instrumentation.AspNetCore;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -106,6 +107,20 @@ public static class MeshServiceDefaults
                 }));
 
         builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        return builder;
+    }
+
+    /// <summary>
+    /// Requests of this service left out of traces besides the health probes, which never are traced (e.g. the
+    /// sandbox's web chat polling it). Checked on every request served: keep it to comparisons of the method and path.
+    /// </summary>
+    public static TBuilder AddUntracedRequests<TBuilder>(this TBuilder builder, Func<HttpContext, bool> untraced) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.Configure<AspNetCoreTraceInstrumentationOptions>(o =>
+        {
+            var traced = o.Filter;
+            o.Filter = traced is null ? context => !untraced(context) : context => !untraced(context) && traced(context);
+        });
         return builder;
     }
 

@@ -38,6 +38,11 @@ public static class TelegramSandboxExtensions
         builder.Services.AddSingleton<IBotApiMethods, PaymentMethods>();
         builder.Services.AddSingleton<BotApiRouter>();
         builder.Services.AddSingleton<BotApiEndpoint>();
+
+        // The web chat's own traffic (its page, and its reads of the control API: a long poll of the chat every 25 s
+        // per open page) is not traced; a user's message or press is.
+        builder.AddUntracedRequests(context => HttpMethods.IsGet(context.Request.Method)
+            && (context.Request.Path.StartsWithSegments(ControlApi.Prefix) || context.Request.Path.StartsWithSegments(ChatPage.Path)));
         return builder;
     }
 
