@@ -23,6 +23,17 @@ public sealed class SandboxClient(HttpClient http)
     public Task<SentUserMessage> SendTextAsync(string botToken, SandboxUser user, string text, CancellationToken ct = default) =>
         PostAsync<SentUserMessage>($"{Bot(botToken)}/messages", new SendTextRequest(user, text), ct);
 
+    /// <summary>
+    /// The user edits their message <paramref name="messageId"/> to <paramref name="text"/>: the bot gets an
+    /// <c>edited_message</c> (same message id, the new text, an edit date), as Telegram sends it.
+    /// </summary>
+    public async Task<SentUserMessage> EditTextAsync(string botToken, SandboxUser user, int messageId, string text, CancellationToken ct = default)
+    {
+        using var response = await Http.PutAsJsonAsync($"{Bot(botToken)}/messages/{messageId}", new EditTextRequest(user, text), ct);
+        await EnsureSuccessAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<SentUserMessage>(ct))!;
+    }
+
     /// <summary>The user presses the inline button with <paramref name="callbackData"/> under the bot's message.</summary>
     public Task<PressedButton> PressButtonAsync(string botToken, SandboxUser user, int messageId, string callbackData, CancellationToken ct = default) =>
         PostAsync<PressedButton>($"{Bot(botToken)}/callbacks", new PressButtonRequest(user, messageId, callbackData), ct);

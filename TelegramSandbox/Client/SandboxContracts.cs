@@ -47,6 +47,9 @@ public sealed record RegisterBotRequest(string Token);
 
 public sealed record SendTextRequest(SandboxUser User, string Text, int? ReplyToMessageId = null);
 
+/// <summary>The user's new text for a message of theirs (an edit, as in Telegram).</summary>
+public sealed record EditTextRequest(SandboxUser User, string Text);
+
 public sealed record SentUserMessage(long ChatId, int MessageId, long? UpdateId);
 
 /// <summary>Press the inline button of <see cref="MessageId"/> whose callback_data (or else text) matches.</summary>

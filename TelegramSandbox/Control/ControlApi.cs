@@ -42,6 +42,8 @@ public static class ControlApi
         api.MapGet("/bots/{bot}/chats/{chatId:long}", GetChatAsync);
         api.MapPost("/bots/{bot}/messages", (string bot, SendTextRequest request, BotRegistry registry, UserActions user) =>
             user.SendText(Resolve(registry, bot), request.User, request.Text, request.ReplyToMessageId));
+        api.MapPut("/bots/{bot}/messages/{messageId:int}", (string bot, int messageId, EditTextRequest request, BotRegistry registry, UserActions user) =>
+            user.EditText(Resolve(registry, bot), request.User, messageId, request.Text));
         api.MapPost("/bots/{bot}/callbacks", (string bot, PressButtonRequest request, BotRegistry registry, UserActions user) =>
             user.PressButton(Resolve(registry, bot), request.User, request.MessageId, request.CallbackData, request.Text));
         api.MapPut("/bots/{bot}/chats/{chatId:long}/blocked", (string bot, long chatId, BlockRequest request, BotRegistry registry, UserActions user) =>

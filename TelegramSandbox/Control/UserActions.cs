@@ -36,6 +36,32 @@ public sealed class UserActions(TimeProvider clock, IOptions<SandboxOptions> opt
         }
     }
 
+    /// <summary>
+    /// The user edits the text of a message of theirs, as in Telegram: the message keeps its id, takes the new text and
+    /// an edit date, and the bot gets an <c>edited_message</c> update with the whole message as it now is. An edit that
+    /// changes nothing is refused (Telegram's app does not send one).
+    /// </summary>
+    public SentUserMessage EditText(SandboxBot bot, SandboxUser user, int messageId, string text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) throw new ControlException(400, "text is empty");
+        if (text.Length > MessageMethods.MaxTextLength) throw new ControlException(400, "text is too long");
+        lock (bot.Sync)
+        {
+            var chat = bot.Chats.GetValueOrDefault(user.Id) ?? throw new ControlException(404, "chat not found");
+            var message = chat.Find(messageId);
+            if (message is null || message.Deleted || message.FromBot || message.Invoice is not null || message.SuccessfulPayment is not null)
+                throw new ControlException(404, "message of the user not found");
+            if (message.Text == text) throw new ControlException(400, "message is not modified");
+            chat.User = Profile(user);
+            message.Text = text;
+            message.Entities = CommandEntity(text);
+            message.EditDate = Math.Max(Now, message.Date);
+            var update = bot.Enqueue("edited_message", chat.Id, TelegramJson.Message(bot, chat, message), clock.GetUtcNow());
+            chat.Changed.Pulse();
+            return new SentUserMessage(chat.Id, message.MessageId, update?.UpdateId);
+        }
+    }
+
     public PressedButton PressButton(SandboxBot bot, SandboxUser user, int messageId, string? callbackData, string? text)
     {
         lock (bot.Sync)

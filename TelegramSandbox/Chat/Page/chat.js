@@ -9,6 +9,7 @@
   let generation = 0;
   let seenAnswers = new Set();
   let blocked = false;
+  let editing = null; // the id of the user's message being edited in the composer, or null
 
   const user = () => ({
     id: Number($('user-id').value),
@@ -152,6 +153,15 @@
     const meta = document.createElement('div');
     meta.className = 'meta';
     meta.textContent = `${new Date(m.date * 1000).toLocaleTimeString()}${m.edited ? ' · edited' : ''}`;
+    if (!m.fromBot && !m.deleted && !m.invoice && !m.successfulPayment) {
+      // As in Telegram, the user can edit their text: the bot gets an edited_message.
+      const edit = document.createElement('button');
+      edit.type = 'button';
+      edit.className = 'edit-button';
+      edit.textContent = 'Edit';
+      edit.addEventListener('click', () => startEditing(m.messageId, m.text));
+      meta.append(' ', edit);
+    }
     div.append(meta);
     return div;
   }
@@ -212,6 +222,7 @@
     generation++;
     version = null;
     seenAnswers = new Set();
+    if (editing !== null) stopEditing();
     $('messages').replaceChildren();
     poll(generation);
   }
@@ -227,6 +238,24 @@
     return act(() => call('POST', `/bots/${bot}/messages`, { user: user(), text }));
   }
 
+  function edit(messageId, text) {
+    if (!text || !bot) return;
+    return act(() => call('PUT', `/bots/${bot}/messages/${messageId}`, { user: user(), text }));
+  }
+
+  function startEditing(messageId, text) {
+    editing = messageId;
+    $('editing').hidden = false;
+    $('text').value = text;
+    $('text').focus();
+  }
+
+  function stopEditing() {
+    editing = null;
+    $('editing').hidden = true;
+    $('text').value = '';
+  }
+
   function press(messageId, callbackData) {
     return act(() => call('POST', `/bots/${bot}/callbacks`, { user: user(), messageId, callbackData }));
   }
@@ -236,9 +265,17 @@
     const input = $('text');
     const text = input.value;
     if (!text.trim()) return;
+    if (editing !== null) {
+      const messageId = editing;
+      stopEditing();
+      await edit(messageId, text);
+      return;
+    }
     input.value = '';
     await send(text);
   });
+  $('cancel-edit').addEventListener('click', stopEditing);
+  $('text').addEventListener('keydown', event => { if (event.key === 'Escape' && editing !== null) stopEditing(); });
   $('bot').addEventListener('change', () => { bot = $('bot').value; localStorage.setItem('sandbox.bot', bot); restart(); });
   $('use-token').addEventListener('click', () => act(async () => {
     const info = await call('POST', '/bots', { token: $('token').value.trim() });
