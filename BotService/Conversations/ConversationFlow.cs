@@ -13,6 +13,13 @@ public sealed class ConversationFlow(ConversationStore store, long chatId, long 
 
     ConversationState state = state;
 
+    /// <summary>
+    /// The step the update found the conversation at, whatever moves were made since: a command that ends a dialog has
+    /// reset it before its handler runs (<see cref="BotDispatcher"/>), and <c>/cancel</c> tells by this whether there was
+    /// one to cancel.
+    /// </summary>
+    public Step? FoundStep { get; } = state.Step;
+
     /// <summary>The current step, or null outside any flow.</summary>
     public Step? Step => state.Step;
 

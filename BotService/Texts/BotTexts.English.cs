@@ -18,6 +18,7 @@ public sealed partial record BotTexts
         Help = "For now you can fill in your profile and choose the language I speak. Buying tokens, subscriptions and support are coming soon.\n\n"
             + "/start — the main menu\n/profile — your profile\n/language — change the language\n/cancel — cancel what we are doing\n/help — what I can do",
         Cancelled = "Cancelled.",
+        NothingToCancel = "There was nothing to cancel.",
         UnknownCommand = "Sorry, I don't know that command. Try /help.",
         NotUnderstood = "I didn't understand that. Use the menu buttons or /help.",
         StillInDialog = "You are in the middle of a dialog: answer its last question, or send /cancel to leave it.",

@@ -26,6 +26,8 @@ public sealed partial record BotTexts
     public required string MainMenu { get; init; }
     public required string Help { get; init; }
     public required string Cancelled { get; init; }
+    /// <summary>/cancel when no dialog was going on.</summary>
+    public required string NothingToCancel { get; init; }
     public required string UnknownCommand { get; init; }
     /// <summary>Text (or a photo, a sticker…) outside any dialog: nothing asked for it.</summary>
     public required string NotUnderstood { get; init; }

@@ -37,8 +37,11 @@ public sealed class StartFeature(IOptions<TelegramOptions> options) : IBotFeatur
         return Task.WhenAll(ctx.Flow.ResetAsync(), ctx.OpenMenuAsync(MainScreen, t.Format(t.Greeting, ctx.From?.FirstName ?? "")));
     }
 
+    // A dialog the user was in has been reset by the dispatcher already (any known command ends one): what the update
+    // found tells whether there was something to cancel. The main menu comes either way.
     static Task CancelAsync(BotContext ctx) =>
-        Task.WhenAll(ctx.Flow.ResetAsync(), ctx.OpenMenuAsync(MainScreen, ctx.Texts.Cancelled));
+        Task.WhenAll(ctx.Flow.ResetAsync(),
+            ctx.OpenMenuAsync(MainScreen, ctx.Flow.FoundStep is null ? ctx.Texts.NothingToCancel : ctx.Texts.Cancelled));
 
     // Help in the middle of a dialog keeps the dialog (its answers so far are not lost), and says so.
     static Task HelpAsync(BotContext ctx) =>

@@ -190,6 +190,21 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
         Assert.Equal(5, chat.CallbackAnswers.Count);
     }
 
+    [Theory]
+    [InlineData("en", "There was nothing to cancel.", "What would you like to do?")]
+    [InlineData("ru", "Отменять было нечего.", "Что вы хотите сделать?")]
+    [InlineData("uk", "Не було чого скасовувати.", "Що ви бажаєте зробити?")]
+    public async Task Cancel_with_no_dialog_says_there_was_nothing_to_cancel_and_shows_the_main_menu(string language, string nothing, string mainMenu)
+    {
+        var user = SandboxBotHost.NewUser(languageCode: language);
+        await host.WaitForAsync(user, mainMenu, await host.SendAsync(user, "/start"));
+
+        var reply = await host.WaitForAsync(user, "", await host.SendAsync(user, "/cancel"));
+
+        Assert.Equal(nothing + "\n" + mainMenu, reply.Text);
+        Assert.NotNull(reply.InlineKeyboard);
+    }
+
     [Fact]
     public async Task Cancel_in_the_middle_of_a_dialog_resets_it()
     {
