@@ -9,6 +9,7 @@ namespace Mesh.Bot.Conversations;
 /// The router's middleware: gives the update to its route, answers what no route takes (an unknown command, text
 /// where buttons are expected or outside any dialog, an outdated button) and answers every button press — with an error notice when the
 /// handler fails before it answered (the failure is rethrown, so the update is tried again), with nothing when the handler did not. A
+/// message edited by the user goes to the dialog it may have answered, or nowhere (<see cref="DispatchEditAsync"/>). A
 /// private chat's member update (the user blocked or unblocked the bot) goes to <see cref="ChatMemberTracking"/>. A
 /// command addressed to another bot (<c>/help@OtherBot</c>: <see cref="BotIdentity"/>) gets no answer at all, in any
 /// chat: in a group it is the other bot's to answer, and in a private chat with this bot it is no command of this bot's
@@ -32,6 +33,10 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         else if (ctx.Update.Message is not null)
         {
             await DispatchMessageAsync(ctx);
+        }
+        else if (ctx.Update.EditedMessage is not null)
+        {
+            await DispatchEditAsync(ctx);
         }
         else if (ctx.Update.MyChatMember is not { } change || !await members.TrackAsync(ctx, change))
         {
@@ -83,6 +88,23 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         {
             await ctx.ReplyAsync(t.NotUnderstood); // text, a photo, a sticker… when nothing asked for one
         }
+    }
+
+    /// <summary>
+    /// An edit goes to the route of the dialog the user is in (<see cref="BotRouter.EditedText"/>: an answer corrected);
+    /// any other (an old answer of a dialog that ended, a command, text outside a dialog) gets no reaction at all, as in
+    /// any chat: a user fixing a typo in an old message expects nothing, least of all "I didn't understand".
+    /// </summary>
+    async Task DispatchEditAsync(BotContext ctx)
+    {
+        if (router.Match(ctx) is { } route)
+        {
+            ctx.RouteName = route.Name;
+            await route.Handler(ctx);
+            ctx.Handled = true;
+            return;
+        }
+        ctx.RouteName = "edit";
     }
 
     async Task DispatchCallbackAsync(BotContext ctx)

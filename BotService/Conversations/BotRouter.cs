@@ -1,3 +1,4 @@
+using Mesh.Bot.Features.Start;
 using Mesh.Bot.Updates;
 using Telegram.Bot.Types.Enums;
 
@@ -77,6 +78,15 @@ public sealed class BotRouter
     public Route Text(Func<string, bool> filter, BotHandler handler) =>
         Add("text", RouteKind.Message, ctx => ctx.Text is { } text && ctx.Command is null && filter(text), handler);
 
+    /// <summary>
+    /// An edit of a text message (not into a command) while the conversation is at any step of <paramref name="flow"/>
+    /// (<see cref="Step.Flow"/>): the user corrected something they sent. The handler tells whether it was an answer of
+    /// the dialog; an edit no route takes gets no reaction at all (<see cref="BotDispatcher"/>).
+    /// </summary>
+    public Route EditedText(string flow, BotHandler handler) =>
+        Add($"edited text@{flow}", RouteKind.Edit,
+            ctx => ctx.Update.EditedMessage is { Text: { } text } && BotCommand.Of(text) is null && ctx.Flow.Step?.Flow == flow, handler);
+
     /// <summary>A button press whose callback data reads as a <typeparamref name="T"/> that <paramref name="filter"/> accepts.</summary>
     public Route Callback<T>(Func<T, bool> filter, Func<BotContext, T, Task> handler) where T : CallbackData =>
         Add($"callback:{CallbackData.PrefixOf<T>()}", RouteKind.Callback,
@@ -103,7 +113,10 @@ public sealed class BotRouter
     /// <summary>The first route that takes this update, or null.</summary>
     public Route? Match(BotContext ctx)
     {
-        var kind = ctx.Update.CallbackQuery is not null ? RouteKind.Callback : ctx.Update.Message is not null ? RouteKind.Message : (RouteKind?)null;
+        var kind = ctx.Update.CallbackQuery is not null ? RouteKind.Callback
+            : ctx.Update.Message is not null ? RouteKind.Message
+            : ctx.Update.EditedMessage is not null ? RouteKind.Edit
+            : (RouteKind?)null;
         return kind is null ? null : routes.FirstOrDefault(r => r.Kind == kind && r.Matches(ctx));
     }
 
@@ -119,6 +132,9 @@ public enum RouteKind
 {
     Message,
     Callback,
+
+    /// <summary>An edit of a message the user sent (<c>edited_message</c>).</summary>
+    Edit,
 }
 
 /// <summary>One handler and its filters; narrow it with <see cref="At"/> and <see cref="InChats"/>.</summary>

@@ -71,16 +71,23 @@ public static class ConversationContext
         /// Replaces the text and buttons of the message whose button was pressed; for a message update (or a message that
         /// can no longer be edited) sends a new one. Returns the id of the message shown.
         /// </summary>
-        public async Task<int?> EditAsync(string text, InlineKeyboardMarkup? keyboard = null)
+        public Task<int?> EditAsync(string text, InlineKeyboardMarkup? keyboard = null) =>
+            ctx.EditAsync(ctx.Update.CallbackQuery?.Message?.Id ?? 0, text, keyboard);
+
+        /// <summary>
+        /// Replaces the text and buttons of the bot's message <paramref name="messageId"/> (0: none known); when it
+        /// cannot be edited (gone, or none known), sends a new one. Returns the id of the message shown.
+        /// </summary>
+        public async Task<int?> EditAsync(int messageId, string text, InlineKeyboardMarkup? keyboard = null)
         {
             ctx.Handled = true;
-            var sender = ctx.Services.GetRequiredService<OutboundSender>();
-            if (ctx.Update.CallbackQuery?.Message is { } message)
+            if (messageId != 0)
             {
-                var edited = await sender.EditAsync(ctx.ChatId, message.Id, text, keyboard, ParseMode.Html, ctx.CancellationToken);
+                var sender = ctx.Services.GetRequiredService<OutboundSender>();
+                var edited = await sender.EditAsync(ctx.ChatId, messageId, text, keyboard, ParseMode.Html, ctx.CancellationToken);
                 if (edited.Outcome == SendOutcome.Sent)
                 {
-                    return message.Id;
+                    return messageId;
                 }
             }
             return await ctx.SendAsync(text, keyboard);

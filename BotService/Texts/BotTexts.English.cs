@@ -48,6 +48,9 @@ public sealed partial record BotTexts
         ProfileSaved = "✅ Profile saved.",
         TooLong = "That is too long: {0} characters at most, please.",
         TextExpected = "Please answer with text, or /cancel.",
+        NameUpdated = "Updated: name is now {0}.",
+        CityUpdated = "Updated: city is now {0}.",
+        AboutUpdated = "Updated: about you is now “{0}”.",
         ChooseLanguage = "Choose your language:",
         LanguageChanged = "Language: English",
     };

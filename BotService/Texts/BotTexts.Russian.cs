@@ -48,6 +48,9 @@ public sealed partial record BotTexts
         ProfileSaved = "✅ Профиль сохранён.",
         TooLong = "Слишком длинный текст: не больше {0} символов, пожалуйста.",
         TextExpected = "Пожалуйста, ответьте текстом или /cancel.",
+        NameUpdated = "Обновлено: теперь имя — {0}.",
+        CityUpdated = "Обновлено: теперь город — {0}.",
+        AboutUpdated = "Обновлено: теперь о себе — «{0}».",
         ChooseLanguage = "Выберите язык:",
         LanguageChanged = "Язык: русский",
     };

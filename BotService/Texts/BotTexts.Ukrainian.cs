@@ -48,6 +48,9 @@ public sealed partial record BotTexts
         ProfileSaved = "✅ Профіль збережено.",
         TooLong = "Занадто довгий текст: не більше {0} символів, будь ласка.",
         TextExpected = "Будь ласка, дайте відповідь текстом або /cancel.",
+        NameUpdated = "Оновлено: тепер ім'я — {0}.",
+        CityUpdated = "Оновлено: тепер місто — {0}.",
+        AboutUpdated = "Оновлено: тепер про себе — «{0}».",
         ChooseLanguage = "Оберіть мову:",
         LanguageChanged = "Мова: українська",
     };

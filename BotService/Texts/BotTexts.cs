@@ -67,6 +67,12 @@ public sealed partial record BotTexts
     /// <summary>{0}: the most characters allowed.</summary>
     public required string TooLong { get; init; }
     public required string TextExpected { get; init; }
+    /// <summary>An answer of the dialog edited in Telegram, taken in its place. {0}: the new answer.</summary>
+    public required string NameUpdated { get; init; }
+    /// <summary>{0}: the new answer.</summary>
+    public required string CityUpdated { get; init; }
+    /// <summary>{0}: the new answer.</summary>
+    public required string AboutUpdated { get; init; }
 
     // Language.
     public required string ChooseLanguage { get; init; }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Mesh.Bot.Conversations;
 using Mesh.Bot.Features.Start;
+using Mesh.Bot.Texts;
 using Mesh.Bot.Updates;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -17,8 +18,19 @@ public static class ProfileFlow
     public static readonly Step Confirm = new("profile.confirm");
 }
 
-/// <summary>What the user has answered so far, kept with the step.</summary>
-public sealed record ProfileDraft(string? Name = null, string? City = null, string? About = null);
+/// <summary>
+/// What the user has answered so far, kept with the step (as JSON), and which of their messages gave each answer, so
+/// that an edit of one in Telegram replaces it; the summary's message, to redraw it then. A message id is 0 when not
+/// known: a draft written before they were kept (it reads as before, and an edit of its answers goes unnoticed), or a
+/// summary not delivered.
+/// </summary>
+public sealed record ProfileDraft(string? Name = null, string? City = null, string? About = null)
+{
+    public int NameMessage { get; init; }
+    public int CityMessage { get; init; }
+    public int AboutMessage { get; init; }
+    public int SummaryMessage { get; init; }
+}
 
 /// <summary>The buttons under the profile's summary.</summary>
 public sealed record ProfileButton(string Action) : CallbackData("pf");
@@ -28,6 +40,7 @@ public sealed record ProfileButton(string Action) : CallbackData("pf");
 /// menu's button). The dialog's state is in Redis, so it goes on on any replica and after a restart. Each step asks its
 /// question first and moves on only once it was sent: a send that fails throws, the update is tried again, and the
 /// retry must find the user where the failed try did (moved first, the answer to one question was taken as the next's).
+/// An answer the user edits in Telegram while the dialog goes on replaces the one they gave (<see cref="AnswerEditedAsync"/>).
 /// </summary>
 public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOptions> options) : IBotFeature
 {
@@ -48,6 +61,7 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
         r.Text(ProfileFlow.Name, NameAsync);
         r.Text(ProfileFlow.City, CityAsync);
         r.Text(ProfileFlow.About, AboutAsync);
+        r.EditedText(ProfileFlow.Name.Flow, AnswerEditedAsync);
         r.Callback<ProfileButton>(b => b.Action == "save", SaveAsync).At(ProfileFlow.Confirm);
         r.Callback<ProfileButton>(b => b.Action == "again", StartOverAsync).At(ProfileFlow.Confirm);
         r.Callback<ProfileButton>(b => b.Action == "again", AskedAgainAsync).At(ProfileFlow.Name);
@@ -78,44 +92,93 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
 
     static async Task NameAsync(BotContext ctx)
     {
-        if (await TooLongAsync(ctx, MaxName))
+        var name = ctx.Text!.Trim();
+        if (await TooLongAsync(ctx, name, MaxName))
         {
             return;
         }
         var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
         await ctx.ReplyAsync(ctx.Texts.AskCity);
-        await ctx.Flow.MoveToAsync(ProfileFlow.City, draft with { Name = ctx.Text!.Trim() });
+        await ctx.Flow.MoveToAsync(ProfileFlow.City, draft with { Name = name, NameMessage = ctx.Update.Message!.Id });
     }
 
     static async Task CityAsync(BotContext ctx)
     {
-        if (await TooLongAsync(ctx, MaxCity))
+        var city = ctx.Text!.Trim();
+        if (await TooLongAsync(ctx, city, MaxCity))
         {
             return;
         }
         var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
         await ctx.ReplyAsync(ctx.Texts.AskAbout);
-        await ctx.Flow.MoveToAsync(ProfileFlow.About, draft with { City = ctx.Text!.Trim() });
+        await ctx.Flow.MoveToAsync(ProfileFlow.About, draft with { City = city, CityMessage = ctx.Update.Message!.Id });
     }
 
     static async Task AboutAsync(BotContext ctx)
     {
-        if (await TooLongAsync(ctx, MaxAbout))
+        var about = ctx.Text!.Trim();
+        if (await TooLongAsync(ctx, about, MaxAbout))
         {
             return;
         }
-        var draft = (ctx.Flow.Data<ProfileDraft>() ?? new()) with { About = ctx.Text!.Trim() };
+        var draft = (ctx.Flow.Data<ProfileDraft>() ?? new()) with { About = about, AboutMessage = ctx.Update.Message!.Id };
+        var (text, keyboard) = Summary(ctx.Texts, draft);
+        var summary = await ctx.SendAsync(text, keyboard);
+        // Its buttons are this chat's next updates, handled after this one: they find the dialog at Confirm.
+        await ctx.Flow.MoveToAsync(ProfileFlow.Confirm, draft with { SummaryMessage = summary ?? 0 });
+    }
+
+    /// <summary>
+    /// The user edited, in Telegram, a message that answered this dialog (the draft knows which): the new text replaces
+    /// that answer, checked as the step checks a new one (too long: the same error, and the draft keeps what it had). The
+    /// bot says what changed and, at the summary, redraws it in place: one summary, and what Save saves is always what
+    /// it shows (a fresh summary below would leave the old one's buttons saving values it no longer shows). As a step
+    /// does, it writes the draft last, once the messages went out, so a retry finds it as the failed try did. An edit
+    /// of any other message (one that answered nothing, or an answer of a round before Start over) gets nothing.
+    /// </summary>
+    static async Task AnswerEditedAsync(BotContext ctx)
+    {
+        var edited = ctx.Update.EditedMessage!;
+        var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
+        var answer = edited.Text!.Trim();
         var t = ctx.Texts;
-        await ctx.ReplyAsync(t.Format(t.ConfirmProfile, draft.Name, draft.City, draft.About), new InlineKeyboardMarkup(
+        // Telegram's message ids start at 1: the 0 of an answer whose message is not known matches no edit.
+        var (limit, notice, changed) = edited.Id switch
+        {
+            var id when id == draft.NameMessage => (MaxName, t.NameUpdated, draft with { Name = answer }),
+            var id when id == draft.CityMessage => (MaxCity, t.CityUpdated, draft with { City = answer }),
+            var id when id == draft.AboutMessage => (MaxAbout, t.AboutUpdated, draft with { About = answer }),
+            _ => default,
+        };
+        if (changed is null)
+        {
+            ctx.RouteName = "edit of no answer";
+            return;
+        }
+        if (await TooLongAsync(ctx, answer, limit))
+        {
+            return;
+        }
+        if (ctx.Flow.IsAt(ProfileFlow.Confirm))
+        {
+            var (text, keyboard) = Summary(t, changed);
+            changed = changed with { SummaryMessage = await ctx.EditAsync(changed.SummaryMessage, text, keyboard) ?? 0 };
+        }
+        await ctx.ReplyAsync(t.Format(notice, answer));
+        if (changed != draft)
+        {
+            await ctx.Flow.MoveToAsync(ctx.Flow.Step!, changed);
+        }
+    }
+
+    static (string Text, InlineKeyboardMarkup Keyboard) Summary(BotTexts t, ProfileDraft draft) =>
+        (t.Format(t.ConfirmProfile, draft.Name, draft.City, draft.About), new InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton.WithCallbackData(t.ButtonSave, new ProfileButton("save").Pack()),
                 InlineKeyboardButton.WithCallbackData(t.ButtonStartOver, new ProfileButton("again").Pack()),
             ],
         ]));
-        // Its buttons are this chat's next updates, handled after this one: they find the dialog at Confirm.
-        await ctx.Flow.MoveToAsync(ProfileFlow.Confirm, draft);
-    }
 
     async Task SaveAsync(BotContext ctx, ProfileButton button)
     {
@@ -139,9 +202,8 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
     // as for Fill in pressed twice, rather than "This button is outdated".
     static Task AskedAgainAsync(BotContext ctx, ProfileButton button) => ctx.AnswerAsync(ctx.Texts.AskName);
 
-    static async Task<bool> TooLongAsync(BotContext ctx, AnswerLimit max)
+    static async Task<bool> TooLongAsync(BotContext ctx, string answer, AnswerLimit max)
     {
-        var answer = ctx.Text!.Trim();
         // Never more text elements than UTF-16 units: most answers need no counting.
         if (answer.Length <= max.Characters || (answer.Length <= max.Units && new StringInfo(answer).LengthInTextElements <= max.Characters))
         {
