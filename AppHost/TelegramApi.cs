@@ -58,6 +58,9 @@ public static class TelegramApiBuilder
                 logger.LogInformation("Chat with the bot at {ChatUrl}", resource.GetEndpoint("http").Url.TrimEnd('/') + ChatPath);
                 return Task.CompletedTask;
             });
+        // The sandbox listens on a port of Aspire's choosing behind the endpoint's proxy: its own log names the proxy's
+        // address, the one above and on the dashboard, not the port it listens on.
+        sandbox.WithEnvironment("Sandbox__PublicUrl", sandbox.GetEndpoint("http"));
         return new(builder.AddParameter("telegram-bot-token", TelegramApi.SandboxBotToken, secret: true), webhookSecret, sandbox);
     }
 

@@ -26,6 +26,13 @@ public sealed class SandboxOptions
     /// </summary>
     public TimeSpan PreCheckoutQueryTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Where people and bots reach the sandbox when it is behind a proxy, e.g. <c>http://127.0.0.1:5280</c> under the
+    /// AppHost, whose proxy listens there and forwards to the port the sandbox itself listens on: the address its
+    /// start-up log names. Empty: the addresses it listens on.
+    /// </summary>
+    public string? PublicUrl { get; set; }
+
     public SandboxLimits Limits { get; set; } = new();
 
     public WebhookDeliveryOptions Webhook { get; set; } = new();

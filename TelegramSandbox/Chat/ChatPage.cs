@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Mesh.TelegramSandbox.Chat;
 
 /// <summary>The web chat at <c>/chat</c> (and <c>/</c>): static HTML and JS embedded in the assembly.</summary>
@@ -20,12 +22,17 @@ public static class ChatPage
         return app;
     }
 
-    /// <summary>Names the Bot API base URL and the chat page in the console once Kestrel has its addresses.</summary>
+    /// <summary>
+    /// Names the Bot API base URL and the chat page in the console once Kestrel has its addresses: those it listens on,
+    /// or, behind a proxy (the AppHost's), the one people reach it at, <see cref="SandboxOptions.PublicUrl"/>; the port
+    /// the sandbox listens on there is the proxy's to forward to, and a browser pointed at it would leave the proxy out.
+    /// </summary>
     public static void LogUrlsOnStart(WebApplication app) =>
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatPage).FullName!);
-            foreach (var url in app.Urls)
+            var publicUrl = app.Services.GetRequiredService<IOptions<SandboxOptions>>().Value.PublicUrl;
+            foreach (var url in string.IsNullOrWhiteSpace(publicUrl) ? app.Urls : [publicUrl])
                 logger.LogInformation("Telegram sandbox: Bot API base URL {BaseUrl}, web chat {ChatUrl}", url.TrimEnd('/'), url.TrimEnd('/') + Path);
         });
 

@@ -1,6 +1,8 @@
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Mesh.Testing.EndToEnd;
+using Microsoft.Extensions.DependencyInjection;
 using static Microsoft.Playwright.Assertions;
 
 namespace Mesh.EndToEnd.Tests;
@@ -9,6 +11,29 @@ namespace Mesh.EndToEnd.Tests;
 [Collection(MeshCollection.Name)]
 public sealed class ChatPageTests(MeshFixture mesh)
 {
+    [Fact]
+    public async Task Sandbox_log_names_the_web_chat_at_the_address_the_dashboard_shows()
+    {
+        var chat = mesh.Mesh.App.GetEndpoint("telegram", "http").ToString().TrimEnd('/') + TelegramApiBuilder.ChatPath;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+
+        // The console of the sandbox's process (the resource's one replica, by its orchestrator's name), from its start.
+        var process = (await mesh.Mesh.App.ResourceNotifications.WaitForResourceHealthyAsync("telegram", timeout.Token)).ResourceId;
+        string? line = null;
+        await foreach (var lines in mesh.Mesh.App.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(process).WithCancellation(timeout.Token))
+        {
+            line = lines.Select(l => l.Content).FirstOrDefault(l => l.Contains("web chat ", StringComparison.Ordinal));
+            if (line is not null)
+            {
+                break;
+            }
+        }
+
+        Assert.NotNull(line);
+        Assert.Equal(chat, System.Text.RegularExpressions.Regex.Match(line, @"web chat (\S+)").Groups[1].Value);
+    }
+
     [Fact]
     public async Task New_user_types_start_in_the_web_chat_and_the_menu_opens_and_edits_in_place()
     {
