@@ -1,3 +1,4 @@
+using OpenTelemetry;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -44,6 +45,9 @@ public sealed class GetUpdatesClient(IHttpClientFactory clients, IOptions<Telegr
         {
             body["offset"] = value;
         }
+        // A long poll is the polling loop's background chatter, one every few seconds while nothing happens: not a trace
+        // of its own on the dashboard (an update it brings starts its trace at its handling).
+        using var untraced = SuppressInstrumentationScope.Begin();
         using var response = await http.PostAsJsonAsync($"{baseUrl}/bot{settings.BotToken}/getUpdates", body, cancellationToken);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         return Parse(bytes, (int)response.StatusCode);

@@ -73,6 +73,9 @@ public sealed class TracingTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.True(rootRedis.Count == 0, $"Redis calls recorded as traces of their own: {string.Join(", ", rootRedis.Distinct())} ({rootRedis.Count})");
         var probes = spans.Recorded.Where(s => s.GetTagItem("url.path") is "/health" or "/alive" or "/ready").Select(s => s.DisplayName).ToList();
         Assert.True(probes.Count == 0, $"health probes traced: {string.Join(", ", probes)}");
+        // The bot polls the sandbox (a long poll of 1 s), so by now it has polled several times.
+        var polls = spans.Recorded.Count(s => (s.GetTagItem("url.full") as string)?.Contains("/getUpdates", StringComparison.Ordinal) == true);
+        Assert.True(polls == 0, $"getUpdates long polls traced: {polls}");
     }
 
     [Fact]
