@@ -30,6 +30,9 @@ public sealed record ProfileDraft(string? Name = null, string? City = null, stri
     public int CityMessage { get; init; }
     public int AboutMessage { get; init; }
     public int SummaryMessage { get; init; }
+
+    /// <summary>The message refused as this step's answer (too long), which the user may edit to fit; 0 when none.</summary>
+    public int RefusedMessage { get; init; }
 }
 
 /// <summary>The buttons under the profile's summary.</summary>
@@ -40,7 +43,8 @@ public sealed record ProfileButton(string Action) : CallbackData("pf");
 /// menu's button). The dialog's state is in Redis, so it goes on on any replica and after a restart. Each step asks its
 /// question first and moves on only once it was sent: a send that fails throws, the update is tried again, and the
 /// retry must find the user where the failed try did (moved first, the answer to one question was taken as the next's).
-/// An answer the user edits in Telegram while the dialog goes on replaces the one they gave (<see cref="AnswerEditedAsync"/>).
+/// An answer the user edits in Telegram while the dialog goes on replaces the one they gave, and one refused at the step
+/// the dialog is at, edited to fit, answers it (<see cref="AnswerEditedAsync"/>).
 /// </summary>
 public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOptions> options) : IBotFeature
 {
@@ -90,40 +94,48 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
         await ctx.Flow.MoveToAsync(ProfileFlow.Name, new ProfileDraft());
     }
 
-    static async Task NameAsync(BotContext ctx)
+    static Task NameAsync(BotContext ctx) => AnswerNameAsync(ctx, ctx.Text!, ctx.Update.Message!.Id);
+
+    static Task CityAsync(BotContext ctx) => AnswerCityAsync(ctx, ctx.Text!, ctx.Update.Message!.Id);
+
+    static Task AboutAsync(BotContext ctx) => AnswerAboutAsync(ctx, ctx.Text!, ctx.Update.Message!.Id);
+
+    // Each step's answer, from a new message or from an edit of the one refused at that step (message: which it was).
+
+    static async Task AnswerNameAsync(BotContext ctx, string text, int message)
     {
-        var name = ctx.Text!.Trim();
-        if (await TooLongAsync(ctx, name, MaxName))
+        var name = text.Trim();
+        if (await RefusedAsync(ctx, name, MaxName, message))
         {
             return;
         }
         var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
         await ctx.ReplyAsync(ctx.Texts.AskCity);
-        await ctx.Flow.MoveToAsync(ProfileFlow.City, draft with { Name = name, NameMessage = ctx.Update.Message!.Id });
+        await ctx.Flow.MoveToAsync(ProfileFlow.City, draft with { Name = name, NameMessage = message, RefusedMessage = 0 });
     }
 
-    static async Task CityAsync(BotContext ctx)
+    static async Task AnswerCityAsync(BotContext ctx, string text, int message)
     {
-        var city = ctx.Text!.Trim();
-        if (await TooLongAsync(ctx, city, MaxCity))
+        var city = text.Trim();
+        if (await RefusedAsync(ctx, city, MaxCity, message))
         {
             return;
         }
         var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
         await ctx.ReplyAsync(ctx.Texts.AskAbout);
-        await ctx.Flow.MoveToAsync(ProfileFlow.About, draft with { City = city, CityMessage = ctx.Update.Message!.Id });
+        await ctx.Flow.MoveToAsync(ProfileFlow.About, draft with { City = city, CityMessage = message, RefusedMessage = 0 });
     }
 
-    static async Task AboutAsync(BotContext ctx)
+    static async Task AnswerAboutAsync(BotContext ctx, string text, int message)
     {
-        var about = ctx.Text!.Trim();
-        if (await TooLongAsync(ctx, about, MaxAbout))
+        var about = text.Trim();
+        if (await RefusedAsync(ctx, about, MaxAbout, message))
         {
             return;
         }
-        var draft = (ctx.Flow.Data<ProfileDraft>() ?? new()) with { About = about, AboutMessage = ctx.Update.Message!.Id };
-        var (text, keyboard) = Summary(ctx.Texts, draft);
-        var summary = await ctx.SendAsync(text, keyboard);
+        var draft = (ctx.Flow.Data<ProfileDraft>() ?? new()) with { About = about, AboutMessage = message, RefusedMessage = 0 };
+        var (summaryText, keyboard) = Summary(ctx.Texts, draft);
+        var summary = await ctx.SendAsync(summaryText, keyboard);
         // Its buttons are this chat's next updates, handled after this one: they find the dialog at Confirm.
         await ctx.Flow.MoveToAsync(ProfileFlow.Confirm, draft with { SummaryMessage = summary ?? 0 });
     }
@@ -134,20 +146,33 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
     /// bot says what changed and, at the summary, redraws it in place: one summary, and what Save saves is always what
     /// it shows (a fresh summary below would leave the old one's buttons saving values it no longer shows). As a step
     /// does, it writes the draft last, once the messages went out, so a retry finds it as the failed try did. An edit
-    /// of any other message (one that answered nothing, or an answer of a round before Start over) gets nothing.
+    /// of any other message (one that answered nothing, or an answer of a round before Start over) gets nothing. The
+    /// message refused as the answer of the step the dialog is at (too long), edited, is that step's answer, checked again.
     /// </summary>
     static async Task AnswerEditedAsync(BotContext ctx)
     {
         var edited = ctx.Update.EditedMessage!;
         var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
-        var answer = edited.Text!.Trim();
+        if (draft.RefusedMessage != 0 && edited.Id == draft.RefusedMessage)
+        {
+            Func<BotContext, string, int, Task>? answer = ctx.Flow.IsAt(ProfileFlow.Name) ? AnswerNameAsync
+                : ctx.Flow.IsAt(ProfileFlow.City) ? AnswerCityAsync
+                : ctx.Flow.IsAt(ProfileFlow.About) ? AnswerAboutAsync
+                : null;
+            if (answer is not null)
+            {
+                await answer(ctx, edited.Text!, edited.Id);
+                return;
+            }
+        }
+        var newAnswer = edited.Text!.Trim();
         var t = ctx.Texts;
         // Telegram's message ids start at 1: the 0 of an answer whose message is not known matches no edit.
         var (limit, notice, changed) = edited.Id switch
         {
-            var id when id == draft.NameMessage => (MaxName, t.NameUpdated, draft with { Name = answer }),
-            var id when id == draft.CityMessage => (MaxCity, t.CityUpdated, draft with { City = answer }),
-            var id when id == draft.AboutMessage => (MaxAbout, t.AboutUpdated, draft with { About = answer }),
+            var id when id == draft.NameMessage => (MaxName, t.NameUpdated, draft with { Name = newAnswer }),
+            var id when id == draft.CityMessage => (MaxCity, t.CityUpdated, draft with { City = newAnswer }),
+            var id when id == draft.AboutMessage => (MaxAbout, t.AboutUpdated, draft with { About = newAnswer }),
             _ => default,
         };
         if (changed is null)
@@ -155,7 +180,7 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
             ctx.RouteName = "edit of no answer";
             return;
         }
-        if (await TooLongAsync(ctx, answer, limit))
+        if (await TooLongAsync(ctx, newAnswer, limit))
         {
             return;
         }
@@ -164,7 +189,7 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
             var (text, keyboard) = Summary(t, changed);
             changed = changed with { SummaryMessage = await ctx.EditAsync(changed.SummaryMessage, text, keyboard) ?? 0 };
         }
-        await ctx.ReplyAsync(t.Format(notice, answer));
+        await ctx.ReplyAsync(t.Format(notice, newAnswer));
         if (changed != draft)
         {
             await ctx.Flow.MoveToAsync(ctx.Flow.Step!, changed);
@@ -201,6 +226,24 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
     // summary's Start over once the dialog started again: the question is there already; it comes again as a notice,
     // as for Fill in pressed twice, rather than "This button is outdated".
     static Task AskedAgainAsync(BotContext ctx, ProfileButton button) => ctx.AnswerAsync(ctx.Texts.AskName);
+
+    /// <summary>
+    /// <see cref="TooLongAsync"/> for a step's answer: a refused one is remembered (written last, as a step writes), so
+    /// that the user may edit it to fit rather than type it again.
+    /// </summary>
+    static async Task<bool> RefusedAsync(BotContext ctx, string answer, AnswerLimit max, int message)
+    {
+        if (!await TooLongAsync(ctx, answer, max))
+        {
+            return false;
+        }
+        var draft = ctx.Flow.Data<ProfileDraft>() ?? new();
+        if (draft.RefusedMessage != message)
+        {
+            await ctx.Flow.MoveToAsync(ctx.Flow.Step!, draft with { RefusedMessage = message });
+        }
+        return true;
+    }
 
     static async Task<bool> TooLongAsync(BotContext ctx, string answer, AnswerLimit max)
     {

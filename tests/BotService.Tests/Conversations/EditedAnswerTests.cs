@@ -103,6 +103,45 @@ public sealed class EditedAnswerTests(RedisServerFixture redis, EditedAnswerTest
     }
 
     [Fact]
+    public async Task Answer_refused_as_too_long_and_edited_to_fit_answers_its_step()
+    {
+        var user = SandboxBotHost.NewUser();
+        await StartDialogAsync(user);
+        var name = await host.SendAsync(user, new string('a', 65));
+        var refused = await host.WaitForAsync(user, "That is too long", name);
+
+        await host.Client.EditTextAsync(host.Token, user, name, new string('b', 70), Ct); // still too long
+        var again = await host.WaitForAsync(user, "That is too long", refused.MessageId);
+        await host.Client.EditTextAsync(host.Token, user, name, "John", Ct);
+
+        var question = await host.WaitForAsync(user, "", again.MessageId);
+        Assert.StartsWith("Step 2 of 4", question.Text);
+        var city = await host.SendAsync(user, "Oslo");
+        await host.WaitForAsync(user, "Step 3 of 4", city);
+        var summary = await host.WaitForAsync(user, "Step 4 of 4", await host.SendAsync(user, "Hi"));
+        Assert.Contains("Name: John\n", summary.Text);
+    }
+
+    [Fact]
+    public async Task Refused_answer_edited_after_the_step_was_answered_gets_no_reaction()
+    {
+        var user = SandboxBotHost.NewUser();
+        await StartDialogAsync(user);
+        var refusedName = await host.SendAsync(user, new string('a', 65));
+        await host.WaitForAsync(user, "That is too long", refusedName);
+        var name = await host.SendAsync(user, "Ada");
+        await host.WaitForAsync(user, "Step 2 of 4", name);
+
+        await host.Client.EditTextAsync(host.Token, user, refusedName, "John", Ct);
+
+        var city = await host.SendAsync(user, "Oslo");
+        var reply = await host.WaitForAsync(user, "", city);
+        Assert.StartsWith("Step 3 of 4", reply.Text); // nothing came between: the edit got no reaction
+        var summary = await host.WaitForAsync(user, "Step 4 of 4", await host.SendAsync(user, "Hi"));
+        Assert.Contains("Name: Ada\n", summary.Text);
+    }
+
+    [Fact]
     public async Task Edits_of_other_messages_get_no_reaction_and_change_nothing()
     {
         var user = SandboxBotHost.NewUser();
