@@ -1,12 +1,13 @@
 using Grpc.Core;
 using Mesh.Bot.Telegram;
+using Telegram.Bot.Types.Enums;
 
 namespace Mesh.Bot.Grpc;
 
 /// <summary><c>Notifications</c>: other services' way to message a user, queued durably in the user's chat queue.</summary>
 public sealed class NotificationsApi(NotificationDelivery delivery) : Notifications.NotificationsBase
 {
-    const int MaxTextLength = 4096;
+    const int MaxTextLength = MessageText.MaxLength;
     const int MaxIdLength = 200;
 
     public override async Task<SendNotificationReply> Send(SendNotificationRequest request, ServerCallContext context)
@@ -20,9 +21,11 @@ public sealed class NotificationsApi(NotificationDelivery delivery) : Notificati
             throw new RpcException(new Status(StatusCode.InvalidArgument,
                 $"notification_id must be 1–{MaxIdLength} visible ASCII characters (letters, digits, punctuation; no spaces)"));
         }
-        if (request.Text.Length > MaxTextLength)
+        // One message: at most what Telegram takes in one, counted as it counts (the text goes out as HTML).
+        if (request.Text.Length > MaxTextLength && MessageText.Length(request.Text, ParseMode.Html) > MaxTextLength)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"text is longer than {MaxTextLength} characters"));
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"text is longer than {MaxTextLength} characters (as Telegram counts them, after its HTML markup is parsed)"));
         }
         var queued = await delivery.QueueAsync(request);
         return new SendNotificationReply { Status = queued ? NotificationStatus.Queued : NotificationStatus.Duplicate };

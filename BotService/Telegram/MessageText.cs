@@ -58,6 +58,13 @@ public static class MessageText
         return parts;
     }
 
+    /// <summary>
+    /// The length Telegram checks against <see cref="MaxLength"/>: an HTML text's after its markup is parsed (a tag counts
+    /// nothing, an entity the one character it stands for), in UTF-16 units; any other text's own.
+    /// </summary>
+    public static int Length(string text, ParseMode parseMode) =>
+        parseMode == ParseMode.Html && text.Contains('<') | text.Contains('&') ? Tokenize(text).Sum(t => t.Width) : text.Length;
+
     /// <summary>A text for an edit, which cannot become two messages: cut to the limit.</summary>
     public static string Truncate(string text) => text.Length <= MaxLength ? text : text[..(MaxLength - 1)] + "…";
 

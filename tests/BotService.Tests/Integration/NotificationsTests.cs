@@ -105,6 +105,23 @@ public sealed class NotificationsTests(RedisServerFixture redis, NotificationsTe
     }
 
     [Fact]
+    public async Task A_text_is_measured_as_Telegram_measures_it_and_one_that_fits_one_message_reaches_the_user_whole()
+    {
+        var user = await OpenChatAsync();
+        // 4,000 characters as Telegram counts them, 4,900 as written: the markup is not counted.
+        var text = string.Concat(Enumerable.Repeat("<b>x</b>", 300)) + new string('y', 3700);
+        var tooLong = new string('z', MessageText.MaxLength + 1);
+
+        Assert.Equal(NotificationStatus.Queued, await SendAsync($"long:{user.Id}", user.Id, text));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => SendAsync($"too-long:{user.Id}", user.Id, tooLong));
+
+        var delivered = await host.WaitForAsync(user, new string('y', 3700));
+        Assert.Equal(new string('x', 300) + new string('y', 3700), delivered.Text);
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("longer than 4096 characters", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_id_longer_than_200_characters_is_refused() =>
         Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => SendAsync(new string('a', 201), 777_002, "hello"))).StatusCode);
 

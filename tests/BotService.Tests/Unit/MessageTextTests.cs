@@ -29,6 +29,14 @@ public sealed class MessageTextTests
     public void Plain_split_makes_no_part_telegram_would_find_empty(string text, string[] parts) =>
         Assert.Equal(parts, MessageText.Split(text, ParseMode.None, 10));
 
+    [Theory]
+    [InlineData("<b>ab</b>&lt;c", ParseMode.Html, 4)]
+    [InlineData("a&#128512;", ParseMode.Html, 3)] // an emoji is two units
+    [InlineData("<b>ab</b>", ParseMode.None, 9)]
+    [InlineData("plain", ParseMode.Html, 5)]
+    public void Length_is_what_telegram_counts(string text, ParseMode parseMode, int length) =>
+        Assert.Equal(length, MessageText.Length(text, parseMode));
+
     [Fact]
     public void Plain_text_is_split_by_its_own_characters() =>
         Assert.Equal(["<b>aa", "aa</b>"], MessageText.Split("<b>aa\naa</b>", ParseMode.None, 6));
