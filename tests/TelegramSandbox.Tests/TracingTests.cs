@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry;
 using OpenTelemetry.Trace;
 
 namespace Mesh.TelegramSandbox.Tests;
@@ -46,28 +45,6 @@ public sealed class TracingTests
     }
 
     static string? Route(Activity span) => span.GetTagItem("http.route") as string;
-
-    /// <summary>The spans the service's exporter would get: those ended and recorded.</summary>
-    sealed class SpanCollector : BaseProcessor<Activity>
-    {
-        readonly List<Activity> recorded = [];
-
-        public List<Activity> Recorded
-        {
-            get
-            {
-                lock (recorded) return [.. recorded];
-            }
-        }
-
-        public override void OnEnd(Activity data)
-        {
-            if (data.Recorded)
-            {
-                lock (recorded) recorded.Add(data);
-            }
-        }
-    }
 
     sealed class SandboxApp(SpanCollector spans) : WebApplicationFactory<BotRegistry>
     {

@@ -12,7 +12,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry;
 using OpenTelemetry.Trace;
 using StackExchange.Redis;
 
@@ -127,28 +126,6 @@ public sealed class TracingTests(RedisServerFixture redis) : IAsyncLifetime
     List<string> Names(ActivityTraceId traceId) => [.. spans.Recorded.Where(s => s.TraceId == traceId).Select(s => s.DisplayName)];
 
     static bool IsRedis(Activity span) => span.Source.Name.Contains("StackExchangeRedis", StringComparison.Ordinal);
-
-    /// <summary>The spans the service's exporter would get: those ended and recorded.</summary>
-    sealed class SpanCollector : BaseProcessor<Activity>
-    {
-        readonly List<Activity> recorded = [];
-
-        public List<Activity> Recorded
-        {
-            get
-            {
-                lock (recorded) return [.. recorded];
-            }
-        }
-
-        public override void OnEnd(Activity data)
-        {
-            if (data.Recorded)
-            {
-                lock (recorded) recorded.Add(data);
-            }
-        }
-    }
 
     sealed class BotHost(TracingTests test) : WebApplicationFactory<TelegramUpdatesApi>
     {
