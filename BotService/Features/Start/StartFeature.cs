@@ -72,18 +72,19 @@ public sealed class StartFeature(IOptions<TelegramOptions> options) : IBotFeatur
     }
 }
 
-/// <summary>The command of a message text: <c>/start@MeshBot payload</c> → <c>start</c>; null when it is not a command.</summary>
+/// <summary>A message text read as a command: <c>/start@MeshBot payload</c> → the command <c>start</c>, addressed to <c>MeshBot</c>.</summary>
 public static class BotCommand
 {
+    /// <summary>The command, in lower case; null when the text is not a command.</summary>
     public static string? Of(string? text)
     {
         if (string.IsNullOrEmpty(text) || text[0] != '/')
         {
             return null;
         }
-        var end = text.AsSpan(1).IndexOfAny(' ', '@', '\n');
-        var command = end < 0 ? text[1..] : text.Substring(1, end);
-        return command.ToLowerInvariant();
+        var word = WordOf(text);
+        var at = word.IndexOf('@');
+        return (at < 0 ? word : word[..at]).ToString().ToLowerInvariant();
     }
 
     /// <summary>
@@ -96,13 +97,16 @@ public static class BotCommand
         {
             return default;
         }
-        var command = text.AsSpan(1);
-        var end = command.IndexOfAny(' ', '\n');
-        if (end >= 0)
-        {
-            command = command[..end];
-        }
-        var at = command.IndexOf('@');
-        return at < 0 ? default : command[(at + 1)..];
+        var word = WordOf(text);
+        var at = word.IndexOf('@');
+        return at < 0 ? default : word[(at + 1)..];
+    }
+
+    /// <summary>The command's word, after its '/' and up to the first space or line break: <c>start@MeshBot</c>.</summary>
+    static ReadOnlySpan<char> WordOf(string text)
+    {
+        var word = text.AsSpan(1);
+        var end = word.IndexOfAny(' ', '\n');
+        return end < 0 ? word : word[..end];
     }
 }
