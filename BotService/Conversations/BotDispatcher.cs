@@ -120,7 +120,7 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
                 ctx.RouteName = route.Name;
                 await route.Handler(ctx);
             }
-            else if (ctx.Menu.MessageId != 0 && ctx.Update.CallbackQuery.Message?.Id == ctx.Menu.MessageId)
+            else if (ctx.Menu.IsShownBy(ctx.Update.CallbackQuery.Message?.Id))
             {
                 // A button of the keyboard this message had before it became the current menu (Save pressed twice: the
                 // first press turned the summary into the profile): it shows what the first press did, nothing to add.

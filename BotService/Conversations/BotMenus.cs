@@ -96,7 +96,7 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
         // Version 0: no menu stored. Message 0: not known (the chat had blocked the bot when it was drawn).
         var outdated = current.Version != 0
             && (button.Version != current.Version || (current.MessageId != 0 && pressed is { } id && id != current.MessageId));
-        if (outdated && current.MessageId != 0 && pressed == current.MessageId)
+        if (outdated && current.IsShownBy(pressed))
         {
             // An older keyboard of the message that shows the current menu: pressed again before the first press's redraw
             // reached the user (a double tap). The message shows the current menu already: nothing to say or redraw.
@@ -127,6 +127,9 @@ public readonly record struct MenuState(long Version, string? Screen)
 {
     /// <summary>The message that shows it (0: unknown).</summary>
     public long MessageId { get; init; }
+
+    /// <summary>Whether <paramref name="messageId"/> is the message known to show it.</summary>
+    public bool IsShownBy(int? messageId) => MessageId != 0 && messageId == MessageId;
 
     /// <summary>When the hash holding it expires, as its last recorded renewal set it (<see cref="ConversationStore.ExpiresAt"/>); null: unknown.</summary>
     public DateTimeOffset? HashExpiresAt { get; init; }
