@@ -13,8 +13,7 @@ public sealed class UserActions(TimeProvider clock, IOptions<SandboxOptions> opt
 
     public SentUserMessage SendText(SandboxBot bot, SandboxUser user, string text, int? replyTo)
     {
-        if (string.IsNullOrWhiteSpace(text)) throw new ControlException(400, "text is empty");
-        if (text.Length > MessageMethods.MaxTextLength) throw new ControlException(400, "text is too long");
+        CheckText(text);
         lock (bot.Sync)
         {
             var chat = Open(bot, user);
@@ -43,8 +42,7 @@ public sealed class UserActions(TimeProvider clock, IOptions<SandboxOptions> opt
     /// </summary>
     public SentUserMessage EditText(SandboxBot bot, SandboxUser user, int messageId, string text)
     {
-        if (string.IsNullOrWhiteSpace(text)) throw new ControlException(400, "text is empty");
-        if (text.Length > MessageMethods.MaxTextLength) throw new ControlException(400, "text is too long");
+        CheckText(text);
         lock (bot.Sync)
         {
             var chat = bot.Chats.GetValueOrDefault(user.Id) ?? throw new ControlException(404, "chat not found");
@@ -177,6 +175,13 @@ public sealed class UserActions(TimeProvider clock, IOptions<SandboxOptions> opt
     }
 
     /// <summary>A leading <c>/command</c> (optionally <c>@bot</c>) is a bot_command entity, as Telegram marks it.</summary>
+    /// <summary>A text a user can send, or have a message of theirs edited to: not empty, within Telegram's limit.</summary>
+    private static void CheckText(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) throw new ControlException(400, "text is empty");
+        if (text.Length > MessageMethods.MaxTextLength) throw new ControlException(400, "text is too long");
+    }
+
     private static JsonArray? CommandEntity(string text)
     {
         if (!text.StartsWith('/') || text.Length < 2) return null;
