@@ -20,12 +20,21 @@ using StackExchange.Redis;
 // batch a transaction of a SET per update, then one DEL of them all): what keeping an update durably costs at the least, with no
 // de-dup, order, lease or snapshot. Figures are printed as ratios to it; rounds alternate so a slow minute hits both.
 //
+// Floor, with --floor: what a redesigned queue would cost Redis at the least, to size that lead before building it: no
+// Lua, a stream per shard of chats leased whole (per-chat order kept by the shard's one holder), so every piece of
+// bookkeeping that can be paid per round is. Per update only what any such design must do: the de-dup bit (SETBIT) and
+// the append (XADD) at the intake, the user's snapshot (HMGET, GET) and the handler's menu write (HSET, the TTL renewed
+// when due as the mesh renews it) at the worker; per round the read (XREADGROUP), the acknowledgement (XACK, XDEL) and
+// the shard lease's renewal (SET XX PX). Every call pipelined, one round trip per step.
+//
 //   dotnet run -c Release --project bench/Queue.Bench -- [--updates 100000] [--batch 14] [--chats 1000] [--rounds 3] [--appendonly no]
 var updates = Arg("--updates", 100_000);
 var batch = Arg("--batch", 14);
 var chatCount = Arg("--chats", 1000);
 var rounds = Arg("--rounds", 3);
 var appendOnly = ArgText("--appendonly") ?? "yes";
+var floor = args.Contains("--floor");
+long floorCalls = 0; // a floor run's round trips (pipelined steps), counted as it makes them
 // As many places as the workers have (Bot:Workers), or the batch: every batch is leased by the settle that follows it.
 var claim = Math.Max(batch, new BotOptions().Workers);
 if (updates < 1 || batch < 1 || batch > chatCount || rounds < 1)
@@ -49,24 +58,54 @@ Console.WriteLine($"Queue benchmark: {updates:N0} updates per round in batches o
 
 var queueCost = new List<Cost>();
 var baseCost = new List<Cost>();
+var floorCost = new List<Cost>();
 await RunQueueAsync(Math.Min(updates, 20_000)); // warm-up: scripts loaded, both sides' code jitted
 await RunBaselineAsync(Math.Min(updates, 20_000));
+if (floor)
+{
+    await RunFloorAsync(Math.Min(updates, 20_000));
+}
 for (var round = 0; round < rounds; round++)
 {
     baseCost.Add(await MeasureAsync(() => RunBaselineAsync(updates)));
     queueCost.Add(await MeasureAsync(() => RunQueueAsync(updates)));
+    if (floor)
+    {
+        floorCost.Add(await MeasureAsync(() => RunFloorAsync(updates)));
+    }
 }
 
 Console.WriteLine();
+(string Name, Func<Cost, double> Of, string Format)[] Lines =
+[
+    ("Redis CPU (µs)", c => c.RedisCpuMicroseconds, "F1"),
+    ("Redis time running the calls (µs)", c => c.RedisCommandMicroseconds, "F1"),
+    ("  of which in the commands (µs)", c => c.InCommandsMicroseconds, "F1"),
+    ("commands (those in scripts incl.)", c => c.Commands, "F2"),
+    ("calls from the client", c => c.Calls, "F3"),
+    ("wall time (µs)", c => c.WallMicroseconds, "F1"),
+];
 Console.WriteLine($"{"per update (median of rounds)",-36}{"baseline",12}{"queue",12}{"ratio",10}");
-Row("Redis CPU (µs)", c => c.RedisCpuMicroseconds, "F1");
-Row("Redis time running the calls (µs)", c => c.RedisCommandMicroseconds, "F1");
-Row("  of which in the commands (µs)", c => c.InCommandsMicroseconds, "F1");
-Row("commands (those in scripts incl.)", c => c.Commands, "F2");
-Row("calls from the client", c => c.Calls, "F3");
-Row("wall time (µs)", c => c.WallMicroseconds, "F1");
-Console.WriteLine($"queue rounds, Redis CPU µs per update: {string.Join(", ", queueCost.Select(c => c.RedisCpuMicroseconds.ToString("F1", CultureInfo.InvariantCulture)))}; baseline: {string.Join(", ", baseCost.Select(c => c.RedisCpuMicroseconds.ToString("F1", CultureInfo.InvariantCulture)))}");
+foreach (var (name, of, format) in Lines)
+{
+    Row(name, of, format);
+}
+Console.WriteLine($"queue rounds, Redis CPU µs per update: {Rounds(queueCost)}; baseline: {Rounds(baseCost)}");
+if (floor)
+{
+    Console.WriteLine();
+    Console.WriteLine($"{"floor of a redesign, per update",-36}{"floor",12}{"queue",12}{"ratio",10}");
+    foreach (var (name, of, format) in Lines)
+    {
+        var f = Median(floorCost.Select(of));
+        var q = Median(queueCost.Select(of));
+        Console.WriteLine($"{name,-36}{f.ToString(format, CultureInfo.InvariantCulture),12}{q.ToString(format, CultureInfo.InvariantCulture),12}{(f > 0 ? (q / f).ToString("F2", CultureInfo.InvariantCulture) + "×" : "—"),10}");
+    }
+    Console.WriteLine($"floor rounds, Redis CPU µs per update: {Rounds(floorCost)}");
+}
 return 0;
+
+static string Rounds(List<Cost> costs) => string.Join(", ", costs.Select(c => c.RedisCpuMicroseconds.ToString("F1", CultureInfo.InvariantCulture)));
 
 void Row(string name, Func<Cost, double> of, string format)
 {
@@ -148,8 +187,117 @@ async Task<int> RunBaselineAsync(int count)
     return sent;
 }
 
+// The floor of a redesign (see the top): the updates sent. One shard (one stream and its lease), as a replica holding every
+// chat would have; the snapshot read and the menu write are the mesh's own keys and fields.
+async Task<int> RunFloorAsync(int count)
+{
+    var prefix = RedisServerFixture.NewKeyPrefix("qfloor");
+    var bot = Options.Create(new BotOptions { RedisKeyPrefix = prefix });
+    var store = new ConversationStore(workers, bot, Options.Create(new ConversationOptions()), TimeProvider.System, NullLogger<ConversationStore>.Instance);
+    var languages = new LanguageStore(workers, bot);
+    var snapshotKeys = UserContext.SnapshotKeys(store, languages);
+    var snapshotFields = snapshotKeys.HashFields.ToArray();
+    var db = workers.GetDatabase();
+    var intakeDb = intake.GetDatabase();
+    RedisKey stream = prefix + "s:0", lease = prefix + "lease:0";
+    await db.StreamCreateConsumerGroupAsync(stream, "w", StreamPosition.NewMessages, createStream: true);
+    await db.StringSetAsync(lease, "bench", TimeSpan.FromSeconds(30));
+    var leaseFor = TimeSpan.FromSeconds(30);
+    var seen = new ChatQueue(workers, bot); // only for where an update_id's de-dup bit is, as the intake puts it
+    List<(RedisValue Id, long Chat, RedisValue[] Fields)> handed = [];
+    var sent = 0;
+    var taken = 0;
+    for (; sent < count; sent += batch)
+    {
+        var append = intakeDb.CreateBatch();
+        var appended = new List<Task>(2 * batch);
+        for (var i = 0; i < batch; i++)
+        {
+            var updateId = 1_000_000L + sent + i;
+            var chat = (sent + i) % chatCount + 1;
+            var (key, bit) = seen.SeenUpdate(updateId);
+            appended.Add(append.StringSetBitAsync(key, bit, true));
+            appended.Add(append.StreamAddAsync(stream, "e", Entry(updateId, chat)));
+        }
+        append.Execute();
+        await Task.WhenAll(appended);
+        floorCalls++;
+        taken += await RoundAsync();
+    }
+    taken += await RoundAsync();
+    if (taken != sent || await db.StreamLengthAsync(stream) != 0)
+    {
+        throw new InvalidOperationException($"The floor handed over {taken} entries of {sent}: the benchmark did not run the path.");
+    }
+    return sent;
+
+    // Acknowledges the entries handed in the last round, with their menu writes, renews the lease, then reads the next
+    // entries and their users' snapshots: the entries handed now.
+    async Task<int> RoundAsync()
+    {
+        if (handed.Count > 0)
+        {
+            var ack = db.CreateBatch();
+            var acked = new List<Task>(handed.Count + 3);
+            foreach (var (_, chat, fields) in handed)
+            {
+                var menu = ConversationStore.Parse(fields).Menu;
+                var write = store.MenuWrite(chat, chat, menu.Version + 1, "main", 4242, menu.HashExpiresAt);
+                acked.Add(ack.HashSetAsync(write.Key, write.Fields));
+                if (write.RenewTimeToLive)
+                {
+                    acked.Add(ack.KeyExpireAsync(write.Key, write.TimeToLive));
+                }
+            }
+            RedisValue[] ids = [.. handed.Select(h => h.Id)];
+            acked.Add(ack.StreamAcknowledgeAsync(stream, "w", ids));
+            acked.Add(ack.StreamDeleteAsync(stream, ids));
+            acked.Add(ack.StringSetAsync(lease, "bench", leaseFor, When.Exists));
+            ack.Execute();
+            await Task.WhenAll(acked);
+            floorCalls++;
+            handed = [];
+        }
+        var read = await db.StreamReadGroupAsync(stream, "w", "bench", StreamPosition.NewMessages, claim);
+        floorCalls++;
+        if (read.Length == 0)
+        {
+            return 0;
+        }
+        var snapshot = db.CreateBatch();
+        var reads = new List<(long Chat, Task<RedisValue[]> Fields, Task<RedisValue> Language)>(read.Length);
+        foreach (var entry in read)
+        {
+            var chat = ChatOf(entry["e"]);
+            var chatText = chat.ToString(CultureInfo.InvariantCulture);
+            reads.Add((chat, snapshot.HashGetAsync(snapshotKeys.HashKeyPrefix + chatText + snapshotKeys.HashKeySeparator + chatText, snapshotFields),
+                snapshot.StringGetAsync(snapshotKeys.StringKeyPrefix + chatText)));
+        }
+        snapshot.Execute();
+        floorCalls++;
+        for (var i = 0; i < read.Length; i++)
+        {
+            handed.Add((read[i].Id, reads[i].Chat, await reads[i].Fields));
+            _ = await reads[i].Language;
+        }
+        return read.Length;
+    }
+
+    // The entry as the mesh queues it: its header line (the chat in it, as a floor design would need it), then the update.
+    static RedisValue Entry(long updateId, int chat) =>
+        Encoding.UTF8.GetBytes(chat.ToString(CultureInfo.InvariantCulture) + " " + QueuedEntry.HeaderPrefix(EntryKind.Update, updateId.ToString(CultureInfo.InvariantCulture), null)
+            + " 1700000000000\n" + UpdatePathHost.TextUpdate(updateId, chat, "/start"));
+
+    static long ChatOf(RedisValue entry)
+    {
+        var bytes = (byte[])entry!;
+        return long.Parse(bytes.AsSpan(0, bytes.AsSpan().IndexOf((byte)' ')), CultureInfo.InvariantCulture);
+    }
+}
+
 async Task<Cost> MeasureAsync(Func<Task<int>> run)
 {
+    floorCalls = 0;
     await server.ExecuteAsync("CONFIG", "RESETSTAT");
     var cpu0 = ProcessCpu.Ticks(pid);
     var started = Stopwatch.GetTimestamp();
@@ -165,7 +313,8 @@ async Task<Cost> MeasureAsync(Func<Task<int>> run)
     // the commands are the rest, the wrappers (EVALSHA, MULTI, EXEC) aside.
     string[] wrappers = ["evalsha", "multi", "exec"];
     var scripts = stats.GetValueOrDefault("evalsha");
-    var (calls, callTime) = scripts.Calls > 0
+    var (calls, callTime) = floorCalls > 0 ? (floorCalls, stats.Values.Sum(s => s.Usec))
+        : scripts.Calls > 0
         ? (scripts.Calls, scripts.Usec)
         : (stats.GetValueOrDefault("exec").Calls + stats.GetValueOrDefault("del").Calls, stats.Values.Sum(s => s.Usec));
     var commands = stats.Where(s => !wrappers.Contains(s.Key)).ToArray();
