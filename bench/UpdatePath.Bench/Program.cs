@@ -11,8 +11,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 // The update-path benchmark (issue 9): webhook senders → Gateway → BotService → Redis → workers → sendMessage to a sink
-// Bot API, against a bare Kestrel 200 endpoint as the ceiling. Usage: dotnet run -c Release --project bench/UpdatePath.Bench -- [--seconds 60] [--idle-seconds 60] [--warmup-seconds 15] [--senders 40,100] [--chats 1000] [--sink nginx|sandbox] [--set "KEY=VALUE;…"]
+// Bot API, against a bare Kestrel 200 endpoint as the ceiling. Usage: dotnet run -c Release --project bench/UpdatePath.Bench -- [--seconds 60] [--idle-seconds 60] [--warmup-seconds 15] [--senders 40,100] [--chats 1000] [--sink nginx|sandbox] [--set "KEY=VALUE;…"] [--reference]
 // The sink is nginx with a canned sendMessage answer (scripts/install-prerequisites.sh --bench installs it), else the sandbox's sink mode in-process.
+
+if (args is [ReferenceBot.ServeArgument, var referenceApi, var referenceSecret])
+{
+    return await ReferenceBot.ServeAsync(referenceApi, referenceSecret);
+}
 
 var seconds = Arg("--seconds", 60);
 var idleSeconds = Arg("--idle-seconds", 60);
@@ -21,6 +26,8 @@ var chats = Arg("--chats", 1000);
 var senderCounts = (ArgText("--senders") ?? "40,100").Split(',').Select(int.Parse).ToArray();
 var duration = TimeSpan.FromSeconds(seconds);
 var sinkKind = ArgText("--sink") ?? (NginxSink.Available ? "nginx" : "sandbox");
+// --reference: a third run per sender count, the same load against a bot written on Telegram.Bot answering inline (ReferenceBot).
+var reference = args.Contains("--reference");
 var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
 
 Console.WriteLine($"Update-path benchmark: {duration.TotalSeconds} s per run after {warmupSeconds} s of warm-up, senders {string.Join('/', senderCounts)}, {chats} chats, {Environment.ProcessorCount} cores, services from {Path.GetDirectoryName(ServiceHost.DllOf("BotService"))}");
@@ -87,6 +94,12 @@ await using var sinkProcess = nginx;
 // Replies the stand-in answered so far.
 long Delivered() => nginx?.Count ?? mesh.DeliveredCount;
 await using var ceiling = await BareEndpoint.StartAsync();
+if (reference && nginx is null)
+{
+    Console.WriteLine("--reference needs nginx as the sink (scripts/install-prerequisites.sh --bench).");
+    return 1;
+}
+await using var referenceBot = reference ? await ReferenceBot.StartAsync(nginx!.Url, UpdatePathHost.Secret) : null;
 var processes = new (string Name, int Pid)[] { ("gateway", mesh.Gateway.ProcessId), ("bot", mesh.Bots[0].ProcessId), ("redis", redis.ProcessId ?? 0), ("bench", Environment.ProcessId) }
     .Concat(nginx is null ? [] : [("nginx", nginx.ProcessId)]).ToArray();
 
@@ -109,8 +122,17 @@ if (warmupSeconds > 0)
     foreach (var senders in senderCounts)
     {
         await Load.RunAsync(ceiling.Url, senders, TimeSpan.FromSeconds(Math.Min(5, warmupSeconds)), chats, NextId, UpdatePathHost.Secret);
+        if (referenceBot is not null)
+        {
+            await Load.RunAsync(referenceBot.Url, senders, TimeSpan.FromSeconds(Math.Min(5, warmupSeconds)), chats, NextId, UpdatePathHost.Secret);
+        }
     }
+    await DrainAsync(Delivered, TimeSpan.FromSeconds(60));
 }
+
+// The reference bot's run per sender count: its run (replies counted at the sink) and CPU shares of one core of the
+// reference bot, nginx and the benchmark's process.
+var referenceResults = new Dictionary<int, (Run Run, double Bot, double Nginx, double Bench)>();
 
 var results = new List<(int Senders, Run Ceiling, Run Mesh, double[] CpuBare, double[] CpuMesh, MachineCpu Machine, double[] SwitchesPerUpdate, RedisCalls RedisPerUpdate, RuntimeTotals?[] Managed)>();
 foreach (var senders in senderCounts)
@@ -162,6 +184,22 @@ foreach (var senders in senderCounts)
         DrainSeconds = Stopwatch.GetElapsedTime(stopped, lastReply).TotalSeconds,
     };
     results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh, machine, switches, redisCalls, managed));
+
+    if (referenceBot is not null)
+    {
+        await DrainAsync(Delivered, TimeSpan.FromSeconds(60));
+        Console.WriteLine($"{senders} senders: reference run (Telegram.Bot answering inline) …");
+        int[] pids = [referenceBot.ProcessId, nginx!.ProcessId, Environment.ProcessId];
+        var before = pids.Select(ProcessCpu.Ticks).ToArray();
+        var repliesBeforeReference = Delivered();
+        var referenceStart = Stopwatch.GetTimestamp();
+        var answered = await Load.RunAsync(referenceBot.Url, senders, duration, chats, NextId, UpdatePathHost.Secret);
+        var referenceSeconds = Stopwatch.GetElapsedTime(referenceStart).TotalSeconds;
+        var shares = pids.Select((pid, i) => (ProcessCpu.Ticks(pid) - before[i]) / ProcessCpu.TicksPerSecond / referenceSeconds).ToArray();
+        await DrainAsync(Delivered, TimeSpan.FromSeconds(5)); // the sink's count is up to 20 ms behind
+        // Each reply was sent before its acknowledgement: the sustained rate is the acks'.
+        referenceResults[senders] = (answered with { Replies = Delivered() - repliesBeforeReference - answered.Opening, SustainedPerSecond = answered.AcksPerSecond }, shares[0], shares[1], shares[2]);
+    }
 }
 
 var rssGateway = Rss(mesh.Gateway.ProcessId);
@@ -210,6 +248,17 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, machine, switches, redisCall
     // Time the collections held every thread of the process (the runtime's dotnet.gc.pause.time): a share of the run
     // that each acknowledgement in flight then waits out.
     Console.WriteLine($"{"GC pauses per 1,000 updates",-34}gateway {PauseMsPerThousand(managed[0], run.Sent)}  bot {PauseMsPerThousand(managed[1], run.Sent)}   (share of the run: gateway {PauseShare(managed[0], run.LoadSeconds + run.DrainSeconds)}, bot {PauseShare(managed[1], run.LoadSeconds + run.DrainSeconds)})");
+    if (referenceResults.TryGetValue(senders, out var referenceRun))
+    {
+        var (answered, botCpu, nginxCpu, benchCpu) = referenceRun;
+        Console.WriteLine($"{"reference: Telegram.Bot inline",-34}{"ceiling",12}{"reference",12}{"ratio",10}{"mesh ÷ ref",12}");
+        ReferenceRow("acks/s", bare.AcksPerSecond, answered.AcksPerSecond, run.AcksPerSecond);
+        ReferenceRow("ack p50 (ms)", bare.P50Ms, answered.P50Ms, run.P50Ms, lowerIsBetter: true);
+        ReferenceRow("ack p99 (ms)", bare.P99Ms, answered.P99Ms, run.P99Ms, lowerIsBetter: true);
+        ReferenceRow("sustained rate (updates/s)", bare.SustainedPerSecond, answered.SustainedPerSecond, run.SustainedPerSecond);
+        Console.WriteLine($"{"replies delivered / updates sent",-34}{"",12}{$"{answered.Replies}/{answered.Sent}",12}{(double)answered.Replies / Math.Max(1, answered.Sent),10:P1}");
+        Console.WriteLine($"{"CPU % of one core (reference run)",-34}reference bot {botCpu:P0}  nginx {nginxCpu:P0}  bench {benchCpu:P0}   CPU ms per update (reference bot): {botCpu / Math.Max(1e-9, answered.SustainedPerSecond) * 1000:F3}");
+    }
 }
 Console.WriteLine("── after the load ──────────────────────────────────────────────────────────");
 Console.WriteLine($"RSS gateway {rssGateway / 1048576.0:F0} MB, bot {rssBot / 1048576.0:F0} MB (bench process incl. ceiling endpoint and load generator: {ceilingRss / 1048576.0:F0} MB)");
@@ -250,6 +299,11 @@ static async Task DrainAsync(Func<long> delivered, TimeSpan deadline)
         await Task.Delay(500);
     }
 }
+
+// A reference row: ceiling, reference, the reference's ratio to the ceiling (as the mesh's rows), then the mesh's figure
+// divided by the reference's (a rate: above 1 the mesh is faster; a latency: above 1 the mesh is slower).
+void ReferenceRow(string name, double bare, double value, double mesh, bool lowerIsBetter = false) =>
+    Console.WriteLine($"{name,-34}{bare,12:F1}{value,12:F1}{(lowerIsBetter ? bare / Math.Max(value, 1e-9) : value / Math.Max(bare, 1e-9)),10:P1}{mesh / Math.Max(value, 1e-9),12:F2}×");
 
 void Row(string name, double bare, double value, bool lowerIsBetter = false) =>
     Console.WriteLine($"{name,-34}{bare,12:F1}{value,12:F1}{(lowerIsBetter ? bare / Math.Max(value, 1e-9) : value / Math.Max(bare, 1e-9)),10:P1}");
