@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Mesh needs beyond the .NET SDK, only what is missing (idempotent):
 #   redis-server and postgresql (the local stores), chromium (browser tests, with --browser), nginx (the benchmark's
-#   Bot API stand-in, with --bench).
+#   Bot API stand-in, with --bench), and Node with the grammY package of the benchmark's reference bot (with --bench;
+#   npm's registry, and a failure there only leaves that reference out).
 set -euo pipefail
 
 want_browser=false
@@ -23,7 +24,24 @@ fi
 if $want_bench && [[ ! -x /usr/sbin/nginx ]]; then
   missing+=(nginx-light)
 fi
-((${#missing[@]} == 0)) && exit 0
+if $want_bench && ! command -v npm >/dev/null 2>&1; then
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  missing+=(npm)
+fi
+
+# The benchmark's grammY reference bot (bench/UpdatePath.Bench/reference-grammy): its locked packages, once.
+install_grammy() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/bench/UpdatePath.Bench/reference-grammy"
+  [[ -d "$dir/node_modules/grammy" ]] && return 0
+  echo "installing: the grammY reference bot's packages (npm ci)" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund >/dev/null 2>&1) || echo "npm ci failed in $dir: the benchmark runs without the grammY reference" >&2
+}
+
+if ((${#missing[@]} == 0)); then
+  if $want_bench; then install_grammy; fi
+  exit 0
+fi
 
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then
@@ -53,3 +71,4 @@ if command -v systemctl >/dev/null 2>&1; then
     fi
   done
 fi
+if $want_bench; then install_grammy; fi

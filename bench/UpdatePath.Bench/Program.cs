@@ -99,7 +99,22 @@ if (reference && nginx is null)
     Console.WriteLine("--reference needs nginx as the sink (scripts/install-prerequisites.sh --bench).");
     return 1;
 }
-await using var referenceBot = reference ? await ReferenceBot.StartAsync(nginx!.Url, UpdatePathHost.Secret) : null;
+var referenceBots = new List<ReferenceBot.Running>();
+await using var stopReferenceBots = new Stop(async () =>
+{
+    foreach (var bot in referenceBots)
+    {
+        await bot.DisposeAsync();
+    }
+});
+if (reference)
+{
+    foreach (var name in ReferenceBot.Available)
+    {
+        referenceBots.Add(await ReferenceBot.StartAsync(name, nginx!.Url, UpdatePathHost.Secret));
+    }
+    Console.WriteLine($"Reference bots answering inline: {string.Join(", ", referenceBots.Select(b => b.Name))}{(ReferenceBot.Available.Count < 2 ? " (grammY: scripts/install-prerequisites.sh --bench installs Node's package)" : "")}.");
+}
 var processes = new (string Name, int Pid)[] { ("gateway", mesh.Gateway.ProcessId), ("bot", mesh.Bots[0].ProcessId), ("redis", redis.ProcessId ?? 0), ("bench", Environment.ProcessId) }
     .Concat(nginx is null ? [] : [("nginx", nginx.ProcessId)]).ToArray();
 
@@ -122,17 +137,17 @@ if (warmupSeconds > 0)
     foreach (var senders in senderCounts)
     {
         await Load.RunAsync(ceiling.Url, senders, TimeSpan.FromSeconds(Math.Min(5, warmupSeconds)), chats, NextId, UpdatePathHost.Secret);
-        if (referenceBot is not null)
+        foreach (var bot in referenceBots)
         {
-            await Load.RunAsync(referenceBot.Url, senders, TimeSpan.FromSeconds(Math.Min(5, warmupSeconds)), chats, NextId, UpdatePathHost.Secret);
+            await Load.RunAsync(bot.Url, senders, TimeSpan.FromSeconds(Math.Min(5, warmupSeconds)), chats, NextId, UpdatePathHost.Secret);
         }
     }
     await DrainAsync(Delivered, TimeSpan.FromSeconds(60));
 }
 
-// The reference bot's run per sender count: its run (replies counted at the sink) and CPU shares of one core of the
-// reference bot, nginx and the benchmark's process.
-var referenceResults = new Dictionary<int, (Run Run, double Bot, double Nginx, double Bench)>();
+// The reference bots' runs per sender count: each one's run (replies counted at the sink) and CPU shares of one core of
+// the reference bot, nginx and the benchmark's process.
+var referenceResults = new Dictionary<int, List<(string Name, Run Run, double Bot, double Nginx, double Bench)>>();
 
 var results = new List<(int Senders, Run Ceiling, Run Mesh, double[] CpuBare, double[] CpuMesh, MachineCpu Machine, double[] SwitchesPerUpdate, RedisCalls RedisPerUpdate, RuntimeTotals?[] Managed)>();
 foreach (var senders in senderCounts)
@@ -185,20 +200,21 @@ foreach (var senders in senderCounts)
     };
     results.Add((senders, bare with { SustainedPerSecond = bare.AcksPerSecond, Replies = bare.Acked }, run, cpuBare, cpuMesh, machine, switches, redisCalls, managed));
 
-    if (referenceBot is not null)
+    foreach (var bot in referenceBots)
     {
         await DrainAsync(Delivered, TimeSpan.FromSeconds(60));
-        Console.WriteLine($"{senders} senders: reference run (Telegram.Bot answering inline) …");
-        int[] pids = [referenceBot.ProcessId, nginx!.ProcessId, Environment.ProcessId];
+        Console.WriteLine($"{senders} senders: reference run ({bot.Name} answering inline) …");
+        int[] pids = [bot.ProcessId, nginx!.ProcessId, Environment.ProcessId];
         var before = pids.Select(ProcessCpu.Ticks).ToArray();
         var repliesBeforeReference = Delivered();
         var referenceStart = Stopwatch.GetTimestamp();
-        var answered = await Load.RunAsync(referenceBot.Url, senders, duration, chats, NextId, UpdatePathHost.Secret);
+        var answered = await Load.RunAsync(bot.Url, senders, duration, chats, NextId, UpdatePathHost.Secret);
         var referenceSeconds = Stopwatch.GetElapsedTime(referenceStart).TotalSeconds;
         var shares = pids.Select((pid, i) => (ProcessCpu.Ticks(pid) - before[i]) / ProcessCpu.TicksPerSecond / referenceSeconds).ToArray();
         await DrainAsync(Delivered, TimeSpan.FromSeconds(5)); // the sink's count is up to 20 ms behind
         // Each reply was sent before its acknowledgement: the sustained rate is the acks'.
-        referenceResults[senders] = (answered with { Replies = Delivered() - repliesBeforeReference - answered.Opening, SustainedPerSecond = answered.AcksPerSecond }, shares[0], shares[1], shares[2]);
+        (referenceResults.TryGetValue(senders, out var list) ? list : referenceResults[senders] = []).Add((bot.Name,
+            answered with { Replies = Delivered() - repliesBeforeReference - answered.Opening, SustainedPerSecond = answered.AcksPerSecond }, shares[0], shares[1], shares[2]));
     }
 }
 
@@ -248,15 +264,14 @@ foreach (var (senders, bare, run, cpuBare, cpuMesh, machine, switches, redisCall
     // Time the collections held every thread of the process (the runtime's dotnet.gc.pause.time): a share of the run
     // that each acknowledgement in flight then waits out.
     Console.WriteLine($"{"GC pauses per 1,000 updates",-34}gateway {PauseMsPerThousand(managed[0], run.Sent)}  bot {PauseMsPerThousand(managed[1], run.Sent)}   (share of the run: gateway {PauseShare(managed[0], run.LoadSeconds + run.DrainSeconds)}, bot {PauseShare(managed[1], run.LoadSeconds + run.DrainSeconds)})");
-    if (referenceResults.TryGetValue(senders, out var referenceRun))
+    foreach (var (name, answered, botCpu, nginxCpu, benchCpu) in referenceResults.GetValueOrDefault(senders) ?? [])
     {
-        var (answered, botCpu, nginxCpu, benchCpu) = referenceRun;
-        Console.WriteLine($"{"reference: Telegram.Bot inline",-34}{"ceiling",12}{"reference",12}{"ratio",10}{"mesh ÷ ref",12}");
+        Console.WriteLine($"{"reference: " + name + " inline",-34}{"ceiling",12}{"reference",12}{"ratio",10}{"mesh ÷ ref",12}");
         ReferenceRow("acks/s", bare.AcksPerSecond, answered.AcksPerSecond, run.AcksPerSecond);
         ReferenceRow("ack p50 (ms)", bare.P50Ms, answered.P50Ms, run.P50Ms, lowerIsBetter: true);
         ReferenceRow("ack p99 (ms)", bare.P99Ms, answered.P99Ms, run.P99Ms, lowerIsBetter: true);
         ReferenceRow("sustained rate (updates/s)", bare.SustainedPerSecond, answered.SustainedPerSecond, run.SustainedPerSecond);
-        Console.WriteLine($"{"replies delivered / updates sent",-34}{"",12}{$"{answered.Replies}/{answered.Sent}",12}{(double)answered.Replies / Math.Max(1, answered.Sent),10:P1}");
+        Console.WriteLine($"{"replies delivered / updates sent",-34}{"",12}{$"{answered.Replies}/{answered.Sent}",12}{(double)answered.Replies / Math.Max(1, answered.Sent),10:P1}   non-200 answers {answered.Errors}");
         Console.WriteLine($"{"CPU % of one core (reference run)",-34}reference bot {botCpu:P0}  nginx {nginxCpu:P0}  bench {benchCpu:P0}   CPU ms per update (reference bot): {botCpu / Math.Max(1e-9, answered.SustainedPerSecond) * 1000:F3}");
     }
 }
@@ -505,11 +520,12 @@ static class Load
             all.Length == 0 ? 0 : all[^1], firstSend, opened);
     }
 
-    // The same JSON as UpdatePathHost.TextUpdate(id, chat, "/start"), formatted without a serializer so the load generator stays light.
+    // The JSON of UpdatePathHost.TextUpdate(id, chat, "/start") with the command's entity, as Telegram sends a command
+    // (grammY's reference matches commands by it), formatted without a serializer so the load generator stays light.
     static ByteArrayContent Body(long updateId, long chat)
     {
         var json = string.Create(CultureInfo.InvariantCulture,
-            $$$"""{"update_id":{{{updateId}}},"message":{"message_id":{{{updateId}}},"from":{"id":{{{chat}}},"is_bot":false,"first_name":"Ada","language_code":"en"},"chat":{"id":{{{chat}}},"type":"private","first_name":"Ada"},"date":1700000000,"text":"/start"}}""");
+            $$$"""{"update_id":{{{updateId}}},"message":{"message_id":{{{updateId}}},"from":{"id":{{{chat}}},"is_bot":false,"first_name":"Ada","language_code":"en"},"chat":{"id":{{{chat}}},"type":"private","first_name":"Ada"},"date":1700000000,"text":"/start","entities":[{"offset":0,"length":6,"type":"bot_command"}]}}""");
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes(json));
         content.Headers.ContentType = JsonType;
         return content;
@@ -540,6 +556,12 @@ static class Load
 }
 
 /// <summary>The ceiling: Kestrel answering 200 to any POST with no work.</summary>
+/// <summary>Runs an action when disposed (the reference bots, stopped whatever happens).</summary>
+sealed class Stop(Func<Task> stop) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync() => await stop();
+}
+
 sealed class BareEndpoint : IAsyncDisposable
 {
     WebApplication app = null!;

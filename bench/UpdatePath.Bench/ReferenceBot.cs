@@ -9,7 +9,9 @@ using Telegram.Bot.Types;
 using Telegram.Bot.Types.ReplyMarkups;
 
 /// <summary>
-/// The yardstick, measured in the same run: a bot written the way Telegram.Bot's own webhook example writes one,
+/// The yardsticks, measured in the same run: bots written on popular frameworks, each in a process of its own,
+/// answering <c>/start</c> inline. Telegram.Bot's (below) and grammY's (<c>reference-grammy/bot.js</c>, in Node).
+/// Telegram.Bot's is written the way its own webhook example writes one,
 /// in a process of its own. A minimal ASP.NET Core endpoint checks the secret header, binds the <see cref="Update"/> with
 /// Telegram.Bot's JSON settings and answers <c>/start</c> inline, awaiting its <c>sendMessage</c> (a greeting and a
 /// six-button menu, as the mesh's) before it answers 200. No de-dup, no queue, no order across replicas, no retry: what
@@ -56,27 +58,59 @@ static class ReferenceBot
         return 0;
     }
 
-    /// <summary>
-    /// Starts the reference bot in a process of its own (this executable again, with the runtime's defaults: no setting
-    /// of the mesh's services), answering through <paramref name="apiUrl"/>.
-    /// </summary>
-    public static async Task<Running> StartAsync(string apiUrl, string secret)
+    /// <summary>Where the grammY reference lives in the checkout (bot.js, its package.json; node_modules once installed).</summary>
+    static string GrammyDirectory { get; } = Path.Combine(RepositoryRoot(), "bench", "UpdatePath.Bench", "reference-grammy");
+
+    static string RepositoryRoot()
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            start.ArgumentList.Add(typeof(ReferenceBot).Assembly.Location);
+            if (File.Exists(Path.Combine(directory.FullName, "Mesh.sln")))
+            {
+                return directory.FullName;
+            }
         }
-        foreach (var arg in new[] { ServeArgument, apiUrl, secret })
+        return AppContext.BaseDirectory;
+    }
+
+    /// <summary>
+    /// The reference bots this machine can run: Telegram.Bot always; grammY when Node and its package are installed
+    /// (<c>scripts/install-prerequisites.sh --bench</c>).
+    /// </summary>
+    public static IReadOnlyList<string> Available =>
+        File.Exists("/usr/bin/node") && Directory.Exists(Path.Combine(GrammyDirectory, "node_modules", "grammy")) ? ["Telegram.Bot", "grammY"] : ["Telegram.Bot"];
+
+    /// <summary>
+    /// Starts a reference bot (<see cref="Available"/>) in a process of its own, answering through <paramref name="apiUrl"/>:
+    /// Telegram.Bot's in this executable again, with the runtime's defaults (no setting of the mesh's services);
+    /// grammY's in Node.
+    /// </summary>
+    public static async Task<Running> StartAsync(string name, string apiUrl, string secret)
+    {
+        var start = new ProcessStartInfo { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (name == "grammY")
         {
-            start.ArgumentList.Add(arg);
+            start.FileName = "/usr/bin/node";
+            start.WorkingDirectory = GrammyDirectory;
+            start.ArgumentList.Add("bot.js");
         }
-        var process = Process.Start(start) ?? throw new InvalidOperationException("The reference bot did not start.");
-        var running = new Running(process);
+        else
+        {
+            start.FileName = Environment.ProcessPath!;
+            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+            {
+                start.ArgumentList.Add(typeof(ReferenceBot).Assembly.Location);
+            }
+            start.ArgumentList.Add(ServeArgument);
+        }
+        start.ArgumentList.Add(apiUrl);
+        start.ArgumentList.Add(secret);
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"The {name} reference bot did not start.");
+        var running = new Running(name, process);
         try
         {
             running.Url = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30))
-                ?? throw new InvalidOperationException("The reference bot exited before it listened.");
+                ?? throw new InvalidOperationException($"The {name} reference bot exited before it listened.");
             return running;
         }
         catch
@@ -86,9 +120,11 @@ static class ReferenceBot
         }
     }
 
-    /// <summary>The reference bot's process: its webhook URL; disposing stops it.</summary>
-    public sealed class Running(Process process) : IAsyncDisposable
+    /// <summary>A reference bot's process: its name and webhook URL; disposing stops it.</summary>
+    public sealed class Running(string name, Process process) : IAsyncDisposable
     {
+        public string Name => name;
+
         public string Url { get; internal set; } = "";
 
         public int ProcessId => process.Id;
