@@ -1,24 +1,36 @@
 // The update-path benchmark's grammY reference (ReferenceBot.cs starts it): a webhook bot written as grammY's docs write
-// one, on Node's http server. /start is answered inline with the mesh's greeting and six-button menu, sendMessage going to
-// the benchmark's sink. Arguments: the Bot API root (the sink), the webhook secret. Prints its URL; stops when stdin ends.
+// one, on Node's http server with grammY's "http" adapter and its defaults (no webhook reply: sendMessage is a call of its
+// own, to the benchmark's sink; grammY's Node build already keeps its connections alive). /start is answered inline with
+// the mesh's reply: its greeting in HTML, its main menu's six buttons with their labels and callback data.
+// Arguments: the Bot API root (the sink), the webhook secret. Prints its URL and versions; stops when stdin ends.
+const fs = require("node:fs");
 const http = require("node:http");
+const path = require("node:path");
 const { Bot, InlineKeyboard, webhookCallback } = require("grammy");
 
 const [apiRoot, secret] = process.argv.slice(2);
 const bot = new Bot("1234567:reference-bot-token", {
   // Known up front, as a deployed bot may give it: no getMe at start (the sink does not know this token).
   botInfo: { id: 1234567, is_bot: true, first_name: "Reference", username: "reference_bot", can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false },
-  // Keep-alive to the Bot API, as grammY's default agent has for api.telegram.org over HTTPS.
-  client: { apiRoot, baseFetchConfig: { agent: new http.Agent({ keepAlive: true }) } },
+  client: { apiRoot },
 });
 const menu = new InlineKeyboard()
-  .text("💎 Buy tokens", "m:billing").text("⭐ Subscription", "m:subscription").row()
-  .text("🆘 Support", "m:support").text("👤 Profile", "m:profile").row()
-  .text("🌐 Language", "m:language").text("❓ Help", "m:help");
-bot.command("start", (ctx) => ctx.reply(`Hello, ${ctx.from.first_name}! 👋`, { reply_markup: menu }));
+  .text("🪙 Buy tokens", "mn:main:1:billing").text("⭐ Subscription", "mn:main:1:subscription").row()
+  .text("🆘 Support", "mn:main:1:support").text("👤 Profile", "mn:profile:1:").row()
+  .text("🌐 Language", "mn:language:1:").text("❓ Help", "mn:help:1:");
+const escapeHtml = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+bot.command("start", (ctx) =>
+  ctx.reply(`Hello, ${escapeHtml(ctx.from.first_name)}! 👋\nWhat would you like to do?`, { parse_mode: "HTML", reply_markup: menu }));
+// As grammY's guide on errors has it: an error is logged, not left to crash the process.
+bot.catch((err) => console.error(`update ${err.ctx?.update?.update_id}: ${err.error}`));
 
 const server = http.createServer(webhookCallback(bot, "http", { secretToken: secret }));
 server.keepAliveTimeout = 300_000;
-server.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${server.address().port}/`));
+server.listen(0, "127.0.0.1", () =>
+  console.log(`http://127.0.0.1:${server.address().port}/ node ${process.version}, grammY ${grammyVersion()}`));
+// grammY's package.json is not among its exports: read from its folder.
+function grammyVersion() {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, "node_modules", "grammy", "package.json"), "utf8")).version;
+}
 process.stdin.on("end", () => server.close(() => process.exit(0)));
 process.stdin.resume();
