@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Mesh needs beyond the .NET SDK, only what is missing (idempotent):
 #   redis-server and postgresql (the local stores), chromium (browser tests, with --browser), nginx (the benchmark's
-#   Bot API stand-in, with --bench), and Node with the grammY package of the benchmark's reference bot (with --bench;
-#   npm's registry, and a failure there only leaves that reference out).
+#   Bot API stand-in, with --bench), and Node with the packages of the benchmark's reference bots (with --bench;
+#   from npm's registry; a failure there only leaves those references out).
 set -euo pipefail
 
 want_browser=false
@@ -25,19 +25,19 @@ if $want_bench && [[ ! -x /usr/sbin/nginx ]]; then
   missing+=(nginx-light)
 fi
 
-# The benchmark's grammY reference bot (bench/UpdatePath.Bench/reference-grammy): Node (Debian's, when there is none on
-# the PATH) and its locked packages, installed again only when the lock file changed. Any failure here leaves that
-# reference out, with a warning: the rest of the benchmark does not need it.
-install_grammy() {
+# The benchmark's reference bots on Node (bench/UpdatePath.Bench/reference-node: grammY, Telegraf): Node (Debian's,
+# when there is none on the PATH) and their locked packages, installed again only when the lock file changed. Any
+# failure here leaves those references out, with a warning: the rest of the benchmark does not need them.
+install_node_references() {
   local dir log
-  dir="$(cd "$(dirname "$0")/.." && pwd)/bench/UpdatePath.Bench/reference-grammy"
+  dir="$(cd "$(dirname "$0")/.." && pwd)/bench/UpdatePath.Bench/reference-node"
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     local node=()
     command -v node >/dev/null 2>&1 || node+=(nodejs)
     command -v npm >/dev/null 2>&1 || node+=(npm)
-    echo "installing: ${node[*]} (the benchmark's grammY reference)" >&2
+    echo "installing: ${node[*]} (the benchmark's Node references)" >&2
     if ! install_packages "${node[@]}"; then
-      echo "could not install ${node[*]}: the benchmark runs without the grammY reference" >&2
+      echo "could not install ${node[*]}: the benchmark runs without the Node references" >&2
       return 0
     fi
   fi
@@ -45,10 +45,10 @@ install_grammy() {
   if [[ -f "$dir/node_modules/.package-lock.json" ]] && cmp -s <(grep -E '"(version|integrity)"' "$dir/package-lock.json") <(grep -E '"(version|integrity)"' "$dir/node_modules/.package-lock.json"); then
     return 0
   fi
-  echo "installing: the grammY reference bot's packages (npm ci)" >&2
+  echo "installing: the Node reference bots' packages (npm ci)" >&2
   log="$dir/npm-ci.log"
   if ! (cd "$dir" && npm ci --no-audit --no-fund >"$log" 2>&1); then
-    echo "npm ci failed in $dir (see $log): the benchmark runs without the grammY reference" >&2
+    echo "npm ci failed in $dir (see $log): the benchmark runs without the Node references" >&2
   fi
 }
 
@@ -89,4 +89,4 @@ if ((${#missing[@]} > 0)); then
   echo "installing: ${missing[*]}" >&2
   install_packages "${missing[@]}" || exit 1
 fi
-if $want_bench; then install_grammy; fi
+if $want_bench; then install_node_references; fi

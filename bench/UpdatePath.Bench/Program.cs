@@ -113,7 +113,7 @@ if (reference)
     {
         referenceBots.Add(await ReferenceBot.StartAsync(name, nginx!.Url, UpdatePathHost.Secret));
     }
-    Console.WriteLine($"Reference bots answering inline: {string.Join(", ", referenceBots.Select(b => $"{b.Name} ({b.Details})"))}{(ReferenceBot.Available.Count < 2 ? "; grammY: scripts/install-prerequisites.sh --bench installs Node and its package" : "")}.");
+    Console.WriteLine($"Reference bots answering inline: {string.Join(", ", referenceBots.Select(b => $"{b.Name} ({b.Details})"))}{(ReferenceBot.Available.Count < ReferenceBot.All.Count ? $"; not {string.Join(", ", ReferenceBot.All.Except(ReferenceBot.Available))}: scripts/install-prerequisites.sh --bench installs Node and their packages" : "")}.");
 }
 var processes = new (string Name, int Pid)[] { ("gateway", mesh.Gateway.ProcessId), ("bot", mesh.Bots[0].ProcessId), ("redis", redis.ProcessId ?? 0), ("bench", Environment.ProcessId) }
     .Concat(nginx is null ? [] : [("nginx", nginx.ProcessId)]).ToArray();

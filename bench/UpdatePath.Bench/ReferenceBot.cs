@@ -12,8 +12,8 @@ using Telegram.Bot.Types.ReplyMarkups;
 /// <summary>
 /// The issue's yardsticks, measured in the same run: bots written on popular frameworks, each in a process of its own,
 /// answering <c>/start</c> inline with the mesh's reply (<see cref="GreetingHtml"/>, parse mode HTML, the main menu's six
-/// buttons with the mesh's labels and callback data): Telegram.Bot's (below) and grammY's (<c>reference-grammy/bot.js</c>,
-/// in Node). No de-dup, no queue, no order across replicas, no retry: what the popular frameworks do. Logging off, as the
+/// buttons with the mesh's labels and callback data): Telegram.Bot's (below), and grammY's and Telegraf's in Node
+/// (<c>reference-node/grammy.js</c>, <c>telegraf.js</c>). No de-dup, no queue, no order across replicas, no retry: what the popular frameworks do. Logging off, as the
 /// generous reading. The issue puts Telegram.Bot in a bare endpoint at 37 % of the ceiling on the machine it was written
 /// on, and grammY and Telegraf at 11–13 %.
 /// Telegram.Bot's is written as its Webhook.MinimalAPIs example writes one: a typed <see cref="ITelegramBotClient"/> over
@@ -69,8 +69,11 @@ static class ReferenceBot
         return 0;
     }
 
-    /// <summary>Where the grammY reference lives in the checkout (bot.js, its package.json; node_modules once installed).</summary>
-    static string GrammyDirectory { get; } = Path.Combine(RepositoryRoot(), "bench", "UpdatePath.Bench", "reference-grammy");
+    /// <summary>Where the Node references live in the checkout (grammy.js, telegraf.js, their package.json; node_modules once installed).</summary>
+    static string NodeDirectory { get; } = Path.Combine(RepositoryRoot(), "bench", "UpdatePath.Bench", "reference-node");
+
+    /// <summary>The Node references: name, script, package.</summary>
+    static readonly (string Name, string Script, string Package)[] NodeBots = [("grammY", "grammy.js", "grammy"), ("Telegraf", "telegraf.js", "telegraf")];
 
     static string RepositoryRoot()
     {
@@ -85,11 +88,14 @@ static class ReferenceBot
     }
 
     /// <summary>
-    /// The reference bots this machine can run: Telegram.Bot always; grammY when Node and its package are installed
-    /// (<c>scripts/install-prerequisites.sh --bench</c>).
+    /// The reference bots this machine can run: Telegram.Bot always; grammY and Telegraf when Node and their packages are
+    /// installed (<c>scripts/install-prerequisites.sh --bench</c>).
     /// </summary>
     public static IReadOnlyList<string> Available =>
-        Node is not null && Directory.Exists(Path.Combine(GrammyDirectory, "node_modules", "grammy")) ? ["Telegram.Bot", "grammY"] : ["Telegram.Bot"];
+        ["Telegram.Bot", .. NodeBots.Where(b => Node is not null && Directory.Exists(Path.Combine(NodeDirectory, "node_modules", b.Package))).Select(b => b.Name)];
+
+    /// <summary>Every reference bot there is (<see cref="Available"/> those this machine can run).</summary>
+    public static IReadOnlyList<string> All => ["Telegram.Bot", .. NodeBots.Select(b => b.Name)];
 
     /// <summary>Node's executable, found on the PATH; null when there is none.</summary>
     static string? Node { get; } = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
@@ -97,8 +103,8 @@ static class ReferenceBot
 
     /// <summary>
     /// Starts a reference bot (<see cref="Available"/>) in a process of its own, answering through <paramref name="apiUrl"/>:
-    /// Telegram.Bot's in this executable again, with the runtime's defaults (no setting of the mesh's services);
-    /// grammY's in Node.
+    /// Telegram.Bot's in this executable again, with a web app's runtime defaults (no setting of the mesh's services);
+    /// grammY's and Telegraf's in Node.
     /// </summary>
     public static async Task<Running> StartAsync(string name, string apiUrl, string secret)
     {
@@ -108,11 +114,11 @@ static class ReferenceBot
         {
             start.Environment.Remove(variable);
         }
-        if (name == "grammY")
+        if (NodeBots.FirstOrDefault(b => b.Name == name) is { Script: { } script })
         {
             start.FileName = Node!;
-            start.WorkingDirectory = GrammyDirectory;
-            start.ArgumentList.Add("bot.js");
+            start.WorkingDirectory = NodeDirectory;
+            start.ArgumentList.Add(script);
         }
         else
         {

@@ -27,10 +27,10 @@ bot.catch((err) => console.error(`update ${err.ctx?.update?.update_id}: ${err.er
 const server = http.createServer(webhookCallback(bot, "http", { secretToken: secret }));
 server.keepAliveTimeout = 300_000;
 server.listen(0, "127.0.0.1", () =>
-  console.log(`http://127.0.0.1:${server.address().port}/ node ${process.version}, grammY ${grammyVersion()}`));
-// grammY's package.json is not among its exports: read from its folder.
-function grammyVersion() {
-  return JSON.parse(fs.readFileSync(path.join(__dirname, "node_modules", "grammy", "package.json"), "utf8")).version;
+  console.log(`http://127.0.0.1:${server.address().port}/ node ${process.version}, grammY ${versionOf("grammy")}`));
+// A package's version, read from its folder (grammY's package.json is not among its exports).
+function versionOf(name) {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, "node_modules", name, "package.json"), "utf8")).version;
 }
 process.stdin.on("end", () => server.close(() => process.exit(0)));
 process.stdin.resume();
