@@ -2,7 +2,10 @@ using Mesh.TelegramSandbox.Bots;
 
 namespace Mesh.TelegramSandbox.BotApi;
 
-/// <summary>Finds the chat a call's chat_id names: a user's id or <c>@username</c>, once the user started the bot.</summary>
+/// <summary>
+/// Finds the chat a call's chat_id names: a user's id or <c>@username</c>, once the user started the bot, or a group's
+/// (negative) id once the bot is in it.
+/// </summary>
 public static class ChatLookup
 {
     /// <summary>Call under the bot's lock.</summary>
@@ -12,7 +15,7 @@ public static class ChatLookup
         if (string.IsNullOrEmpty(raw)) throw BotApiException.BadRequest("chat_id is empty");
         SandboxChat? chat = null;
         if (raw.StartsWith('@'))
-            chat = bot.Chats.Values.FirstOrDefault(c => string.Equals("@" + c.User.Username, raw, StringComparison.OrdinalIgnoreCase));
+            chat = bot.Chats.Values.FirstOrDefault(c => !c.IsGroup && string.Equals("@" + c.User.Username, raw, StringComparison.OrdinalIgnoreCase));
         else if (long.TryParse(raw, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var id))
             chat = bot.Chats.GetValueOrDefault(id);
         if (chat is null) throw BotApiException.BadRequest("chat not found");

@@ -25,6 +25,7 @@ public static class TelegramJson
 
     public static JsonObject Chat(SandboxChat chat)
     {
+        if (chat.IsGroup) return new JsonObject { ["id"] = chat.Id, ["type"] = chat.Type, ["title"] = chat.Title };
         var json = new JsonObject { ["id"] = chat.Id, ["type"] = "private", ["first_name"] = chat.User.FirstName };
         if (chat.User.LastName is not null) json["last_name"] = chat.User.LastName;
         if (chat.User.Username is not null) json["username"] = chat.User.Username;
@@ -36,7 +37,7 @@ public static class TelegramJson
         var json = new JsonObject
         {
             ["message_id"] = message.MessageId,
-            ["from"] = message.FromBot ? BotUser(bot) : User(chat.User),
+            ["from"] = message.FromBot ? BotUser(bot) : User(chat.AuthorOf(message)),
             ["chat"] = Chat(chat),
             ["date"] = message.Date,
         };

@@ -19,6 +19,7 @@ public sealed class SandboxBot
 
     private long lastUpdateId;
     private long lastCallbackId;
+    private long lastGroupId;
 
     public SandboxBot(long id, string token)
     {
@@ -28,6 +29,7 @@ public sealed class SandboxBot
         FirstName = $"Sandbox Bot {id}";
         lastUpdateId = Random.Shared.Next(100_000, 900_000) * 1000L;
         lastCallbackId = Random.Shared.NextInt64(1_000_000_000_000, 9_000_000_000_000);
+        lastGroupId = Random.Shared.NextInt64(1_000_000_000, 4_000_000_000);
     }
 
     public Lock Sync { get; } = new();
@@ -59,6 +61,12 @@ public sealed class SandboxBot
     public Dictionary<string, JsonArray> Commands { get; } = [];
     public CallbackQueryBook CallbackQueries { get; } = new();
     public Dictionary<string, PreCheckoutRecord> PreCheckoutQueries { get; } = [];
+
+    /// <summary>
+    /// A new group's id, negative as Telegram's: <c>-N</c> for a group, <c>-100…</c> (minus 10^12 and N) for a supergroup.
+    /// Call under <see cref="Sync"/>.
+    /// </summary>
+    public long NextGroupId(bool supergroup) => supergroup ? -(1_000_000_000_000 + ++lastGroupId) : -++lastGroupId;
 
     public string NextCallbackQueryId() => (++lastCallbackId).ToString(System.Globalization.CultureInfo.InvariantCulture);
 

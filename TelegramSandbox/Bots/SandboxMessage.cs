@@ -8,6 +8,8 @@ public sealed class SandboxMessage
     public required int MessageId { get; init; }
     public required long Date { get; init; }
     public required bool FromBot { get; init; }
+    /// <summary>The member who wrote a user's message in a group; null in a private chat (its user) and for the bot's.</summary>
+    public SandboxUserProfile? From { get; init; }
     public string Text { get; set; } = "";
     public JsonArray? Entities { get; set; }
     public string? ParseMode { get; set; }

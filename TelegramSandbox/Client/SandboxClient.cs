@@ -4,7 +4,8 @@ namespace Mesh.TelegramSandbox.Client;
 
 /// <summary>
 /// A typed client of the sandbox's control API (<c>/sandbox/api</c>): act as a user, read and wait for what the bot
-/// sent, block the bot, switch faults on. <c>bot</c> parameters take the bot's token (or its id as text).
+/// sent, block the bot, switch faults on; make a group and act as its members (the overloads with a <c>chatId</c>).
+/// <c>bot</c> parameters take the bot's token (or its id as text).
 /// </summary>
 public sealed class SandboxClient(HttpClient http)
 {
@@ -24,6 +25,22 @@ public sealed class SandboxClient(HttpClient http)
         PostAsync<SentUserMessage>($"{Bot(botToken)}/messages", new SendTextRequest(user, text), ct);
 
     /// <summary>
+    /// A group of <paramref name="members"/> with the bot in it, added by the first of them (the bot gets a
+    /// <c>my_chat_member</c>); its <see cref="SandboxChatSummary.ChatId"/> is the group's (negative) id.
+    /// </summary>
+    public Task<SandboxChatSummary> CreateGroupAsync(string botToken, string title, IReadOnlyList<SandboxUser> members, bool supergroup = false, CancellationToken ct = default) =>
+        PostAsync<SandboxChatSummary>($"{Bot(botToken)}/groups", new CreateGroupRequest(title, members, supergroup), ct);
+
+    /// <summary>
+    /// The member <paramref name="user"/> writes <paramref name="text"/> in the group <paramref name="chatId"/> (or in
+    /// their private chat, given its id), as a reply to <paramref name="replyToMessageId"/> when given. In a group the
+    /// bot gets it only as privacy mode allows: a command, a reply to the bot, a mention of it
+    /// (<see cref="SentUserMessage.UpdateId"/> null otherwise).
+    /// </summary>
+    public Task<SentUserMessage> SendTextAsync(string botToken, long chatId, SandboxUser user, string text, int? replyToMessageId = null, CancellationToken ct = default) =>
+        PostAsync<SentUserMessage>($"{Bot(botToken)}/messages", new SendTextRequest(user, text, replyToMessageId, chatId), ct);
+
+    /// <summary>
     /// The user edits their message <paramref name="messageId"/> to <paramref name="text"/>: the bot gets an
     /// <c>edited_message</c> (same message id, the new text, an edit date), as Telegram sends it.
     /// </summary>
@@ -34,9 +51,21 @@ public sealed class SandboxClient(HttpClient http)
         return (await response.Content.ReadFromJsonAsync<SentUserMessage>(ct))!;
     }
 
+    /// <summary>The member <paramref name="user"/> edits their message <paramref name="messageId"/> of the group <paramref name="chatId"/>.</summary>
+    public async Task<SentUserMessage> EditTextAsync(string botToken, long chatId, SandboxUser user, int messageId, string text, CancellationToken ct = default)
+    {
+        using var response = await Http.PutAsJsonAsync($"{Bot(botToken)}/messages/{messageId}", new EditTextRequest(user, text, chatId), ct);
+        await EnsureSuccessAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<SentUserMessage>(ct))!;
+    }
+
     /// <summary>The user presses the inline button with <paramref name="callbackData"/> under the bot's message.</summary>
     public Task<PressedButton> PressButtonAsync(string botToken, SandboxUser user, int messageId, string callbackData, CancellationToken ct = default) =>
         PostAsync<PressedButton>($"{Bot(botToken)}/callbacks", new PressButtonRequest(user, messageId, callbackData), ct);
+
+    /// <summary>The member <paramref name="user"/> presses a button of the bot's message <paramref name="messageId"/> in the group <paramref name="chatId"/> (any member may press any).</summary>
+    public Task<PressedButton> PressButtonAsync(string botToken, long chatId, SandboxUser user, int messageId, string callbackData, CancellationToken ct = default) =>
+        PostAsync<PressedButton>($"{Bot(botToken)}/callbacks", new PressButtonRequest(user, messageId, callbackData, ChatId: chatId), ct);
 
     public Task BlockAsync(string botToken, long userId, CancellationToken ct = default) => SetBlockedAsync(botToken, userId, true, ct);
 

@@ -10,7 +10,7 @@ public static class ChatSnapshot
     public static SandboxChatState Of(SandboxBot bot, long chatId, long now)
     {
         if (!bot.Chats.TryGetValue(chatId, out var chat))
-            return new SandboxChatState(bot.Id, chatId, 0, false, false, null, [], null, [], null);
+            return new SandboxChatState(bot.Id, chatId, 0, false, false, null, [], null, [], null, chatId < 0 ? SandboxChat.Group : SandboxChat.Private);
         return new SandboxChatState(
             bot.Id,
             chat.Id,
@@ -18,14 +18,17 @@ public static class ChatSnapshot
             true,
             chat.Blocked,
             User(chat.User),
-            [.. chat.Messages.Select(Message)],
+            [.. chat.Messages.Select(m => Message(chat, m))],
             (JsonObject?)chat.ReplyKeyboard?.DeepClone(),
             [.. chat.CallbackAnswers],
-            chat.ChatActionUntil > now ? chat.ChatAction : null);
+            chat.ChatActionUntil > now ? chat.ChatAction : null,
+            chat.Type,
+            chat.Title,
+            chat.IsGroup ? [.. chat.Members.Values.Select(User)] : null);
     }
 
     public static SandboxChatSummary Summary(SandboxChat chat) =>
-        new(chat.Id, User(chat.User), chat.Blocked, chat.Messages.Count, chat.Changed.Version);
+        new(chat.Id, User(chat.User), chat.Blocked, chat.Messages.Count, chat.Changed.Version, chat.Type, chat.Title);
 
     public static SandboxBotInfo Bot(SandboxBot bot)
     {
@@ -34,7 +37,7 @@ public static class ChatSnapshot
 
     private static SandboxUser User(SandboxUserProfile user) => new(user.Id, user.FirstName, user.LastName, user.Username, user.LanguageCode);
 
-    private static SandboxChatMessage Message(SandboxMessage m) => new(
+    private static SandboxChatMessage Message(SandboxChat chat, SandboxMessage m) => new(
         m.MessageId,
         m.FromBot,
         m.Date,
@@ -50,7 +53,8 @@ public static class ChatSnapshot
         m.Deleted,
         m.ReplyToMessageId,
         (JsonObject?)m.Invoice?.DeepClone(),
-        (JsonObject?)m.SuccessfulPayment?.DeepClone());
+        (JsonObject?)m.SuccessfulPayment?.DeepClone(),
+        m.FromBot ? null : User(chat.AuthorOf(m)));
 
     private static SandboxButton Button(JsonObject b) =>
         new(b["text"]?.ToString() ?? "", b["callback_data"]?.ToString(), b["url"]?.ToString() ?? b["web_app"]?["url"]?.ToString());

@@ -40,12 +40,14 @@ public static class ControlApi
             lock (found.Sync) return found.Chats.Values.Select(ChatSnapshot.Summary).ToList();
         });
         api.MapGet("/bots/{bot}/chats/{chatId:long}", GetChatAsync);
+        api.MapPost("/bots/{bot}/groups", (string bot, CreateGroupRequest request, BotRegistry registry, UserActions user) =>
+            user.CreateGroup(Resolve(registry, bot), request));
         api.MapPost("/bots/{bot}/messages", (string bot, SendTextRequest request, BotRegistry registry, UserActions user) =>
-            user.SendText(Resolve(registry, bot), request.User, request.Text, request.ReplyToMessageId));
+            user.SendText(Resolve(registry, bot), request.User, request.Text, request.ReplyToMessageId, request.ChatId));
         api.MapPut("/bots/{bot}/messages/{messageId:int}", (string bot, int messageId, EditTextRequest request, BotRegistry registry, UserActions user) =>
-            user.EditText(Resolve(registry, bot), request.User, messageId, request.Text));
+            user.EditText(Resolve(registry, bot), request.User, messageId, request.Text, request.ChatId));
         api.MapPost("/bots/{bot}/callbacks", (string bot, PressButtonRequest request, BotRegistry registry, UserActions user) =>
-            user.PressButton(Resolve(registry, bot), request.User, request.MessageId, request.CallbackData, request.Text));
+            user.PressButton(Resolve(registry, bot), request.User, request.MessageId, request.CallbackData, request.Text, request.ChatId));
         api.MapPut("/bots/{bot}/chats/{chatId:long}/blocked", (string bot, long chatId, BlockRequest request, BotRegistry registry, UserActions user) =>
         {
             user.SetBlocked(Resolve(registry, bot), chatId, request.Blocked);
