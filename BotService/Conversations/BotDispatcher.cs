@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Mesh.Bot.Telegram;
 using Mesh.Bot.Updates;
+using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 
 namespace Mesh.Bot.Conversations;
@@ -14,6 +15,12 @@ namespace Mesh.Bot.Conversations;
 /// command addressed to another bot (<c>/help@OtherBot</c>: <see cref="BotIdentity"/>) gets no answer at all, in any
 /// chat: in a group it is the other bot's to answer, and in a private chat with this bot it is no command of this bot's
 /// either (Telegram delivers it; the user named another bot).
+/// <para>
+/// In a group, a keyboard is the member's it was drawn for: it replies to their message (<see cref="BotContext.ReplyTo"/>),
+/// and another member's press on it gets a notice and changes nothing (<see cref="IsSomeoneElses"/>). Conversations,
+/// menus and languages are each member's own already (<see cref="ConversationStore"/>); without this, a press was read
+/// against the presser's menu and carried out on the other member's message.
+/// </para>
 /// <para>
 /// Leaving a dialog: a dialog lasts while the user answers it, and whatever takes them elsewhere ends it — a command the
 /// bot knows (any but the step's own routes), here, and any menu drawn (Back, another screen, a language chosen), in
@@ -111,7 +118,12 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
     {
         try
         {
-            if (CallbackData.Unpack<MenuButton>(ctx.Update.CallbackQuery!.Data) is { } button && await menus.TryHandleAsync(ctx, button))
+            if (IsSomeoneElses(ctx.Update.CallbackQuery!))
+            {
+                ctx.RouteName = "someone else's keyboard";
+                await ctx.AnswerAsync(ctx.Texts.MenuOfSomeoneElse);
+            }
+            else if (CallbackData.Unpack<MenuButton>(ctx.Update.CallbackQuery!.Data) is { } button && await menus.TryHandleAsync(ctx, button))
             {
                 ctx.RouteName = "menu";
             }
@@ -140,4 +152,12 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         await ctx.AnswerAsync();
         ctx.Handled = true;
     }
+
+    /// <summary>
+    /// Whether the pressed keyboard, in a group, was drawn for another member: the message replies to a message of
+    /// theirs. A keyboard that replies to nothing (its command deleted before it was drawn, or drawn before the bot
+    /// replied in groups) is anyone's, as every keyboard was; one in a private chat is its user's.
+    /// </summary>
+    static bool IsSomeoneElses(CallbackQuery query) =>
+        query.Message is { Chat.Type: ChatType.Group or ChatType.Supergroup, ReplyToMessage.From: { } owner } && owner.Id != query.From.Id;
 }

@@ -37,6 +37,9 @@ public sealed class MenuBuilder(string screen, long version)
 
     public InlineKeyboardButton WebApp(string label, string url) => InlineKeyboardButton.WithWebApp(label, new WebAppInfo(url));
 
+    /// <summary>A button that opens a link (no press reaches the bot).</summary>
+    public InlineKeyboardButton Url(string label, string url) => InlineKeyboardButton.WithUrl(label, url);
+
     public InlineKeyboardMarkup Keyboard => new(rows);
 }
 

@@ -100,7 +100,7 @@ public static class ConversationContext
         public async Task<int?> SendAsync(string text, InlineKeyboardMarkup? keyboard = null)
         {
             ctx.Handled = true;
-            var sent = await ctx.Services.GetRequiredService<OutboundSender>().SendAsync(ctx.ChatId, text, keyboard, ParseMode.Html, ctx.CancellationToken);
+            var sent = await ctx.Services.GetRequiredService<OutboundSender>().SendAsync(ctx.ChatId, text, keyboard, ParseMode.Html, ctx.ReplyTo, ctx.CancellationToken);
             return sent.Outcome == SendOutcome.Failed ? throw new TelegramSendFailed(ctx.ChatId, sent.Error) : sent.MessageId;
         }
 

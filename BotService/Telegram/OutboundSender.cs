@@ -30,7 +30,14 @@ public sealed partial class OutboundSender(
     /// Sends <paramref name="text"/>, split at line boundaries into messages of at most 4,096 characters
     /// (<see cref="MessageText"/>), the keyboard under the last one; stops at the first part that is not sent.
     /// </summary>
-    public async Task<SentMessage> SendAsync(long chatId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken)
+    public Task<SentMessage> SendAsync(long chatId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, CancellationToken cancellationToken) =>
+        SendAsync(chatId, text, keyboard, parseMode, null, cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="text"/> as <see cref="SendAsync(long, string, InlineKeyboardMarkup?, ParseMode, CancellationToken)"/>
+    /// does, each part a reply to the chat's message <paramref name="replyTo"/> (null: none), or no reply once it is gone.
+    /// </summary>
+    public async Task<SentMessage> SendAsync(long chatId, string text, InlineKeyboardMarkup? keyboard, ParseMode parseMode, int? replyTo, CancellationToken cancellationToken)
     {
         var parts = MessageText.Split(text, parseMode);
         var sent = new SentMessage(SendOutcome.Failed, null);
@@ -39,7 +46,7 @@ public sealed partial class OutboundSender(
             var part = parts[i];
             var markup = i == parts.Count - 1 ? keyboard : null;
             sent = await DeliverAsync("sendMessage", chatId, limited: true,
-                async ct => await transport.SendAsync(new SendMessageForId(chatId, part, parseMode, markup), ct), cancellationToken);
+                async ct => await transport.SendAsync(new SendMessageForId(chatId, part, parseMode, markup, replyTo), ct), cancellationToken);
             if (sent.Outcome != SendOutcome.Sent)
             {
                 return sent;

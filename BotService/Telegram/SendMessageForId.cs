@@ -10,10 +10,12 @@ namespace Mesh.Bot.Telegram;
 /// <c>sendMessage</c> as the update path needs it: the same JSON body as Telegram.Bot's <c>SendMessageRequest</c>, sent
 /// by <see cref="BotApiTransport"/>, which reads the answer for the message id only (Telegram answers with the whole
 /// message: chat, sender, text, keyboard). The body is written at once into a buffer of known length: Telegram.Bot's
-/// default content serializes while it is being sent, with no length, so every request went out chunked.
+/// default content serializes while it is being sent, with no length, so every request went out chunked. With
+/// <paramref name="replyTo"/>, a reply to that message of the chat, or a plain message when it is gone
+/// (<c>reply_parameters</c> with <c>allow_sending_without_reply</c>).
 /// </summary>
-public sealed class SendMessageForId(long chatId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup)
-    : MessageTextRequest("sendMessage", chatId, null, text, parseMode, replyMarkup);
+public sealed class SendMessageForId(long chatId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup, int? replyTo = null)
+    : MessageTextRequest("sendMessage", chatId, null, text, parseMode, replyMarkup, replyTo);
 
 /// <summary>
 /// <c>editMessageText</c> of a message in a chat (a menu redrawn in place), as lean as <see cref="SendMessageForId"/>:
@@ -26,7 +28,8 @@ public sealed class EditMessageForId(long chatId, int messageId, string text, Pa
 /// A message's text and inline keyboard sent to a chat (new, or in place of <see cref="MessageId"/>) by the Bot API
 /// method <see cref="MethodName"/>. Its body is written by <see cref="ToHttpContent"/>.
 /// </summary>
-public abstract class MessageTextRequest(string method, long chatId, int? messageId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup)
+public abstract class MessageTextRequest(string method, long chatId, int? messageId, string text, ParseMode parseMode, InlineKeyboardMarkup? replyMarkup,
+    int? replyTo = null)
 {
     public string MethodName { get; } = method;
 
@@ -39,6 +42,9 @@ public abstract class MessageTextRequest(string method, long chatId, int? messag
     public ParseMode ParseMode { get; } = parseMode;
 
     public InlineKeyboardMarkup? ReplyMarkup { get; } = replyMarkup;
+
+    /// <summary>The message of the chat this one replies to (sent all the same, as no reply, when it is gone); null: none.</summary>
+    public int? ReplyTo { get; } = replyTo;
 
     const string JsonContentType = "application/json; charset=utf-8";
 
@@ -99,6 +105,14 @@ public abstract class MessageTextRequest(string method, long chatId, int? messag
         {
             json.WritePropertyName("parse_mode"u8);
             JsonSerializer.Serialize(json, ParseMode, JsonBotAPI.Options);
+        }
+        if (ReplyTo is { } replyTo)
+        {
+            json.WritePropertyName("reply_parameters"u8);
+            json.WriteStartObject();
+            json.WriteNumber("message_id"u8, replyTo);
+            json.WriteBoolean("allow_sending_without_reply"u8, true);
+            json.WriteEndObject();
         }
         if (ReplyMarkup is { ForceReply: true } other)
         {

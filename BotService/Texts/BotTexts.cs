@@ -38,6 +38,8 @@ public sealed partial record BotTexts
     public required string ComingSoon { get; init; }
     public required string MenuOutdated { get; init; }
     public required string ButtonOutdated { get; init; }
+    /// <summary>A group member pressed a keyboard the bot drew for another member.</summary>
+    public required string MenuOfSomeoneElse { get; init; }
     public required string SomethingWentWrong { get; init; }
 
     // Buttons.
@@ -55,6 +57,10 @@ public sealed partial record BotTexts
     /// <summary>{0} name, {1} city, {2} about.</summary>
     public required string ProfileCard { get; init; }
     public required string ButtonFillProfile { get; init; }
+    /// <summary>The profile asked for in a group: it is shown in the private chat only.</summary>
+    public required string ProfileInPrivateChat { get; init; }
+    /// <summary>The link from a group to the profile in the private chat.</summary>
+    public required string ButtonOpenProfile { get; init; }
     public required string ButtonEditProfile { get; init; }
     public required string AskName { get; init; }
     public required string AskCity { get; init; }

@@ -21,6 +21,19 @@ public sealed class BotContext(Update update, long chatId, OutboundSender sender
 
     public User? From => Update.Message?.From ?? Update.CallbackQuery?.From ?? Update.EditedMessage?.From;
 
+    /// <summary>Whether the update comes from a group or a supergroup, where several members share the chat.</summary>
+    public bool InGroup =>
+        (Update.Message?.Chat ?? Update.CallbackQuery?.Message?.Chat ?? Update.EditedMessage?.Chat)?.Type is ChatType.Group or ChatType.Supergroup;
+
+    /// <summary>
+    /// In a group, the member's message that the bot's messages for this update reply to: the message itself, or for a
+    /// button press the message the pressed one replies to (the command the keyboard answers). A keyboard drawn in a
+    /// group thus names the member it is for (its <c>reply_to_message.from</c>), which a press on it is checked against
+    /// (<see cref="Conversations.BotDispatcher"/>), and the group sees whom the bot answers. Null in a private chat,
+    /// where a reply would tell nothing, and for a press on a keyboard that replies to nothing.
+    /// </summary>
+    public int? ReplyTo => !InGroup ? null : Update.Message?.Id ?? Update.CallbackQuery?.Message?.ReplyToMessage?.Id ?? Update.EditedMessage?.Id;
+
     /// <summary>The text of a message update, or null.</summary>
     public string? Text => Update.Message?.Text;
 
@@ -77,7 +90,7 @@ public sealed class BotContext(Update update, long chatId, OutboundSender sender
     public async Task<SendOutcome> ReplyAsync(string text, InlineKeyboardMarkup? keyboard = null, ParseMode parseMode = ParseMode.Html)
     {
         Handled = true;
-        var sent = await sender.SendAsync(ChatId, text, keyboard, parseMode, CancellationToken);
+        var sent = await sender.SendAsync(ChatId, text, keyboard, parseMode, ReplyTo, CancellationToken);
         if (sent.Outcome == SendOutcome.Failed)
         {
             throw new TelegramSendFailed(ChatId, sent.Error);

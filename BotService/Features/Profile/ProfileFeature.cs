@@ -1,6 +1,7 @@
 using System.Globalization;
 using Mesh.Bot.Conversations;
 using Mesh.Bot.Features.Start;
+using Mesh.Bot.Telegram;
 using Mesh.Bot.Texts;
 using Mesh.Bot.Updates;
 using Microsoft.Extensions.Options;
@@ -45,10 +46,18 @@ public sealed record ProfileButton(string Action) : CallbackData("pf");
 /// retry must find the user where the failed try did (moved first, the answer to one question was taken as the next's).
 /// An answer the user edits in Telegram while the dialog goes on replaces the one they gave, and one refused at the step
 /// the dialog is at, edited to fit, answers it (<see cref="AnswerEditedAsync"/>).
+/// <para>
+/// A profile is kept to the private chat with the bot: in a group, <c>/profile</c> and the menu's button say so, with
+/// a link (<c>t.me/&lt;bot&gt;?start=profile</c>) whose <c>/start profile</c> opens it there (<see cref="StartPayload"/>),
+/// and show nothing of it to the group. The dialog is not started in a group either.
+/// </para>
 /// </summary>
-public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOptions> options) : IBotFeature
+public sealed class ProfileFeature(IConnectionMultiplexer redis, BotIdentity identity, IOptions<BotOptions> options) : IBotFeature
 {
     public const string Screen = "profile";
+
+    /// <summary>The start parameter of the link to the profile (<c>/start profile</c>), which opens it.</summary>
+    public const string StartPayload = "profile";
 
     // The three answers together, the longest template and its markup stay well within one message (4,096).
     static readonly AnswerLimit MaxName = new(64, 512);
@@ -74,6 +83,16 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
     async Task ProfileMenuAsync(BotContext ctx, MenuBuilder menu)
     {
         var t = ctx.Texts;
+        if (ctx.InGroup)
+        {
+            menu.Text = t.ProfileInPrivateChat;
+            if (identity.Username is { } me)
+            {
+                menu.Row(menu.Url(t.ButtonOpenProfile, $"https://t.me/{me}?start={StartPayload}"));
+            }
+            menu.Row(menu.Go(t.ButtonBack, StartFeature.MainScreen));
+            return;
+        }
         var profile = await LoadAsync(ctx.UserId);
         menu.Text = profile is null ? t.ProfileEmpty : t.Format(t.ProfileCard, profile.Name, profile.City, profile.About);
         menu.Row(menu.Action(profile is null ? t.ButtonFillProfile : t.ButtonEditProfile, "edit"))
@@ -82,6 +101,13 @@ public sealed class ProfileFeature(IConnectionMultiplexer redis, IOptions<BotOpt
 
     static async Task EditAsync(BotContext ctx, MenuButton button)
     {
+        if (ctx.InGroup)
+        {
+            // A Fill in of a profile screen drawn in the group before profiles were kept to private chats: the screen as it is now.
+            await ctx.AnswerAsync();
+            await ctx.ShowMenuAsync(Screen);
+            return;
+        }
         if (ctx.Flow.Step == ProfileFlow.Name)
         {
             // Pressed again (a double tap) before answering: the question is there already; it comes again as a notice,

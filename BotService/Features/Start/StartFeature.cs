@@ -30,11 +30,13 @@ public sealed class StartFeature(IOptions<TelegramOptions> options) : IBotFeatur
 
     // The reset is unconditional, so it need not be waited for before the menu goes out: both are under way at once. (In
     // a dialog the dispatcher has reset it already, as for any known command, and this one changes nothing; outside one
-    // it writes only a state never written.)
+    // it writes only a state never written.) A link's start parameter opens its screen (t.me/<bot>?start=profile, given
+    // in groups: the profile, under the greeting); any other, the main menu.
     static Task StartAsync(BotContext ctx)
     {
         var t = ctx.Texts;
-        return Task.WhenAll(ctx.Flow.ResetAsync(), ctx.OpenMenuAsync(MainScreen, t.Format(t.Greeting, ctx.From?.FirstName ?? "")));
+        var screen = BotCommand.PayloadOf(ctx.Text).SequenceEqual(ProfileFeature.StartPayload) ? ProfileFeature.Screen : MainScreen;
+        return Task.WhenAll(ctx.Flow.ResetAsync(), ctx.OpenMenuAsync(screen, t.Format(t.Greeting, ctx.From?.FirstName ?? "")));
     }
 
     // A dialog the user was in has been reset by the dispatcher already (any known command ends one): what the update
@@ -100,6 +102,19 @@ public static class BotCommand
         var word = WordOf(text);
         var at = word.IndexOf('@');
         return at < 0 ? default : word[(at + 1)..];
+    }
+
+    /// <summary>
+    /// What follows a command's word, trimmed: <c>/start@MeshBot profile</c> → <c>profile</c> (a link's start parameter);
+    /// empty when the text is not a command or has nothing after it. A slice of the text, nothing allocated.
+    /// </summary>
+    public static ReadOnlySpan<char> PayloadOf(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || text[0] != '/')
+        {
+            return default;
+        }
+        return text.AsSpan(1 + WordOf(text).Length).Trim();
     }
 
     /// <summary>The command's word, after its '/' and up to the first space or line break: <c>start@MeshBot</c>.</summary>

@@ -76,6 +76,35 @@ public sealed class SandboxBotHost : IAsyncDisposable
     public Task<SandboxChatMessage> WaitForMessageAsync(SandboxUser user, int messageId, Func<SandboxChatMessage, bool> condition) =>
         Client.WaitForAsync(Token, user.Id, state => state.Messages.FirstOrDefault(m => m.MessageId == messageId && condition(m)), Deadline, TestContext.Current.CancellationToken);
 
+    // The same in a group: the chat is the group's, the user one of its members.
+
+    /// <summary>A new group of <paramref name="members"/> with the bot in it (the first added it); returns its id.</summary>
+    public async Task<long> NewGroupAsync(params SandboxUser[] members) =>
+        (await Client.CreateGroupAsync(Token, "Group " + Guid.NewGuid().ToString("N")[..6], members, ct: TestContext.Current.CancellationToken)).ChatId;
+
+    /// <summary>The member writes <paramref name="text"/> in the group (as a reply to <paramref name="replyTo"/>); returns the id of their message.</summary>
+    public async Task<int> SendAsync(long group, SandboxUser member, string text, int? replyTo = null) =>
+        (await Client.SendTextAsync(Token, group, member, text, replyTo, TestContext.Current.CancellationToken)).MessageId;
+
+    /// <summary>The first message of the bot in the group after <paramref name="after"/> whose text contains <paramref name="text"/> (edits count).</summary>
+    public Task<SandboxChatMessage> WaitForAsync(long group, string text, int after = 0) =>
+        Client.WaitForBotMessageAsync(Token, group, m => m.Text.Contains(text, StringComparison.Ordinal), Deadline, after, TestContext.Current.CancellationToken);
+
+    /// <summary>The member presses the button labelled <paramref name="label"/> (its start) in the group and waits for the answer to the press.</summary>
+    public async Task<SandboxCallbackAnswer> PressAsync(long group, SandboxUser member, SandboxChatMessage message, string label)
+    {
+        var pressed = await Client.PressButtonAsync(Token, group, member, message.MessageId, ButtonData(message, label), TestContext.Current.CancellationToken);
+        return await Client.WaitForCallbackAnswerAsync(Token, group, pressed.CallbackQueryId, Deadline, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>The current version of a message of the group (after edits).</summary>
+    public async Task<SandboxChatMessage> MessageAsync(long group, int messageId) =>
+        (await Client.GetChatAsync(Token, group, ct: TestContext.Current.CancellationToken)).Messages.Single(m => m.MessageId == messageId);
+
+    /// <summary>Waits until the message <paramref name="messageId"/> of the group satisfies <paramref name="condition"/>.</summary>
+    public Task<SandboxChatMessage> WaitForMessageAsync(long group, int messageId, Func<SandboxChatMessage, bool> condition) =>
+        Client.WaitForAsync(Token, group, state => state.Messages.FirstOrDefault(m => m.MessageId == messageId && condition(m)), Deadline, TestContext.Current.CancellationToken);
+
     public static long VersionOf(SandboxChatMessage message) =>
         message.InlineKeyboard!.SelectMany(row => row).Select(b => CallbackData.Unpack<MenuButton>(b.CallbackData)).OfType<MenuButton>().First().Version;
 

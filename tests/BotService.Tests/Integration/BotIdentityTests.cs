@@ -13,7 +13,8 @@ namespace Mesh.Bot.Tests.Integration;
 
 /// <summary>
 /// The bot's username, learnt with getMe from the sandbox as Telegram: once at start, then known without a call, and
-/// what the dispatcher does with it in a group (the sandbox has private chats only, so group updates are built here).
+/// what the dispatcher does with it in a group (group updates built here, for the dispatcher alone; a bot in a group of
+/// the sandbox: <see cref="Conversations.GroupChatTests"/>).
 /// </summary>
 public sealed class BotIdentityTests : IAsyncLifetime
 {

@@ -27,4 +27,15 @@ public sealed class BotCommandTests
     [InlineData(null, "")]
     public void Bot_a_command_is_addressed_to_is_read_from_message_text(string? text, string addressee) =>
         Assert.Equal(addressee, BotCommand.AddresseeOf(text).ToString());
+
+    [Theory]
+    [InlineData("/start profile", "profile")]
+    [InlineData("/start@MeshBot  profile ", "profile")]
+    [InlineData("/start\nprofile", "profile")]
+    [InlineData("/start", "")]
+    [InlineData("/start@MeshBot", "")]
+    [InlineData("profile", "")]
+    [InlineData(null, "")]
+    public void Start_parameter_is_what_follows_the_command(string? text, string payload) =>
+        Assert.Equal(payload, BotCommand.PayloadOf(text).ToString());
 }

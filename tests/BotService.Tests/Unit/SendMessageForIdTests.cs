@@ -37,6 +37,19 @@ public sealed class SendMessageForIdTests
             new SendMessageForId(-100123, Greeting, parseMode, Keyboard(keyboard)),
             new SendMessageRequest { ChatId = -100123, Text = Greeting, ParseMode = parseMode, ReplyMarkup = Keyboard(keyboard) });
 
+    /// <summary>A reply (in a group) that goes as a plain message when the message it replies to is gone.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task Reply_body_is_the_same_json_as_telegram_bots_own_request(int keyboard) =>
+        await AssertSameBodyAsync(
+            new SendMessageForId(-100123, Greeting, ParseMode.Html, Keyboard(keyboard), replyTo: 31),
+            new SendMessageRequest
+            {
+                ChatId = -100123, Text = Greeting, ParseMode = ParseMode.Html, ReplyMarkup = Keyboard(keyboard),
+                ReplyParameters = new ReplyParameters { MessageId = 31, AllowSendingWithoutReply = true },
+            });
+
     [Theory]
     [InlineData(ParseMode.None, 0)]
     [InlineData(ParseMode.Html, 1)]

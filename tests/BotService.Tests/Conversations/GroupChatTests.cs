@@ -1,0 +1,135 @@
+using Mesh.Bot.Conversations;
+using Mesh.Bot.Features.Profile;
+using Mesh.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Mesh.Bot.Tests.Conversations;
+
+/// <summary>
+/// The bot in a group of the sandbox, where members share one chat: a member's menu answers only them, the profile
+/// stays out of the group, a member's dialog is answered only by them; private chats as before. One bot for the class;
+/// each test its own members and group.
+/// </summary>
+public sealed class GroupChatTests(RedisServerFixture redis, GroupChatTests.Bot bot) : IClassFixture<GroupChatTests.Bot>
+{
+    readonly SandboxBotHost host = bot.Host;
+
+    /// <summary>The class's one sandbox and bot.</summary>
+    public sealed class Bot(RedisServerFixture redis) : IAsyncLifetime
+    {
+        public SandboxBotHost Host { get; private set; } = null!;
+
+        /// <summary>The sandbox's name of the bot (<c>sandbox_…_bot</c>).</summary>
+        public string Username { get; private set; } = "";
+
+        public async ValueTask InitializeAsync()
+        {
+            Host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("groups"));
+            var bots = await Host.Client.GetBotsAsync(TestContext.Current.CancellationToken);
+            Username = bots.Single(b => Host.Token.StartsWith(b.Id + ":", StringComparison.Ordinal)).Username;
+        }
+
+        public async ValueTask DisposeAsync() => await Host.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Member_s_press_on_another_member_s_menu_gets_a_notice_and_leaves_the_menu_as_it_was()
+    {
+        var (alice, boris) = (SandboxBotHost.NewUser("Alice"), SandboxBotHost.NewUser("Boris", "ru"));
+        var group = await host.NewGroupAsync(alice, boris);
+        var command = await host.SendAsync(group, alice, "/start");
+        var menu = await host.WaitForAsync(group, "What would you like to do?", command);
+
+        var answer = await host.PressAsync(group, boris, menu, "👤 Profile");
+
+        Assert.Equal(command, menu.ReplyToMessageId); // the menu names whose command it answers
+        Assert.Equal("Это меню другого участника.", answer.Text); // in Boris's language
+        // The group's updates are handled in order: once Alice's /help is answered, Boris's press was dealt with in full.
+        await host.WaitForAsync(group, "/language", await host.SendAsync(group, alice, "/help"));
+        var untouched = await host.MessageAsync(group, menu.MessageId);
+        Assert.Equal((menu.Text, false, SandboxBotHost.VersionOf(menu)), (untouched.Text, untouched.Edited, SandboxBotHost.VersionOf(untouched)));
+
+        // Alice's own press is carried out.
+        var own = await host.PressAsync(group, alice, menu, "❓ Help");
+        Assert.Null(own.Text);
+        var help = await host.WaitForMessageAsync(group, menu.MessageId, m => m.Text.Contains("/language", StringComparison.Ordinal));
+        // And her menu stays hers after it is redrawn: Boris's press on the new screen gets the notice too.
+        var again = await host.PressAsync(group, boris, help, "⬅️ Back");
+        Assert.Equal("Это меню другого участника.", again.Text);
+    }
+
+    [Fact]
+    public async Task Member_s_own_menus_in_a_group_are_told_apart_from_another_member_s()
+    {
+        var (alice, boris) = (SandboxBotHost.NewUser("Alice"), SandboxBotHost.NewUser("Boris", "uk"));
+        var group = await host.NewGroupAsync(alice, boris);
+        var alices = await host.WaitForAsync(group, "What would you like to do?", await host.SendAsync(group, alice, "/start"));
+        var borises = await host.WaitForAsync(group, "Що ви бажаєте зробити?", await host.SendAsync(group, boris, "/start"));
+
+        var onAlices = await host.PressAsync(group, boris, alices, "❓");
+        var onOwn = await host.PressAsync(group, boris, borises, "❓");
+
+        Assert.Equal("Це меню іншого учасника.", onAlices.Text);
+        Assert.Null(onOwn.Text);
+        await host.WaitForMessageAsync(group, borises.MessageId, m => m.Text.Contains("/language", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Profile_asked_for_in_a_group_is_not_shown_there_and_its_link_opens_it_in_the_private_chat()
+    {
+        var alice = SandboxBotHost.NewUser("Alice");
+        var boris = SandboxBotHost.NewUser("Boris");
+        await redis.Connection.GetDatabase().HashSetAsync($"{host.KeyPrefix}profile:{alice.Id}",
+            [new HashEntry("name", "Grace Hopper"), new HashEntry("city", "Arlington"), new HashEntry("about", "compilers")]);
+        var group = await host.NewGroupAsync(alice, boris);
+
+        var command = await host.SendAsync(group, alice, "/profile");
+        var answer = await host.WaitForAsync(group, "private chat", command);
+        var menu = await host.WaitForAsync(group, "What would you like to do?", await host.SendAsync(group, alice, "/start"));
+        await host.PressAsync(group, alice, menu, "👤 Profile");
+        var screen = await host.WaitForMessageAsync(group, menu.MessageId, m => m.Text.Contains("private chat", StringComparison.Ordinal));
+
+        foreach (var shown in new[] { answer, screen })
+        {
+            Assert.DoesNotContain("Grace", shown.Text);
+            Assert.DoesNotContain("Arlington", shown.Text);
+            var link = shown.InlineKeyboard!.SelectMany(row => row).Single(b => b.Url is not null);
+            Assert.Equal($"https://t.me/{bot.Username}?start=profile", link.Url);
+        }
+        Assert.Equal(command, answer.ReplyToMessageId);
+
+        // The link's /start profile, in the private chat, opens the profile there.
+        var profile = await host.WaitForAsync(alice, "Your profile", await host.SendAsync(alice, "/start profile"));
+        Assert.Contains("Grace Hopper", profile.Text);
+        Assert.Contains("Arlington", profile.Text);
+        Assert.Null(profile.ReplyToMessageId); // a private chat's messages reply to nothing, as before
+    }
+
+    [Fact]
+    public async Task Member_s_text_in_a_group_does_not_answer_another_member_s_dialog()
+    {
+        var (alice, boris) = (SandboxBotHost.NewUser("Alice"), SandboxBotHost.NewUser("Boris"));
+        var group = await host.NewGroupAsync(alice, boris);
+        var menu = await host.WaitForAsync(group, "What would you like to do?", await host.SendAsync(group, alice, "/start"));
+        // Alice in a dialog in the group, at its first question (a dialog the group's menus no longer start: the
+        // profile's is private now; the dialogs' state is per member all the same).
+        var store = new ConversationStore(redis.Connection, Options.Create(new BotOptions { RedisKeyPrefix = host.KeyPrefix }),
+            Options.Create(new ConversationOptions()), TimeProvider.System, NullLogger<ConversationStore>.Instance);
+        var asked = await store.SetAsync(group, alice.Id, (await store.GetAsync(group, alice.Id)).Version, ProfileFlow.Name, "{}");
+
+        // Boris answers in her place (a reply to the bot, which privacy mode lets through).
+        var borises = await host.SendAsync(group, boris, "Mallory", menu.MessageId);
+        var toBoris = await host.WaitForAsync(group, "I didn't understand", borises);
+
+        Assert.Equal(borises, toBoris.ReplyToMessageId);
+        var state = await store.GetAsync(group, alice.Id);
+        Assert.Equal((ProfileFlow.Name, asked.Version), (state.Step, state.Version));
+        // Alice's own answer is taken.
+        var alices = await host.SendAsync(group, alice, "Grace", menu.MessageId);
+        await host.WaitForAsync(group, "Step 2 of 4", alices);
+        // The step moves on once its question went out.
+        await Until.TrueAsync(async () => (await store.GetAsync(group, alice.Id)).Step == ProfileFlow.City, SandboxBotHost.Deadline, "Alice's dialog to move to the city");
+    }
+}
