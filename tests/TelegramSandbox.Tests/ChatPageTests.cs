@@ -43,6 +43,43 @@ public sealed class ChatPageTests(SandboxHost sandbox) : SandboxTest(sandbox)
         await echo;
     }
 
+    [Fact]
+    public async Task Group_in_the_chat_page_shows_who_wrote_each_message_and_a_reply_to_the_bot_reaches_it()
+    {
+        var me = await Bot.GetMe(Ct);
+        var group = await Client.CreateGroupAsync(Token, "Team", [Alice, Boris], ct: Ct);
+        var offset = (await Bot.GetUpdates(cancellationToken: Ct))[^1].Id + 1;
+        await Client.SendTextAsync(Token, group.ChatId, Boris, "hi all", ct: Ct);
+        var greeting = await Bot.SendMessage(group.ChatId, "Hello, group", cancellationToken: Ct);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"{Sandbox.ChatUrl}?bot={me.Id}&chat={group.ChatId}");
+        await Expect(page.Locator("#chat")).ToHaveValueAsync(group.ChatId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#user-id", Alice.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#user-name", "Alice"); // the id's change (as it loses focus) shows the chat as Alice sees it
+
+        var boris = page.Locator(".message.from-member").First;
+        await Expect(boris.Locator(".author")).ToHaveTextAsync("Boris");
+        await Expect(boris.Locator(".text")).ToHaveTextAsync("hi all");
+        await page.Locator(".message.from-bot").Locator(".reply-button").ClickAsync();
+        await page.FillAsync("#text", "thanks, bot");
+        await page.ClickAsync("#send");
+
+        var mine = page.Locator(".message.from-user").Last;
+        await Expect(mine.Locator(".author")).ToHaveTextAsync("Alice");
+        await Expect(mine.Locator(".quote")).ToHaveTextAsync("Bot: Hello, group");
+        // Boris's "hi all" was kept from the bot (privacy mode); Alice's reply to it reached it.
+        var update = Assert.Single(await Bot.GetUpdates(offset, cancellationToken: Ct));
+        Assert.Equal(("thanks, bot", Alice.Id, greeting.MessageId), (update.Message!.Text, update.Message.From!.Id, update.Message.ReplyToMessage!.MessageId));
+    }
+
     /// <summary>A test bot: answers each text with an inline keyboard, and a press by editing the message.</summary>
     private async Task RunEchoBotAsync(CancellationToken ct)
     {

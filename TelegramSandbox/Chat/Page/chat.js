@@ -1,4 +1,6 @@
-// The sandbox's web chat: acts as a user through the control API and long-polls the chat's state.
+// The sandbox's web chat: acts as a user through the control API and long-polls the chat's state: the user's private
+// chat with the bot, or a group of theirs (several members, each message with its author's name; switch the user id
+// to act as another member).
 (() => {
   'use strict';
   const api = '/sandbox/api';
@@ -10,6 +12,9 @@
   let seenAnswers = new Set();
   let blocked = false;
   let editing = null; // the id of the user's message being edited in the composer, or null
+  let chat = params.get('chat') || localStorage.getItem('sandbox.chat') || ''; // a group's id, or '' for the private chat
+  let replyTo = null; // the message the next one replies to ({ chat, messageId }), or null
+  let shown = null; // the chat's state last rendered
 
   const user = () => ({
     id: Number($('user-id').value),
@@ -30,6 +35,34 @@
   }
 
   function status(text) { $('status').textContent = text || ''; }
+
+  const chatId = () => chat ? Number(chat) : user().id;
+  const inChat = body => chat ? { ...body, chatId: Number(chat) } : body;
+
+  // The bot's groups, for the chat picker (the private chat first).
+  async function loadGroups() {
+    if (!bot) return;
+    const groups = (await call('GET', `/bots/${bot}/chats`)).filter(c => c.type !== 'private');
+    const select = $('chat');
+    const options = [new Option('Private chat with the bot', '')];
+    for (const g of groups) options.push(new Option(`👥 ${g.title}`, String(g.chatId)));
+    select.replaceChildren(...options);
+    if (!groups.some(g => String(g.chatId) === chat)) chat = '';
+    select.value = chat;
+  }
+
+  // A group with the user and the members given as "id:name, id:name" (the user added the bot).
+  async function newGroup() {
+    const title = prompt('Group title', 'Team');
+    if (!title) return;
+    const others = (prompt('Other members as id:name, separated by commas', '') || '').split(',').map(s => s.trim()).filter(Boolean)
+      .map(s => { const [id, ...name] = s.split(':'); return { id: Number(id), firstName: name.join(':').trim() || `User ${id}` }; });
+    const group = await call('POST', `/bots/${bot}/groups`, { title, members: [user(), ...others] });
+    chat = String(group.chatId);
+    localStorage.setItem('sandbox.chat', chat);
+    await loadGroups();
+    restart();
+  }
 
   function toast(text) {
     const t = $('toast');
@@ -113,9 +146,24 @@
   }
 
   function renderMessage(m) {
+    const group = shown && shown.type !== 'private';
+    const mine = !m.fromBot && (!m.from || m.from.id === user().id);
     const div = document.createElement('div');
-    div.className = `message ${m.fromBot ? 'from-bot' : 'from-user'}${m.deleted ? ' deleted' : ''}`;
+    div.className = `message ${m.fromBot ? 'from-bot' : mine ? 'from-user' : 'from-member'}${m.deleted ? ' deleted' : ''}`;
     div.dataset.messageId = m.messageId;
+    if (group && !m.fromBot && m.from) {
+      const author = document.createElement('div');
+      author.className = 'author';
+      author.textContent = m.from.firstName;
+      div.append(author);
+    }
+    const original = m.replyToMessageId && shown ? shown.messages.find(x => x.messageId === m.replyToMessageId) : null;
+    if (original) {
+      const quote = document.createElement('div');
+      quote.className = 'quote';
+      quote.textContent = `${original.fromBot ? 'Bot' : (original.from ? original.from.firstName : 'You')}: ${original.deleted ? 'message deleted' : original.text}`;
+      div.append(quote);
+    }
     const text = document.createElement('div');
     text.className = 'text';
     if (m.deleted) text.textContent = 'message deleted';
@@ -153,7 +201,16 @@
     const meta = document.createElement('div');
     meta.className = 'meta';
     meta.textContent = `${new Date(m.date * 1000).toLocaleTimeString()}${m.edited ? ' · edited' : ''}`;
-    if (!m.fromBot && !m.deleted && !m.invoice && !m.successfulPayment) {
+    if (!m.deleted) {
+      // In a group the bot hears replies to its messages (privacy mode), so any message can be replied to.
+      const reply = document.createElement('button');
+      reply.type = 'button';
+      reply.className = 'reply-button';
+      reply.textContent = 'Reply';
+      reply.addEventListener('click', () => startReplying(m));
+      meta.append(' ', reply);
+    }
+    if (mine && !m.deleted && !m.invoice && !m.successfulPayment) {
       // As in Telegram, the user can edit their text: the bot gets an edited_message.
       const edit = document.createElement('button');
       edit.type = 'button';
@@ -186,6 +243,7 @@
   }
 
   function render(state) {
+    shown = state;
     const list = $('messages');
     const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 20;
     list.replaceChildren(...state.messages.map(renderMessage));
@@ -193,6 +251,7 @@
     renderKeyboard(state.replyKeyboard);
     blocked = state.blocked;
     $('block').textContent = blocked ? 'Unblock bot' : 'Block bot';
+    $('block').hidden = Boolean(chat);
     status(state.chatAction ? `${state.chatAction}…` : (blocked ? 'You blocked this bot.' : ''));
     for (const a of state.callbackAnswers) {
       if (!seenAnswers.has(a.callbackQueryId)) {
@@ -207,7 +266,7 @@
       try {
         if (!bot || !user().id) { await sleep(1000); await loadBots().catch(() => {}); continue; }
         const query = version === null ? '' : `?since=${version}&wait=25`;
-        const state = await call('GET', `/bots/${bot}/chats/${user().id}${query}`);
+        const state = await call('GET', `/bots/${bot}/chats/${chatId()}${query}`);
         if (mine !== generation) return;
         render(state);
         version = state.version;
@@ -222,7 +281,9 @@
     generation++;
     version = null;
     seenAnswers = new Set();
+    shown = null;
     if (editing !== null) stopEditing();
+    if (replyTo && replyTo.chat !== chatId()) stopReplying();
     $('messages').replaceChildren();
     poll(generation);
   }
@@ -235,12 +296,14 @@
 
   function send(text) {
     if (!text || !bot) return;
-    return act(() => call('POST', `/bots/${bot}/messages`, { user: user(), text }));
+    const replying = replyTo ? replyTo.messageId : null;
+    stopReplying();
+    return act(() => call('POST', `/bots/${bot}/messages`, inChat({ user: user(), text, replyToMessageId: replying })));
   }
 
   function edit(messageId, text) {
     if (!text || !bot) return;
-    return act(() => call('PUT', `/bots/${bot}/messages/${messageId}`, { user: user(), text }));
+    return act(() => call('PUT', `/bots/${bot}/messages/${messageId}`, inChat({ user: user(), text })));
   }
 
   function startEditing(messageId, text) {
@@ -256,8 +319,20 @@
     $('text').value = '';
   }
 
+  function startReplying(m) {
+    replyTo = { chat: chatId(), messageId: m.messageId };
+    $('replying-to').textContent = `Replying to ${m.fromBot ? 'the bot' : (m.from ? m.from.firstName : 'your message')}`;
+    $('replying').hidden = false;
+    $('text').focus();
+  }
+
+  function stopReplying() {
+    replyTo = null;
+    $('replying').hidden = true;
+  }
+
   function press(messageId, callbackData) {
-    return act(() => call('POST', `/bots/${bot}/callbacks`, { user: user(), messageId, callbackData }));
+    return act(() => call('POST', `/bots/${bot}/callbacks`, inChat({ user: user(), messageId, callbackData })));
   }
 
   $('composer').addEventListener('submit', async event => {
@@ -275,8 +350,12 @@
     await send(text);
   });
   $('cancel-edit').addEventListener('click', stopEditing);
+  $('cancel-reply').addEventListener('click', stopReplying);
+  $('chat').addEventListener('change', () => { chat = $('chat').value; localStorage.setItem('sandbox.chat', chat); restart(); });
+  $('chat').addEventListener('focus', () => loadGroups().catch(() => {}));
+  $('new-group').addEventListener('click', () => act(newGroup));
   $('text').addEventListener('keydown', event => { if (event.key === 'Escape' && editing !== null) stopEditing(); });
-  $('bot').addEventListener('change', () => { bot = $('bot').value; localStorage.setItem('sandbox.bot', bot); restart(); });
+  $('bot').addEventListener('change', () => { bot = $('bot').value; localStorage.setItem('sandbox.bot', bot); loadGroups().catch(() => {}).finally(restart); });
   $('use-token').addEventListener('click', () => act(async () => {
     const info = await call('POST', '/bots', { token: $('token').value.trim() });
     $('token').value = '';
@@ -288,5 +367,5 @@
   for (const id of ['user-id', 'user-name', 'user-lang']) $(id).addEventListener('change', () => { saveUser(); if (id === 'user-id') restart(); });
 
   loadUser();
-  loadBots().catch(e => status(e.message)).finally(() => restart());
+  loadBots().then(loadGroups).catch(e => status(e.message)).finally(() => restart());
 })();
