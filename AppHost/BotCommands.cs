@@ -51,8 +51,8 @@ public static class BotCommands
             .WithCommand(ClearConversations, "Clear stuck conversations", context => CallAsync(http, HttpMethod.Post, "/operations/conversations/clear",
                 ConversationsCleared, context), new CommandOptions
             {
-                Description = "Deletes every user's conversation state: users in a dialog start again from the main menu.",
-                ConfirmationMessage = "Clear every user's conversation state? Users in the middle of a dialog start again from the main menu.",
+                Description = "Resets every dialog users are in (the profile's questions…) and tells those users, in their language, how to start again. Menus keep working.",
+                ConfirmationMessage = "Reset every dialog users are in? Each of those users gets a message saying support reset it.",
                 IconName = "Broom",
                 UpdateState = WhenHealthy,
             })
@@ -74,7 +74,8 @@ public static class BotCommands
     }
 
     // What the commands say, from the bot's answer: "1 dead letter", "3 dead letters" (it said "1 dead letters").
-    public static string ConversationsCleared(JsonObject result) => $"Cleared {Counted(result["cleared"], "conversation state")}";
+    public static string ConversationsCleared(JsonObject result) =>
+        $"Reset {Counted(result["dialogs_reset"], "dialog")}, told {Counted(result["users_told"], "user")}";
 
     public static string DeadLettersListed(JsonObject result) => Counted(result["count"], "dead letter");
 

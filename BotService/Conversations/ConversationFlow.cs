@@ -6,8 +6,9 @@ namespace Mesh.Bot.Conversations;
 /// <c>ctx.Flow</c>: where this user is in this chat — the <see cref="Step"/> and its data — read from Redis when the
 /// update arrives. Moves are compare-and-set on the version read: if another update (on any replica) moved the
 /// conversation meanwhile, <see cref="MoveToAsync"/> throws <see cref="ConversationConflict"/> and the update is tried again.
+/// Each move records <paramref name="user"/> (when known) with the step: whom an operator's reset of the dialog tells.
 /// </summary>
-public sealed class ConversationFlow(ConversationStore store, long chatId, long userId, ConversationState state)
+public sealed class ConversationFlow(ConversationStore store, long chatId, long userId, ConversationState state, DialogUser? user = null)
 {
     static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
 
@@ -46,10 +47,10 @@ public sealed class ConversationFlow(ConversationStore store, long chatId, long 
 
     /// <summary>Moves the conversation to <paramref name="step"/> with <paramref name="data"/> (kept as JSON).</summary>
     public async Task MoveToAsync<T>(Step step, T data) =>
-        state = await store.SetAsync(chatId, userId, state.Version, step, JsonSerializer.Serialize(data, Json));
+        state = await store.SetAsync(chatId, userId, state.Version, step, JsonSerializer.Serialize(data, Json), user);
 
     public async Task MoveToAsync(Step step) =>
-        state = await store.SetAsync(chatId, userId, state.Version, step, null);
+        state = await store.SetAsync(chatId, userId, state.Version, step, null, user);
 
     /// <summary>
     /// Leaves the flow (whatever its version). A stored state already out of any flow is left as it is — most

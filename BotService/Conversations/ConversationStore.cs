@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Mesh.Bot.Updates;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -12,31 +13,61 @@ namespace Mesh.Bot.Conversations;
 /// only when it is due (<see cref="MenuWrite"/>: a minute, or a hundredth of a shorter TTL, off), told by the hash's field <see cref="ExpiresAt"/>,
 /// which every renewal sets: a user pressing through menus costs Redis no command for it. Writes are
 /// compare-and-set on the version (a Lua script), so of two writers that read the same version only one wins, whichever
-/// replica they run on. <see cref="ClearAsync"/> is the operators' "clear stuck conversations".
+/// replica they run on. <see cref="ResetDialogsAsync"/> is the operators' "clear stuck conversations": it resets the
+/// dialogs (step and data), not the menus.
 /// </summary>
-public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOptions<BotOptions> bot, IOptions<ConversationOptions> options, TimeProvider clock, ILogger<ConversationStore> logger)
+public sealed class ConversationStore(IConnectionMultiplexer redis, IOptions<BotOptions> bot, IOptions<ConversationOptions> options, TimeProvider clock)
 {
-    // KEYS[1] the hash; ARGV: expected version ('' = any), step, data, now (ms), ttl (ms), expiry (ms). Returns the new
-    // version or -1.
+    // KEYS[1] the hash; ARGV: expected version ('' = any), step, data, now (ms), ttl (ms), expiry (ms), the dialog's
+    // language ('' = not known), the user's name to mention ('' = none). Returns the new version or -1.
     const string CompareAndSet = """
         local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
         if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= current then return -1 end
         local next = current + 1
-        redis.call('HSET', KEYS[1], 'v', next, 's', ARGV[2], 'd', ARGV[3], 't', ARGV[4], 'x', ARGV[6])
+        local fields = {'v', next, 's', ARGV[2], 'd', ARGV[3], 't', ARGV[4], 'x', ARGV[6]}
+        if ARGV[7] ~= '' then fields[#fields + 1] = 'l' fields[#fields + 1] = ARGV[7] end
+        if ARGV[8] ~= '' then fields[#fields + 1] = 'n' fields[#fields + 1] = ARGV[8] end
+        redis.call('HSET', KEYS[1], unpack(fields))
         redis.call('PEXPIRE', KEYS[1], ARGV[5])
         return next
         """;
 
-    // KEYS[1] the hash; ARGV: cutoff (ms since 1970), ttl (ms). Deletes the hash unless it was written after the cutoff:
-    // its state ('t') or its menu, as its last renewal recorded ('w'; in a hash from before 'w', its expiry 'x' less the
-    // TTL, which a TTL setting changed since puts off). Checked and deleted in one step, so a write that comes between is
-    // never lost. Returns 1 deleted, 0 kept.
-    const string ClearIfIdle = """
-        local fields = redis.call('HMGET', KEYS[1], 't', 'w', 'x')
-        local menu = tonumber(fields[2] or '') or ((tonumber(fields[3] or '') or 0) - tonumber(ARGV[2]))
-        local written = math.max(tonumber(fields[1] or '') or 0, menu)
-        if written > tonumber(ARGV[1]) then return 0 end
-        return redis.call('DEL', KEYS[1])
+    // KEYS: conversation hashes (a page of a scan); ARGV: cutoff (ms since 1970), ttl (ms), now (ms). Resets the dialog of
+    // each hash that has one ('s') and was not written after the cutoff: neither its state ('t') nor its menu, as its
+    // last renewal recorded ('w'; in a hash from before 'w', its expiry 'x' less the TTL, which a TTL setting changed since
+    // puts off). A reset moves the version on (a writer that read the dialog loses, as after ResetAsync), empties step
+    // and data, and records the reset as not told yet ('r': the new version and the step); the menu's fields and the
+    // hash's TTL stay as they were. Checked and reset in one step, so a write that comes between is never lost. A key of
+    // another type is passed over. Returns {dialogs reset, {key's index, 'r', language, name} per hash whose reset is
+    // not told yet, this call's or an earlier one's}.
+    const string ResetIdleDialogs = """
+        local cutoff, ttl, now = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+        local reset, untold = 0, {}
+        for i, key in ipairs(KEYS) do
+          local f = redis.pcall('HMGET', key, 'v', 's', 't', 'w', 'x', 'r', 'l', 'n')
+          if type(f) == 'table' and not f.err then
+            local told = f[6]
+            if f[2] and f[2] ~= '' then
+              local menu = tonumber(f[4] or '') or ((tonumber(f[5] or '') or 0) - ttl)
+              if math.max(tonumber(f[3] or '') or 0, menu) <= cutoff then
+                local version = (tonumber(f[1] or '') or 0) + 1
+                told = version .. ' ' .. f[2]
+                redis.call('HSET', key, 'v', version, 's', '', 'd', '', 't', now, 'r', told)
+                reset = reset + 1
+              end
+            end
+            if told then untold[#untold + 1] = {i, told, f[7] or '', f[8] or ''} end
+          end
+        end
+        return {reset, untold}
+        """;
+
+    // KEYS: hashes; ARGV: per hash, its 'r' as read. Deletes each 'r' still as read (a reset told).
+    const string ForgetTold = """
+        for i, key in ipairs(KEYS) do
+          if redis.call('HGET', key, 'r') == ARGV[i] then redis.call('HDEL', key, 'r') end
+        end
+        return 0
         """;
 
     /// <summary>The menu's fields in the same hash (<see cref="BotMenus"/>): version, screen, message id.</summary>
@@ -50,6 +81,18 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
 
     /// <summary>When a menu write last renewed the hash (ms since 1970): what an operator's clear of old states goes by, with the state's own time.</summary>
     public const string RenewedAt = "w";
+
+    /// <summary>
+    /// Whom the dialog speaks to, written with each step (<see cref="DialogUser"/>): its language, and in a group the
+    /// user's first name; what an operator's reset tells the user in.
+    /// </summary>
+    public const string DialogLanguage = "l", DialogUserName = "n";
+
+    /// <summary>A dialog an operator reset whose user is not told yet (<see cref="ResetDialogsAsync"/>): the version the reset wrote, a space, the step.</summary>
+    public const string ResetUntold = "r";
+
+    /// <summary>How many keys one call of <see cref="ResetDialogsAsync"/>'s script takes: a page of the scan.</summary>
+    public const int ResetPageSize = 500;
 
     static readonly RedisValue[] StateFields = ["v", "s", "d", "t", MenuVersion, MenuScreen, ExpiresAt, MenuMessage];
 
@@ -93,26 +136,30 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
         return (new ConversationState(step, data, (long)fields[0], at), menu);
     }
 
-    /// <summary>Moves to <paramref name="step"/> (null: out of any flow) with <paramref name="data"/> if the state is still at <paramref name="expectedVersion"/>; throws <see cref="ConversationConflict"/> if not.</summary>
-    public async Task<ConversationState> SetAsync(long chatId, long userId, long expectedVersion, Step? step, string? data)
+    /// <summary>
+    /// Moves to <paramref name="step"/> (null: out of any flow) with <paramref name="data"/> if the state is still at
+    /// <paramref name="expectedVersion"/>; throws <see cref="ConversationConflict"/> if not. <paramref name="user"/>, when
+    /// known, is recorded with it: whom an operator's reset of the dialog tells, and in which language.
+    /// </summary>
+    public async Task<ConversationState> SetAsync(long chatId, long userId, long expectedVersion, Step? step, string? data, DialogUser? user = null)
     {
-        var version = await WriteAsync(chatId, userId, expectedVersion.ToString(CultureInfo.InvariantCulture), step, data);
+        var version = await WriteAsync(chatId, userId, expectedVersion.ToString(CultureInfo.InvariantCulture), step, data, user);
         return version < 0 ? throw new ConversationConflict(chatId, userId, expectedVersion) : new ConversationState(step, data, version, clock.GetUtcNow());
     }
 
     /// <summary>Leaves any flow, whatever the version (<c>/start</c>, <c>/cancel</c>): always wins, and moves the version on so stale writers lose.</summary>
     public async Task<ConversationState> ResetAsync(long chatId, long userId)
     {
-        var version = await WriteAsync(chatId, userId, "", null, null);
+        var version = await WriteAsync(chatId, userId, "", null, null, null);
         return new ConversationState(null, null, version, clock.GetUtcNow());
     }
 
-    async Task<long> WriteAsync(long chatId, long userId, string expected, Step? step, string? data)
+    async Task<long> WriteAsync(long chatId, long userId, string expected, Step? step, string? data, DialogUser? user)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var ttl = (long)Ttl.TotalMilliseconds;
         var result = await redis.GetDatabase().ScriptEvaluateAsync(CompareAndSet, [KeyOf(chatId, userId)],
-            [expected, step?.Name ?? "", data ?? "", now, ttl, now + ttl]);
+            [expected, step?.Name ?? "", data ?? "", now, ttl, now + ttl, user?.Language.Code() ?? "", user?.MentionName ?? ""]);
         return (long)result;
     }
 
@@ -137,16 +184,19 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
     }
 
     /// <summary>
-    /// Deletes conversation states — all of them, or those not written for <paramref name="olderThan"/> (neither their
+    /// Resets the dialogs users are in — all of them, or those not written for <paramref name="olderThan"/> (neither their
     /// state nor, to within the minute its renewals allow, their menu: a user pressing through menus is not stuck) — and
-    /// returns how many. Users in a cleared state start from the main menu again. For operators (API, command line,
-    /// dashboard).
+    /// yields, a page of the scan at a time (<see cref="ResetPageSize"/> keys, one script call), how many it reset and the
+    /// resets whose users are still to be told: this page's, and any an earlier clear reset but did not get to tell (the
+    /// caller tells them, then <see cref="ForgetToldAsync"/>). Menus are left as they are: a user's current menu keeps
+    /// working, and a user with no dialog is not touched. For operators (API, command line, dashboard). Cancelling stops
+    /// between pages.
     /// </summary>
-    public async Task<long> ClearAsync(TimeSpan? olderThan, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<DialogResetPage> ResetDialogsAsync(TimeSpan? olderThan, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
         var cutoff = olderThan is { } age ? clock.GetUtcNow().Add(-age).ToUnixTimeMilliseconds() : long.MaxValue;
-        long cleared = 0;
+        var page = new List<RedisKey>(ResetPageSize);
         foreach (var endpoint in redis.GetEndPoints())
         {
             var server = redis.GetServer(endpoint);
@@ -154,21 +204,84 @@ public sealed partial class ConversationStore(IConnectionMultiplexer redis, IOpt
             {
                 continue;
             }
-            await foreach (var key in server.KeysAsync(db.Database, KeyPrefix + "*", pageSize: 500).WithCancellation(cancellationToken))
+            await foreach (var key in server.KeysAsync(db.Database, KeyPrefix + "*", pageSize: ResetPageSize).WithCancellation(cancellationToken))
             {
-                var deleted = olderThan is null
-                    ? await db.KeyDeleteAsync(key)
-                    : (long)await db.ScriptEvaluateAsync(ClearIfIdle, [key], [cutoff, (long)Ttl.TotalMilliseconds]) == 1;
-                if (deleted)
+                page.Add(key);
+                if (page.Count == ResetPageSize)
                 {
-                    cleared++;
+                    yield return await ResetPageAsync(db, page, cutoff);
+                    page.Clear();
                 }
             }
         }
-        LogCleared(logger, cleared, olderThan);
-        return cleared;
+        if (page.Count > 0)
+        {
+            yield return await ResetPageAsync(db, page, cutoff);
+        }
     }
 
-    [LoggerMessage(1, LogLevel.Information, "Cleared {Count} conversation states (older than {OlderThan})")]
-    static partial void LogCleared(ILogger logger, long count, TimeSpan? olderThan);
+    async Task<DialogResetPage> ResetPageAsync(IDatabase db, List<RedisKey> keys, long cutoff)
+    {
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(ResetIdleDialogs, [.. keys],
+            [cutoff, (long)Ttl.TotalMilliseconds, clock.GetUtcNow().ToUnixTimeMilliseconds()]))!;
+        var untold = new List<DialogReset>();
+        foreach (var item in (RedisResult[])result[1]!)
+        {
+            var reset = (RedisResult[])item!;
+            var key = keys[(int)reset[0] - 1];
+            var marker = (string)reset[1]!;
+            var space = marker.IndexOf(' ', StringComparison.Ordinal);
+            if (TryReadKey(key, out var chatId, out var userId) && space > 0
+                && long.TryParse(marker.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+            {
+                var name = (string?)reset[3];
+                untold.Add(new DialogReset(key, chatId, userId, version, new Step(marker[(space + 1)..]),
+                    LanguageStore.Parse((string?)reset[2]), string.IsNullOrEmpty(name) ? null : name, marker));
+            }
+        }
+        return new DialogResetPage((long)result[0], untold);
+    }
+
+    /// <summary>Records that the users of <paramref name="resets"/> were told (one script call): a later clear does not tell them again.</summary>
+    public async Task ForgetToldAsync(IReadOnlyList<DialogReset> resets)
+    {
+        if (resets.Count > 0)
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(ForgetTold, [.. resets.Select(r => r.Key)], [.. resets.Select(r => (RedisValue)r.Marker)]);
+        }
+    }
+
+    /// <summary>The chat and the user of a key of <see cref="KeyOf"/>; false for a key of another shape.</summary>
+    bool TryReadKey(RedisKey key, out long chatId, out long userId)
+    {
+        (chatId, userId) = (0, 0);
+        var text = ((string?)key ?? "").AsSpan();
+        if (!text.StartsWith(KeyPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var ids = text[KeyPrefix.Length..];
+        var separator = ids.LastIndexOf(Separator);
+        return separator > 0
+            && long.TryParse(ids[..separator], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out chatId)
+            && long.TryParse(ids[(separator + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out userId);
+    }
 }
+
+/// <summary>
+/// Whom a dialog speaks to, recorded with its steps (<see cref="ConversationStore.SetAsync"/>): the language its
+/// questions are asked in, and in a group chat the user's first name, to mention them there. What an operator's reset
+/// of the dialog tells the user in.
+/// </summary>
+public readonly record struct DialogUser(BotLanguage Language, string? MentionName);
+
+/// <summary>A dialog an operator's clear reset whose user is not told yet.</summary>
+/// <param name="Version">The version the reset wrote: with the chat and the user, this reset's identity.</param>
+/// <param name="Step">The step the dialog was at.</param>
+/// <param name="Language">The dialog's language, as recorded with its steps; null for a dialog written before they were.</param>
+/// <param name="MentionName">In a group, the user's first name, to mention them; null in a private chat.</param>
+/// <param name="Marker">The hash's <see cref="ConversationStore.ResetUntold"/> as read.</param>
+public sealed record DialogReset(RedisKey Key, long ChatId, long UserId, long Version, Step Step, BotLanguage? Language, string? MentionName, string Marker);
+
+/// <summary>What one page of <see cref="ConversationStore.ResetDialogsAsync"/> did: dialogs reset, and resets still to be told of.</summary>
+public sealed record DialogResetPage(long Reset, IReadOnlyList<DialogReset> Untold);

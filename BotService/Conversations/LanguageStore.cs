@@ -13,6 +13,17 @@ public sealed class LanguageStore(IConnectionMultiplexer redis, IOptions<BotOpti
     public async Task<BotLanguage?> GetAsync(long userId) =>
         Parse(await redis.GetDatabase().StringGetAsync(KeyPrefix + userId.ToString(CultureInfo.InvariantCulture)));
 
+    /// <summary>The languages <paramref name="userIds"/> chose (null where none), in order, in one command.</summary>
+    public async Task<BotLanguage?[]> GetManyAsync(IReadOnlyList<long> userIds)
+    {
+        if (userIds.Count == 0)
+        {
+            return [];
+        }
+        var codes = await redis.GetDatabase().StringGetAsync([.. userIds.Select(id => (RedisKey)(KeyPrefix + id.ToString(CultureInfo.InvariantCulture)))]);
+        return [.. codes.Select(Parse)];
+    }
+
     /// <summary>The language a stored value names; null when there is none (or an unknown one).</summary>
     public static BotLanguage? Parse(RedisValue code) => BotLanguages.TryParse(code, out var language) ? language : null;
 

@@ -6,7 +6,8 @@ namespace Mesh.Bot.Conversations;
 /// <summary>
 /// Puts the user's conversation state in this chat into <c>ctx.Flow</c>, their menu into <c>ctx.Menu</c> (both from one
 /// hash) and the user's language into <c>ctx.Texts</c>: the one chosen with <c>/language</c>, else Telegram's
-/// <c>language_code</c>. In a private chat the queue has read them already, with the update (<see cref="SnapshotKeys"/>);
+/// <c>language_code</c>; the flow records that language (and, in a group, the user's first name) with each step, for an
+/// operator's reset to tell the user in. In a private chat the queue has read them already, with the update (<see cref="SnapshotKeys"/>);
 /// elsewhere they take one round trip of two commands.
 /// </summary>
 public sealed class UserContext(ConversationStore store, LanguageStore languages) : IBotMiddleware
@@ -34,9 +35,11 @@ public sealed class UserContext(ConversationStore store, LanguageStore languages
             (conversation, menu) = await state;
             chosen = await language;
         }
-        ctx.Flow = new ConversationFlow(store, ctx.ChatId, userId, conversation);
-        ctx.Menu = menu;
         ctx.Texts = BotTexts.For(chosen ?? BotLanguages.FromCode(ctx.From?.LanguageCode));
+        // In a group, the name to mention the user by should an operator reset their dialog (in their own chat the notice needs none).
+        var dialogUser = new DialogUser(ctx.Texts.Language, userId != ctx.ChatId ? ctx.From?.FirstName : null);
+        ctx.Flow = new ConversationFlow(store, ctx.ChatId, userId, conversation, dialogUser);
+        ctx.Menu = menu;
         await next();
     }
 }

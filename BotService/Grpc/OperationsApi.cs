@@ -39,9 +39,10 @@ public sealed class OperationsApi(Operator operations) : BotOperations.BotOperat
         TranslateAsync(async () => Reply(await operations.DeleteWebhookAsync(context.CancellationToken)));
 
     public override Task<ClearConversationsReply> ClearConversations(ClearConversationsRequest request, ServerCallContext context) =>
-        TranslateAsync(async () => new ClearConversationsReply
+        TranslateAsync(async () =>
         {
-            Cleared = await operations.ClearConversationsAsync(request.OlderThan?.ToTimeSpan(), context.CancellationToken),
+            var cleared = await operations.ClearConversationsAsync(request.OlderThan?.ToTimeSpan(), context.CancellationToken);
+            return new ClearConversationsReply { DialogsReset = cleared.DialogsReset, UsersTold = cleared.UsersTold };
         });
 
     static WebhookReply Reply(WebhookChange change) => new() { Changed = change.Changed, Url = change.Url };

@@ -21,7 +21,8 @@ public static class BotCommandLine
           BotService webhook setup [--without-secret]     set the configured webhook (Telegram:PublicUrl + /telegram/webhook)
                                                           with Telegram:WebhookSecret (required unless --without-secret)
           BotService webhook delete                       delete the webhook (pending updates are kept)
-          BotService conversations clear [--older-than 1h]  clear conversation states (all, or those idle that long)
+          BotService conversations clear [--older-than 1h]  reset the dialogs users are in (all, or of users idle that long)
+                                                          and tell those users; menus stay
           BotService deadletters list [--limit 20]        the newest dead letters: chat, update or notification, why
           BotService deadletters requeue [--chat 123]     put the dead letters (all, or one chat's) back in their chats' queues
         Configuration as for the service, e.g. --Telegram:BotToken=... --ConnectionStrings:redis=...
@@ -154,7 +155,8 @@ public static class BotCommandLine
                     break;
                 default:
                     var cleared = await operations.ClearConversationsAsync(olderThan, timeout.Token);
-                    await output.WriteLineAsync($"conversations cleared: {cleared.ToString(CultureInfo.InvariantCulture)}");
+                    await output.WriteLineAsync($"dialogs reset: {cleared.DialogsReset.ToString(CultureInfo.InvariantCulture)}, "
+                        + $"users told: {cleared.UsersTold.ToString(CultureInfo.InvariantCulture)}");
                     break;
             }
             return 0;

@@ -133,7 +133,8 @@ public sealed class BotOperations(
     public Task<Requeued> RequeueDeadLettersAsync(long? chatId, CancellationToken cancellationToken) =>
         queue.RequeueDeadLettersAsync(chatId?.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
 
-    public Task<long> ClearConversationsAsync(TimeSpan? olderThan, CancellationToken cancellationToken)
+    /// <summary>Resets the dialogs users are in (all, or those of users idle for <paramref name="olderThan"/>) and tells those users; menus stay.</summary>
+    public Task<ConversationsCleared> ClearConversationsAsync(TimeSpan? olderThan, CancellationToken cancellationToken)
     {
         if (olderThan is { } age && !Age.IsInRange(age))
         {

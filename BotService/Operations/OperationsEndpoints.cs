@@ -73,7 +73,7 @@ public static class OperationsEndpoints
                 }
                 age = parsed;
             }
-            return Results.Json(new { Cleared = await operations.ClearConversationsAsync(age, ct) }, Json);
+            return Results.Json(await operations.ClearConversationsAsync(age, ct), Json);
         });
         return app;
     }

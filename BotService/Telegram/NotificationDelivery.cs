@@ -19,15 +19,30 @@ public sealed class NotificationDelivery(ChatQueue queue, OutboundSender sender,
     readonly string prefix = options.Value.RedisKeyPrefix;
 
     /// <summary>Queues a notification; false when its id was queued before.</summary>
-    public async Task<bool> QueueAsync(SendNotificationRequest request)
+    public async Task<bool> QueueAsync(SendNotificationRequest request) => (await QueueManyAsync([request]))[0];
+
+    /// <summary>
+    /// Queues notifications, each in its chat's queue, in one script call, and records the queued ones' outcome as
+    /// pending in one pipelined write. Answers per notification, in order: false when its id was queued before (or
+    /// earlier in <paramref name="requests"/>).
+    /// </summary>
+    public async Task<bool[]> QueueManyAsync(IReadOnlyList<SendNotificationRequest> requests)
     {
-        var payload = request.ToByteArray();
-        var queued = await queue.EnqueueAsync(NewEntry.Notification(request.NotificationId, request.ChatId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            QueuedEntry.HeaderPrefix(EntryKind.Notification, request.NotificationId, System.Diagnostics.Activity.Current?.Id), payload));
-        if (queued)
+        var traceParent = System.Diagnostics.Activity.Current?.Id;
+        var queued = await queue.EnqueueManyAsync([.. requests.Select(request => NewEntry.Notification(request.NotificationId,
+            request.ChatId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            QueuedEntry.HeaderPrefix(EntryKind.Notification, request.NotificationId, traceParent), request.ToByteArray()))]);
+        var batch = redis.GetDatabase().CreateBatch();
+        var pending = new List<Task>(requests.Count);
+        for (var i = 0; i < requests.Count; i++)
         {
-            await SetOutcomeAsync(request.NotificationId, NotificationOutcome.Pending);
+            if (queued[i])
+            {
+                pending.Add(batch.StringSetAsync(OutcomeKey(requests[i].NotificationId), nameof(NotificationOutcome.Pending), OutcomeRetention));
+            }
         }
+        batch.Execute();
+        await Task.WhenAll(pending);
         return queued;
     }
 

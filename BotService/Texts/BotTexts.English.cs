@@ -56,5 +56,7 @@ public sealed partial record BotTexts
         AboutUpdated = "Updated: about you is now “{0}”.",
         ChooseLanguage = "Choose your language:",
         LanguageChanged = "Language: English",
+        ProfileReset = "Support reset your unfinished profile setup. Send /profile to start again.",
+        DialogReset = "Support reset the dialog you had not finished. Send /start to begin again.",
     };
 }

@@ -56,5 +56,7 @@ public sealed partial record BotTexts
         AboutUpdated = "Обновлено: теперь о себе — «{0}».",
         ChooseLanguage = "Выберите язык:",
         LanguageChanged = "Язык: русский",
+        ProfileReset = "Поддержка сбросила незавершённое заполнение профиля. Отправьте /profile, чтобы начать заново.",
+        DialogReset = "Поддержка сбросила незавершённый диалог. Отправьте /start, чтобы начать заново.",
     };
 }

@@ -56,5 +56,7 @@ public sealed partial record BotTexts
         AboutUpdated = "Оновлено: тепер про себе — «{0}».",
         ChooseLanguage = "Оберіть мову:",
         LanguageChanged = "Мова: українська",
+        ProfileReset = "Підтримка скинула незавершене заповнення профілю. Надішліть /profile, щоб почати знову.",
+        DialogReset = "Підтримка скинула незавершений діалог. Надішліть /start, щоб почати знову.",
     };
 }

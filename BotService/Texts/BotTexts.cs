@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mesh.Bot.Conversations;
+using Mesh.Bot.Features.Profile;
 
 namespace Mesh.Bot.Texts;
 
@@ -84,12 +85,30 @@ public sealed partial record BotTexts
     public required string ChooseLanguage { get; init; }
     public required string LanguageChanged { get; init; }
 
+    // Operators.
+    /// <summary>To a user whose profile dialog an operator reset ("clear stuck conversations").</summary>
+    public required string ProfileReset { get; init; }
+    /// <summary>To a user whose dialog of another kind an operator reset.</summary>
+    public required string DialogReset { get; init; }
+
     public static BotTexts For(BotLanguage language) => language switch
     {
         BotLanguage.Ru => Russian,
         BotLanguage.Uk => Ukrainian,
         _ => English,
     };
+
+    /// <summary>
+    /// What a user is told when an operator reset their dialog, which was at <paramref name="step"/>; in a group, with
+    /// <paramref name="mentionName"/>, addressed to them by a mention of <paramref name="userId"/>.
+    /// </summary>
+    public string DialogResetNotice(Step step, long userId, string? mentionName)
+    {
+        var notice = step.Flow == ProfileFlow.Name.Flow ? ProfileReset : DialogReset;
+        return string.IsNullOrEmpty(mentionName)
+            ? notice
+            : $"<a href=\"tg://user?id={userId.ToString(CultureInfo.InvariantCulture)}\">{EscapeHtml(mentionName)}</a>: {notice}";
+    }
 
     /// <summary>Fills a template's <c>{0}</c>, <c>{1}</c>… with the values HTML-escaped.</summary>
     public string Format(string template, params object?[] values) =>

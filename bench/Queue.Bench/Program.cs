@@ -6,7 +6,6 @@ using Mesh.Bot.Conversations;
 using Mesh.Bot.Updates;
 using Mesh.Testing;
 using Mesh.Testing.Services;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -121,7 +120,7 @@ async Task<int> RunQueueAsync(int count)
 {
     var prefix = RedisServerFixture.NewKeyPrefix("qbench");
     var bot = Options.Create(new BotOptions { RedisKeyPrefix = prefix, ReorderWindow = TimeSpan.Zero, LeaseDuration = TimeSpan.FromSeconds(30) });
-    var store = new ConversationStore(workers, bot, Options.Create(new ConversationOptions()), TimeProvider.System, NullLogger<ConversationStore>.Instance);
+    var store = new ConversationStore(workers, bot, Options.Create(new ConversationOptions()), TimeProvider.System);
     var languages = new LanguageStore(workers, bot);
     var queue = new ChatQueue(workers, intake, bot, UserContext.SnapshotKeys(store, languages));
     var leased = new List<ChatLease>();

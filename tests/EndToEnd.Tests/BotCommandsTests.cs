@@ -55,18 +55,25 @@ public sealed class BotCommandsTests(MeshFixture mesh)
     }
 
     [Fact]
-    public async Task Clear_stuck_conversations_deletes_the_conversation_states()
+    public async Task Clear_stuck_conversations_resets_a_dialog_keeps_the_menu_and_tells_the_user()
     {
+        var user = new SandboxUser(Random.Shared.NextInt64(100_000, 900_000_000), "Taras", LanguageCode: "en");
+        await mesh.Sandbox.SendTextAsync(mesh.BotToken, user, "/help", Ct);
+        await mesh.Sandbox.WaitForBotMessageAsync(mesh.BotToken, user.Id, timeout: TimeSpan.FromSeconds(30), ct: Ct);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(await mesh.Mesh.GetConnectionStringAsync("redis"));
         var db = redis.GetDatabase();
-        var stuck = $"bot:conv:{Random.Shared.NextInt64(1_000_000, 9_000_000)}:{Random.Shared.NextInt64(1_000_000, 9_000_000)}";
-        await db.HashSetAsync(stuck, [new("v", 3), new("s", "support.subject"), new("d", ""), new("t", DateTimeOffset.UtcNow.AddHours(-5).ToUnixTimeMilliseconds())]);
+        // A dialog of a kind the bot has no notice of its own for, stuck for five hours, beside the user's menu.
+        var stuck = $"bot:conv:{user.Id}:{user.Id}";
+        await db.HashSetAsync(stuck, [new("v", 3), new("s", "support.subject"), new("d", "{}"), new("t", DateTimeOffset.UtcNow.AddHours(-5).ToUnixTimeMilliseconds()),
+            new("mv", 7), new("ms", "main")]);
 
         var result = await RunAsync(BotCommands.ClearConversations);
 
         Assert.True(result.Success, result.Message);
-        Assert.StartsWith("Cleared ", result.Message);
-        Assert.False(await db.KeyExistsAsync(stuck));
+        Assert.Matches(@"^Reset \d+ dialogs?, told \d+ users?$", result.Message);
+        Assert.Equal(["4", "", "", "main"], (await db.HashGetAsync(stuck, ["v", "s", "d", "ms"])).Select(v => (string?)v));
+        await mesh.Sandbox.WaitForBotMessageAsync(mesh.BotToken, user.Id,
+            m => m.Text == "Support reset the dialog you had not finished. Send /start to begin again.", TimeSpan.FromSeconds(30), ct: Ct);
     }
 
     [Fact]

@@ -14,13 +14,13 @@ public sealed class BotCommandsTests
         Assert.Equal(expected, BotCommands.DeadLettersListed(new JsonObject { ["count"] = count, ["newest"] = new JsonArray() }));
 
     [Fact]
-    public void One_requeued_dead_letter_and_one_cleared_state_are_singular()
+    public void One_requeued_dead_letter_and_one_reset_dialog_are_singular()
     {
         Assert.Equal("Requeued 1 dead letter, 0 left (not readable, or no chat recorded)",
             BotCommands.DeadLettersRequeued(new JsonObject { ["count"] = 1, ["left"] = 0 }));
         Assert.Equal("Requeued 2 dead letters, 1 left (not readable, or no chat recorded)",
             BotCommands.DeadLettersRequeued(new JsonObject { ["count"] = 2, ["left"] = 1 }));
-        Assert.Equal("Cleared 1 conversation state", BotCommands.ConversationsCleared(new JsonObject { ["cleared"] = 1 }));
-        Assert.Equal("Cleared 19 conversation states", BotCommands.ConversationsCleared(new JsonObject { ["cleared"] = 19 }));
+        Assert.Equal("Reset 1 dialog, told 1 user", BotCommands.ConversationsCleared(new JsonObject { ["dialogs_reset"] = 1, ["users_told"] = 1 }));
+        Assert.Equal("Reset 19 dialogs, told 18 users", BotCommands.ConversationsCleared(new JsonObject { ["dialogs_reset"] = 19, ["users_told"] = 18 }));
     }
 }

@@ -1,6 +1,5 @@
 using Mesh.Bot.Conversations;
 using Mesh.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Bot.Tests.Conversations;
@@ -15,7 +14,7 @@ public sealed class ConversationStoreTests(RedisServerFixture redis)
     readonly string prefix = RedisServerFixture.NewKeyPrefix("conv");
 
     ConversationStore NewStore(TimeSpan? ttl = null) => new(redis.Connection, Options.Create(new BotOptions { RedisKeyPrefix = prefix }),
-        Options.Create(new ConversationOptions { ConversationTtl = ttl ?? TimeSpan.FromHours(24) }), clock, NullLogger<ConversationStore>.Instance);
+        Options.Create(new ConversationOptions { ConversationTtl = ttl ?? TimeSpan.FromHours(24) }), clock);
 
     [Fact]
     public async Task Of_two_moves_from_the_same_version_one_wins()
@@ -114,46 +113,150 @@ public sealed class ConversationStoreTests(RedisServerFixture redis)
         Assert.True(shortLived.MenuWrite(7, 7, 3, "main", 100, clock.GetUtcNow() + TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(7)).RenewTimeToLive);
     }
 
+    /// <summary>Every page of a reset: how many dialogs it reset, and the resets still to be told of.</summary>
+    static async Task<(long Reset, List<DialogReset> Untold)> ResetAsync(ConversationStore store, TimeSpan? olderThan)
+    {
+        long reset = 0;
+        var untold = new List<DialogReset>();
+        await foreach (var page in store.ResetDialogsAsync(olderThan, TestContext.Current.CancellationToken))
+        {
+            reset += page.Reset;
+            untold.AddRange(page.Untold);
+        }
+        return (reset, untold);
+    }
+
     [Fact]
-    public async Task Clear_removes_states_older_than_asked_or_all_and_counts_them()
+    public async Task Reset_ends_dialogs_older_than_asked_or_all_and_counts_them()
     {
         var store = NewStore();
-        await store.SetAsync(10, 1, 0, First, null);
+        await store.SetAsync(10, 1, 0, First, "{}");
         await store.SetAsync(11, 1, 0, First, null);
         clock.Advance(TimeSpan.FromHours(2));
         await store.SetAsync(12, 1, 0, First, null);
 
-        Assert.Equal(2, await store.ClearAsync(TimeSpan.FromHours(1), TestContext.Current.CancellationToken));
-        Assert.Null((await store.GetAsync(10, 1)).Step);
+        Assert.Equal(2, (await ResetAsync(store, TimeSpan.FromHours(1))).Reset);
+        var reset = await store.GetAsync(10, 1);
+        Assert.Null(reset.Step);
+        Assert.Null(reset.Data);
         Assert.Equal(First, (await store.GetAsync(12, 1)).Step);
-        Assert.Equal(1, await store.ClearAsync(null, TestContext.Current.CancellationToken));
-        Assert.Equal(0, await store.ClearAsync(null, TestContext.Current.CancellationToken));
+        Assert.Equal(1, (await ResetAsync(store, null)).Reset);
+        Assert.Equal(0, (await ResetAsync(store, null)).Reset);
     }
 
     [Fact]
-    public async Task Clear_of_old_states_keeps_a_user_whose_menu_was_drawn_since()
+    public async Task Reset_leaves_the_menu_and_the_expiry_as_they_were_and_users_without_a_dialog_untouched()
     {
         var store = NewStore();
         var db = redis.Connection.GetDatabase();
-        await store.SetAsync(20, 20, 0, null, null);   // /start two hours ago…
-        await store.SetAsync(21, 21, 0, null, null);
+        await store.SetAsync(13, 13, 0, First, null);
+        var menu = store.MenuWrite(13, 13, 7, "profile", 300, expiresAt: null);
+        await db.HashSetAsync(menu.Key, menu.Fields);
+        await store.SetAsync(14, 14, 0, null, null);   // /start, no dialog
+        var menuOnly = store.MenuWrite(15, 15, 2, "main", 301, expiresAt: null);
+        await db.HashSetAsync(menuOnly.Key, menuOnly.Fields);
+        await db.KeyExpireAsync(menuOnly.Key, TimeSpan.FromHours(24));
+        var untouched = new[] { await db.HashGetAllAsync(store.KeyOf(14, 14)), await db.HashGetAllAsync(store.KeyOf(15, 15)) };
+        var expiry = await db.KeyTimeToLiveAsync(store.KeyOf(13, 13));
+        clock.Advance(TimeSpan.FromMinutes(5));
+
+        var (reset, untold) = await ResetAsync(store, null);
+
+        Assert.Equal(1, reset);
+        Assert.Equal((13L, 13L), (untold.Single().ChatId, untold.Single().UserId));
+        var (state, after) = await store.GetWithMenuAsync(13, 13);
+        Assert.Null(state.Step);
+        Assert.Equal(new MenuState(7, "profile") { MessageId = 300, HashExpiresAt = after.HashExpiresAt }, after);
+        Assert.NotNull(after.HashExpiresAt);
+        Assert.InRange((await db.KeyTimeToLiveAsync(store.KeyOf(13, 13)))!.Value, expiry!.Value - TimeSpan.FromSeconds(5), expiry.Value);
+        Assert.Equal(untouched[0], await db.HashGetAllAsync(store.KeyOf(14, 14)));
+        Assert.Equal(untouched[1], await db.HashGetAllAsync(store.KeyOf(15, 15)));
+    }
+
+    [Fact]
+    public async Task Reset_moves_the_version_on_so_a_writer_that_read_the_dialog_loses()
+    {
+        var store = NewStore();
+        await store.SetAsync(16, 16, 0, First, null);
+        var stale = new ConversationFlow(store, 16, 16, await store.GetAsync(16, 16));
+
+        await ResetAsync(store, null);
+
+        await Assert.ThrowsAsync<ConversationConflict>(() => stale.MoveToAsync(Second));
+        var state = await store.GetAsync(16, 16);
+        Assert.Null(state.Step);
+        Assert.Equal(2, state.Version);
+    }
+
+    [Fact]
+    public async Task Reset_of_old_dialogs_keeps_a_user_whose_menu_was_drawn_since()
+    {
+        var store = NewStore();
+        var db = redis.Connection.GetDatabase();
+        await store.SetAsync(20, 20, 0, First, null);   // a dialog two hours ago…
+        await store.SetAsync(21, 21, 0, First, null);
         clock.Advance(TimeSpan.FromHours(2));
-        // …and a menu drawn now by one of them, with the renewal it brings; the other's was drawn before.
+        // …and a menu drawn now by one of them, with the renewal it brings (pressing through menus is not being stuck);
+        // the other's was drawn before.
         var renewing = store.MenuWrite(20, 20, 5, "main", 100, expiresAt: null);
         await db.HashSetAsync(renewing.Key, renewing.Fields);
-        // A hash an operator's full clear left to a later menu write alone: no state, a fresh expiry.
-        var menuOnly = store.MenuWrite(22, 22, 1, "main", 101, expiresAt: null);
-        await db.HashSetAsync(menuOnly.Key, menuOnly.Fields);
 
-        Assert.Equal(1, await store.ClearAsync(TimeSpan.FromHours(1), TestContext.Current.CancellationToken));
+        Assert.Equal(1, (await ResetAsync(store, TimeSpan.FromHours(1))).Reset);
 
-        Assert.True(await db.KeyExistsAsync(store.KeyOf(20, 20)));
-        Assert.False(await db.KeyExistsAsync(store.KeyOf(21, 21)));
-        Assert.True(await db.KeyExistsAsync(store.KeyOf(22, 22)));
+        Assert.Equal(First, (await store.GetAsync(20, 20)).Step);
+        Assert.Null((await store.GetAsync(21, 21)).Step);
 
         // The TTL setting raised since (24 h to 48 h): the menu drawn now is still recent, whatever its expiry says.
-        Assert.Equal(0, await NewStore(TimeSpan.FromHours(48)).ClearAsync(TimeSpan.FromHours(1), TestContext.Current.CancellationToken));
-        Assert.True(await db.KeyExistsAsync(store.KeyOf(20, 20)));
+        Assert.Equal(0, (await ResetAsync(NewStore(TimeSpan.FromHours(48)), TimeSpan.FromHours(1))).Reset);
+        Assert.Equal(First, (await store.GetAsync(20, 20)).Step);
+    }
+
+    [Fact]
+    public async Task A_reset_is_yielded_to_be_told_by_every_reset_until_it_is_forgotten_and_by_none_after()
+    {
+        var store = NewStore();
+        await store.SetAsync(30, 30, 0, First, null, new DialogUser(BotLanguage.Uk, null));
+        await store.SetAsync(-31, 32, 0, Second, null, new DialogUser(BotLanguage.Ru, "Taras"));
+        await store.SetAsync(33, 33, 0, First, null);   // a dialog written before steps recorded their user
+
+        var (reset, untold) = await ResetAsync(store, null);
+
+        Assert.Equal(3, reset);
+        var byChat = untold.ToDictionary(r => r.ChatId);
+        Assert.Equal((30L, 2L, First, BotLanguage.Uk, (string?)null),
+            (byChat[30].UserId, byChat[30].Version, byChat[30].Step, byChat[30].Language, byChat[30].MentionName));
+        Assert.Equal((32L, 2L, Second, BotLanguage.Ru, "Taras"),
+            (byChat[-31].UserId, byChat[-31].Version, byChat[-31].Step, byChat[-31].Language, byChat[-31].MentionName));
+        Assert.Null(byChat[33].Language);
+
+        // Not forgotten (the clear stopped before its notices were queued): the next reset yields them again, resetting nothing.
+        var (again, stillUntold) = await ResetAsync(store, null);
+        Assert.Equal(0, again);
+        Assert.Equal(untold.Select(r => r.Marker).Order(), stillUntold.Select(r => r.Marker).Order());
+
+        await store.ForgetToldAsync(stillUntold);
+        Assert.Empty((await ResetAsync(store, null)).Untold);
+    }
+
+    [Fact]
+    public async Task A_reset_reads_thousands_of_states_a_page_of_keys_per_script_call()
+    {
+        var store = NewStore();
+        var db = redis.Connection.GetDatabase();
+        const int Count = ConversationStore.ResetPageSize * 2 + 17;
+        await Task.WhenAll(Enumerable.Range(1, Count).Select(i => db.HashSetAsync(store.KeyOf(40_000 + i, 40_000 + i),
+            [new("v", 1), new("s", i % 2 == 0 ? First.Name : ""), new("d", ""), new("t", clock.GetUtcNow().ToUnixTimeMilliseconds())])));
+
+        var pages = new List<DialogResetPage>();
+        await foreach (var page in store.ResetDialogsAsync(null, TestContext.Current.CancellationToken))
+        {
+            pages.Add(page);
+        }
+
+        // A scan may return a key twice (Redis resizing its table meanwhile), which a reset finds with its dialog gone.
+        Assert.InRange(pages.Count, 3, 4);
+        Assert.Equal(Count / 2, pages.Sum(p => p.Reset));
+        Assert.Equal(Count / 2, pages.SelectMany(p => p.Untold).Select(r => r.Key).Distinct().Count());
     }
 
     sealed record Draft(string Name, int Age);

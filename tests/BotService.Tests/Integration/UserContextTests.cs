@@ -1,7 +1,6 @@
 using Mesh.Bot.Conversations;
 using Mesh.Bot.Updates;
 using Mesh.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Telegram.Bot.Types;
@@ -21,7 +20,7 @@ public sealed class UserContextTests(RedisServerFixture redis)
     (UserContext Middleware, ConversationStore Store) Create()
     {
         var bot = Options.Create(new BotOptions { RedisKeyPrefix = prefix });
-        var store = new ConversationStore(redis.Connection, bot, Options.Create(new ConversationOptions()), TimeProvider.System, NullLogger<ConversationStore>.Instance);
+        var store = new ConversationStore(redis.Connection, bot, Options.Create(new ConversationOptions()), TimeProvider.System);
         var languages = new LanguageStore(redis.Connection, bot);
         return (new UserContext(store, languages), store);
     }
@@ -94,5 +93,21 @@ public sealed class UserContextTests(RedisServerFixture redis)
 
         Assert.Equal(("in-redis", BotLanguage.Ru), (inGroup.Flow.Step?.Name, inGroup.Texts.Language));
         Assert.Equal((null, BotLanguage.Ru), (otherSender.Flow.Step?.Name, otherSender.Texts.Language));
+    }
+
+    [Fact]
+    public async Task A_step_records_the_dialog_s_language_and_in_a_group_alone_the_user_s_name()
+    {
+        var (middleware, store) = Create();
+        await redis.Connection.GetDatabase().StringSetAsync(prefix + "lang:" + User, "uk");
+        const long group = -200;
+
+        await (await RunAsync(middleware, User, User, snapshot: null)).Flow.MoveToAsync(new Step("test.step"));
+        await (await RunAsync(middleware, group, User, snapshot: null)).Flow.MoveToAsync(new Step("test.step"));
+
+        var db = redis.Connection.GetDatabase();
+        RedisValue[] fields = [ConversationStore.DialogLanguage, ConversationStore.DialogUserName];
+        Assert.Equal(["uk", null], (await db.HashGetAsync(store.KeyOf(User, User), fields)).Select(v => (string?)v));
+        Assert.Equal(["uk", "Ada"], (await db.HashGetAsync(store.KeyOf(group, User), fields)).Select(v => (string?)v));
     }
 }

@@ -279,6 +279,32 @@ public sealed class WebhookModeTests(RedisServerFixture redis, SandboxProcess sa
         Assert.Equal(1, (await queue.SampleAsync()).Depth);
     }
 
+    [Fact]
+    public async Task Command_line_conversations_clear_resets_the_dialogs_of_idle_users_and_queues_them_a_notice_once()
+    {
+        var settings = Settings("secret-cli4");
+        var db = redis.Connection.GetDatabase();
+        var idle = DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeMilliseconds();
+        await db.HashSetAsync($"{prefix}conv:601:601", [new("v", 2), new("s", "profile.city"), new("d", "{}"), new("t", idle), new("l", "uk")]);
+        await db.HashSetAsync($"{prefix}conv:602:602", [new("v", 5), new("s", "profile.name"), new("d", "{}"), new("t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())]);
+        var queue = new ChatQueue(redis.Connection, Options.Create(new BotOptions { RedisKeyPrefix = prefix }));
+
+        var (first, firstOutput) = await RunCommandLineAsync(settings, "conversations", "clear", "--older-than", "1h");
+        var (second, secondOutput) = await RunCommandLineAsync(settings, "conversations", "clear", "--older-than", "1h");
+
+        Assert.Equal(0, first);
+        Assert.Contains("dialogs reset: 1, users told: 1", firstOutput);
+        Assert.Equal(0, second);
+        Assert.Contains("dialogs reset: 0, users told: 0", secondOutput);
+        Assert.Equal("", (string?)await db.HashGetAsync($"{prefix}conv:601:601", "s"));
+        Assert.Equal("profile.name", (string?)await db.HashGetAsync($"{prefix}conv:602:602", "s"));
+        // The notice waits in the user's chat queue, in the dialog's language.
+        Assert.Equal(1, (await queue.SampleAsync()).Depth);
+        var entry = QueuedEntry.Parse((await db.SortedSetRangeByRankAsync(queue.QueueKey("601"))).Single()!);
+        Assert.Equal((EntryKind.Notification, "conversation-reset:601:601:3"), (entry.Kind, entry.Id));
+        Assert.Contains("Надішліть /profile", Mesh.Bot.Grpc.SendNotificationRequest.Parser.ParseFrom(entry.Payload.Span).Text);
+    }
+
     /// <summary>Runs <c>BotService &lt;args&gt;</c> as <c>dotnet run --project BotService -- &lt;args&gt;</c> would, configured by environment variables.</summary>
     static async Task<(int ExitCode, string Output)> RunCommandLineAsync(IReadOnlyDictionary<string, string?> settings, params string[] args)
     {
