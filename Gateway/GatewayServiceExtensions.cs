@@ -1,6 +1,7 @@
 using Mesh.Bot.Grpc;
 using Mesh.Gateway.Operator;
 using Mesh.Gateway.Webhook;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Gateway;
@@ -24,6 +25,9 @@ public static class GatewayServiceExtensions
         services.AddOptions<UpdateBatchOptions>().BindConfiguration(UpdateBatchOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UpdateBatchOptions>, UpdateBatchOptionsValidator>();
         services.AddSingleton<UpdateBatcher>();
+        // When the last update came in and how many were refused: what the operator API says while the bot cannot.
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<WebhookTraffic>();
         services.AddHostedService(sp => sp.GetRequiredService<UpdateBatcher>());
 
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.

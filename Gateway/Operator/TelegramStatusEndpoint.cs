@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
 using Grpc.Core;
 using Mesh.Bot.Grpc;
+using Mesh.Gateway.Webhook;
 
 namespace Mesh.Gateway.Operator;
 
@@ -21,9 +23,12 @@ public sealed record TelegramStatus(
 
 /// <summary>
 /// <c>GET /api/telegram/status</c>: the bot's <c>BotOperations.GetStatus</c>, mapped; 503 when the bot cannot answer, with
-/// the bot's reason when it gave one (its store unavailable).
+/// the bot's reason when it gave one (its store unavailable), and what the gateway itself saw of the webhook
+/// (<see cref="WebhookTraffic"/>): when the last update came in, and how many updates it has answered 503 since the bot
+/// service last took one (Telegram delivers those again: it keeps undelivered updates for 24 hours). The gateway holds
+/// no bot token, so it does not ask Telegram.
 /// </summary>
-public sealed partial class TelegramStatusEndpoint(BotOperations.BotOperationsClient bot, ILogger<TelegramStatusEndpoint> logger)
+public sealed partial class TelegramStatusEndpoint(BotOperations.BotOperationsClient bot, WebhookTraffic traffic, ILogger<TelegramStatusEndpoint> logger)
 {
     public const string Route = "/telegram/status";
 
@@ -51,17 +56,43 @@ public sealed partial class TelegramStatusEndpoint(BotOperations.BotOperationsCl
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
             LogBotUnavailable(logger, e.StatusCode);
+            var seen = traffic.Read();
+            var extensions = new Dictionary<string, object?>
+            {
+                ["last_update_at"] = seen.LastUpdateAt,
+                ["refused_updates"] = seen.Refused,
+                ["refused_since"] = seen.RefusedSince,
+            };
             if (AnsweredByTheBot(e))
             {
                 // The bot is up and said what stopped it (its Redis down: "The bot's store is unavailable; try again."):
                 // "did not answer" sent operators to the bot's process when the store was what to look at.
                 return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The bot service could not read its status.",
-                    detail: e.Status.Detail);
+                    detail: e.Status.Detail + " " + Describe(seen), extensions: extensions);
             }
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The bot service did not answer.",
-                detail: e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded ? "Try again shortly." : null);
+                detail: (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded ? "Try again shortly. " : "") + Describe(seen),
+                extensions: extensions);
         }
     }
+
+    /// <summary>What the gateway saw of the webhook, in words, for the operator reading a 503.</summary>
+    public static string Describe(WebhookTrafficView seen)
+    {
+        if (seen.LastUpdateAt is not { } last)
+        {
+            return "No update has come in through the webhook since the gateway started.";
+        }
+        var lastText = $"The last update came in through the webhook at {Time(last)}";
+        return seen.Refused == 0 || seen.RefusedSince is not { } since
+            ? lastText + "; the gateway has refused none since the bot service last took one."
+            : lastText + $". Since {Time(since)} the gateway has answered 503 to {Updates(seen.Refused)}, which Telegram delivers again "
+                + "(it keeps undelivered updates for 24 hours).";
+    }
+
+    static string Time(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    static string Updates(long count) => count == 1 ? "1 update" : $"{count.ToString(CultureInfo.InvariantCulture)} updates";
 
     static string? Empty(string value) => value.Length == 0 ? null : value;
 

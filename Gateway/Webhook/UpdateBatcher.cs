@@ -35,6 +35,7 @@ public enum AcceptOutcome
 public sealed partial class UpdateBatcher(
     TelegramUpdates.TelegramUpdatesClient bot,
     IOptions<UpdateBatchOptions> options,
+    WebhookTraffic traffic,
     ILogger<UpdateBatcher> logger) : IHostedService
 {
     readonly Channel<PendingUpdate> waiting = Channel.CreateUnbounded<PendingUpdate>();
@@ -146,12 +147,31 @@ public sealed partial class UpdateBatcher(
         }
     }
 
-    /// <summary>One call for the batch; every update of it completes, whatever happens (a sender loop never dies).</summary>
+    /// <summary>
+    /// One call for the batch; every update of it completes, whatever happens (a sender loop never dies). What became of
+    /// it is counted once for the batch (<see cref="WebhookTraffic"/>), not per update.
+    /// </summary>
     async Task SendAsync(List<PendingUpdate> batch)
     {
+        traffic.Received();
         try
         {
             var statuses = await CallAsync(batch);
+            // Counted before the requests are answered (each goes on on this thread): an operator who has seen the 503s
+            // finds them counted.
+            var refused = 0;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                refused += i >= statuses.Count || OutcomeOf(statuses[i]) == AcceptOutcome.Unavailable ? 1 : 0;
+            }
+            if (refused < batch.Count)
+            {
+                traffic.Taken();
+            }
+            if (refused > 0)
+            {
+                traffic.Refused(refused);
+            }
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Complete(i < statuses.Count ? OutcomeOf(statuses[i]) : AcceptOutcome.Unavailable);
@@ -160,12 +180,14 @@ public sealed partial class UpdateBatcher(
         catch (RpcException e)
         {
             LogBotUnavailable(logger, batch.Count, batch[0].Envelope.UpdateId, e.StatusCode);
+            traffic.Refused(batch.Count);
             CompleteAll(batch, AcceptOutcome.Unavailable);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Not expected from a gRPC client; the requests waiting on it must still be answered.
             LogCallFailed(logger, batch.Count, e.GetType().Name);
+            traffic.Refused(batch.Count);
             CompleteAll(batch, AcceptOutcome.Unavailable);
         }
     }

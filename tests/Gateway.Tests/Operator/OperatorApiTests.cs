@@ -143,7 +143,60 @@ public sealed class OperatorApiTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
         var problem = JsonNode.Parse(await down.Content.ReadAsStringAsync(Ct))!.AsObject();
         Assert.Equal("The bot service could not read its status.", (string?)problem["title"]);
-        Assert.Equal("The bot's store is unavailable; try again.", (string?)problem["detail"]);
+        Assert.StartsWith("The bot's store is unavailable; try again. No update has come in through the webhook since the gateway started.",
+            (string?)problem["detail"]);
+    }
+
+    [Fact]
+    public async Task Status_with_the_bot_down_gives_when_the_last_update_came_in_and_how_many_were_refused_since()
+    {
+        var ownBot = await StartBotAsync(redis.ConnectionString);
+        var gateway = await StartAsync("Gateway", new Dictionary<string, string?>
+        {
+            ["Telegram:WebhookSecret"] = "operator-tests-secret",
+            ["services:bot:grpc:0"] = ownBot.GrpcUrl,
+            ["services:bot:http:0"] = ownBot.HttpUrl,
+            ["Gateway:OperatorTokens:0"] = Token,
+        });
+        var updateId = Random.Shared.NextInt64(1_000_000, 9_000_000);
+        Assert.Equal(HttpStatusCode.OK, await PostUpdateAsync(gateway, updateId));
+
+        await ownBot.StopAsync(TimeSpan.FromSeconds(20));
+        var refusedFrom = DateTimeOffset.UtcNow;
+        foreach (var id in new[] { updateId + 1, updateId + 2, updateId + 3 })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, await PostUpdateAsync(gateway, id));
+        }
+        var lastPosted = DateTimeOffset.UtcNow;
+        using var down = await GetStatusAsync(gateway, "Bearer " + Token);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        Assert.Equal("application/problem+json", down.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(await down.Content.ReadAsStringAsync(Ct))!.AsObject();
+        Assert.Equal("The bot service did not answer.", (string?)problem["title"]);
+        Assert.Equal(3, (long)problem["refused_updates"]!);
+        var last = DateTimeOffset.Parse((string)problem["last_update_at"]!, System.Globalization.CultureInfo.InvariantCulture);
+        var since = DateTimeOffset.Parse((string)problem["refused_since"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(since, refusedFrom.AddSeconds(-1), last);
+        Assert.InRange(last, since, lastPosted.AddSeconds(1));
+        Assert.Contains("the gateway has answered 503 to 3 updates, which Telegram delivers again (it keeps undelivered updates for 24 hours).",
+            (string?)problem["detail"]);
+    }
+
+    /// <summary>An update through the gateway's webhook: an edit of a message outside any dialog, which the bot answers with nothing.</summary>
+    async Task<HttpStatusCode> PostUpdateAsync(ServiceHost gateway, long updateId)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var json = $$$"""
+            {"update_id":{{{updateId}}},"edited_message":{"message_id":1,"date":{{{now - 60}}},"edit_date":{{{now}}},"chat":{"id":{{{updateId}}},"type":"private"},"from":{"id":{{{updateId}}},"is_bot":false,"first_name":"Ada"},"text":"hi"}}
+            """;
+        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.HttpUrl + "/telegram/webhook")
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", "operator-tests-secret");
+        using var response = await http.SendAsync(request, Ct);
+        return response.StatusCode;
     }
 
     public async ValueTask DisposeAsync()
