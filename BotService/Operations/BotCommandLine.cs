@@ -171,7 +171,7 @@ public static class BotCommandLine
             await error.WriteLineAsync($"The Bot API refused the call: {e.ErrorCode} {e.Message}");
             return 1;
         }
-        catch (OperationCanceledException) when (words is ["deadletters", ..])
+        catch (OperationCanceledException) when (words is ["deadletters", ..] or ["conversations", ..])
         {
             await error.WriteLineAsync("Stopped after 60 s; what was done stands: run it again to go on.");
             return 1;
