@@ -192,7 +192,7 @@ async Task<int> RunFloorAsync(int count)
 {
     var prefix = RedisServerFixture.NewKeyPrefix("qfloor");
     var bot = Options.Create(new BotOptions { RedisKeyPrefix = prefix });
-    var store = new ConversationStore(workers, bot, Options.Create(new ConversationOptions()), TimeProvider.System, NullLogger<ConversationStore>.Instance);
+    var store = new ConversationStore(workers, bot, Options.Create(new ConversationOptions()), TimeProvider.System);
     var languages = new LanguageStore(workers, bot);
     var snapshotKeys = UserContext.SnapshotKeys(store, languages);
     var snapshotFields = snapshotKeys.HashFields.ToArray();

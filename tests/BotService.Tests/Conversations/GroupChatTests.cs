@@ -1,7 +1,6 @@
 using Mesh.Bot.Conversations;
 using Mesh.Bot.Features.Profile;
 using Mesh.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -116,7 +115,7 @@ public sealed class GroupChatTests(RedisServerFixture redis, GroupChatTests.Bot 
         // Alice in a dialog in the group, at its first question (a dialog the group's menus no longer start: the
         // profile's is private now; the dialogs' state is per member all the same).
         var store = new ConversationStore(redis.Connection, Options.Create(new BotOptions { RedisKeyPrefix = host.KeyPrefix }),
-            Options.Create(new ConversationOptions()), TimeProvider.System, NullLogger<ConversationStore>.Instance);
+            Options.Create(new ConversationOptions()), TimeProvider.System);
         var asked = await store.SetAsync(group, alice.Id, (await store.GetAsync(group, alice.Id)).Version, ProfileFlow.Name, "{}");
 
         // Boris answers in her place (a reply to the bot, which privacy mode lets through).
