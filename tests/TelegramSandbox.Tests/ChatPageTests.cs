@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using Mesh.Testing.Sandbox;
 using Microsoft.Playwright;
 using Telegram.Bot;
@@ -15,13 +16,9 @@ public sealed class ChatPageTests(SandboxHost sandbox) : SandboxTest(sandbox)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var echo = RunEchoBotAsync(stop.Token);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-        });
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
         var page = await browser.NewPageAsync();
         await page.GotoAsync($"{Sandbox.ChatUrl}?bot={me.Id}");
 
@@ -52,13 +49,9 @@ public sealed class ChatPageTests(SandboxHost sandbox) : SandboxTest(sandbox)
         await Client.SendTextAsync(Token, group.ChatId, Boris, "hi all", ct: Ct);
         var greeting = await Bot.SendMessage(group.ChatId, "Hello, group", cancellationToken: Ct);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-        });
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
         var page = await browser.NewPageAsync();
         await page.GotoAsync($"{Sandbox.ChatUrl}?bot={me.Id}&chat={group.ChatId}");
         await Expect(page.Locator("#chat")).ToHaveValueAsync(group.ChatId.ToString(System.Globalization.CultureInfo.InvariantCulture));

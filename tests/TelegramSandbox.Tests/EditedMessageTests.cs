@@ -1,3 +1,4 @@
+using Mesh.Testing;
 using System.Net;
 using Mesh.Testing.Sandbox;
 using Microsoft.Playwright;
@@ -65,13 +66,9 @@ public sealed class EditedMessageTests(SandboxHost sandbox) : SandboxTest(sandbo
     public async Task Message_edited_in_the_chat_page_reaches_the_bot_as_edited_message()
     {
         var me = await Bot.GetMe(Ct);
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-        });
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
         var page = await browser.NewPageAsync();
         await page.GotoAsync($"{Sandbox.ChatUrl}?bot={me.Id}");
         await page.FillAsync("#user-id", "4242");

@@ -11,15 +11,7 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
     readonly SandboxBotHost host = bot.Host;
 
     /// <summary>The class's one sandbox and bot.</summary>
-    public sealed class Bot(RedisServerFixture redis) : IAsyncLifetime
-    {
-        public SandboxBotHost Host { get; private set; } = null!;
-
-        public async ValueTask InitializeAsync() =>
-            Host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("experience"));
-
-        public async ValueTask DisposeAsync() => await Host.DisposeAsync();
-    }
+    public sealed class Bot(RedisServerFixture redis) : SandboxBotFixture(redis, "experience");
 
     [Fact]
     public async Task Menu_buttons_edit_the_menu_in_place()

@@ -14,15 +14,7 @@ public sealed class EditedAnswerTests(RedisServerFixture redis, EditedAnswerTest
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>The class's one sandbox and bot.</summary>
-    public sealed class Bot(RedisServerFixture redis) : IAsyncLifetime
-    {
-        public SandboxBotHost Host { get; private set; } = null!;
-
-        public async ValueTask InitializeAsync() =>
-            Host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("edits"));
-
-        public async ValueTask DisposeAsync() => await Host.DisposeAsync();
-    }
+    public sealed class Bot(RedisServerFixture redis) : SandboxBotFixture(redis, "edits");
 
     [Theory]
     [InlineData("en", "Step 2 of 4", "Updated: name is now John.", "Name: John\n")]

@@ -16,22 +16,7 @@ public sealed class GroupChatTests(RedisServerFixture redis, GroupChatTests.Bot 
     readonly SandboxBotHost host = bot.Host;
 
     /// <summary>The class's one sandbox and bot.</summary>
-    public sealed class Bot(RedisServerFixture redis) : IAsyncLifetime
-    {
-        public SandboxBotHost Host { get; private set; } = null!;
-
-        /// <summary>The sandbox's name of the bot (<c>sandbox_…_bot</c>).</summary>
-        public string Username { get; private set; } = "";
-
-        public async ValueTask InitializeAsync()
-        {
-            Host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("groups"));
-            var bots = await Host.Client.GetBotsAsync(TestContext.Current.CancellationToken);
-            Username = bots.Single(b => Host.Token.StartsWith(b.Id + ":", StringComparison.Ordinal)).Username;
-        }
-
-        public async ValueTask DisposeAsync() => await Host.DisposeAsync();
-    }
+    public sealed class Bot(RedisServerFixture redis) : SandboxBotFixture(redis, "groups");
 
     [Fact]
     public async Task Member_s_press_on_another_member_s_menu_gets_a_notice_and_leaves_the_menu_as_it_was()

@@ -13,22 +13,7 @@ public sealed class OtherBotsCommandsTests(OtherBotsCommandsTests.Bot bot) : ICl
     readonly SandboxBotHost host = bot.Host;
 
     /// <summary>The class's one sandbox and bot.</summary>
-    public sealed class Bot(RedisServerFixture redis) : IAsyncLifetime
-    {
-        public SandboxBotHost Host { get; private set; } = null!;
-
-        /// <summary>The sandbox's name of the bot (<c>sandbox_…_bot</c>).</summary>
-        public string Username { get; private set; } = "";
-
-        public async ValueTask InitializeAsync()
-        {
-            Host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("otherbots"));
-            var bots = await Host.Client.GetBotsAsync(TestContext.Current.CancellationToken);
-            Username = bots.Single(b => Host.Token.StartsWith(b.Id + ":", StringComparison.Ordinal)).Username;
-        }
-
-        public async ValueTask DisposeAsync() => await Host.DisposeAsync();
-    }
+    public sealed class Bot(RedisServerFixture redis) : SandboxBotFixture(redis, "otherbots");
 
     [Fact]
     public async Task Commands_addressed_to_another_bot_get_no_answer_and_those_addressed_to_this_one_are_answered()

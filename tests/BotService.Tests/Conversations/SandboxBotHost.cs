@@ -1,4 +1,5 @@
 using Mesh.Bot.Conversations;
+using Mesh.Testing;
 using Mesh.Testing.Sandbox;
 using Mesh.Testing.Services;
 using Mesh.TelegramSandbox.Client;
@@ -109,4 +110,26 @@ public sealed class SandboxBotHost : IAsyncDisposable
         message.InlineKeyboard!.SelectMany(row => row).Select(b => CallbackData.Unpack<MenuButton>(b.CallbackData)).OfType<MenuButton>().First().Version;
 
     public ValueTask DisposeAsync() => mesh.DisposeAsync();
+}
+
+/// <summary>
+/// A test class's one sandbox and bot (its class fixture: <c>sealed class Bot(RedisServerFixture redis) :
+/// SandboxBotFixture(redis, "prefix")</c>), under keys of a prefix of its own, and the bot's name in the sandbox
+/// (<c>sandbox_…_bot</c>).
+/// </summary>
+public abstract class SandboxBotFixture(RedisServerFixture redis, string keyPrefix) : IAsyncLifetime
+{
+    public SandboxBotHost Host { get; private set; } = null!;
+
+    /// <summary>The sandbox's name of the bot (<c>sandbox_…_bot</c>).</summary>
+    public string Username { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        Host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix(keyPrefix));
+        var bots = await Host.Client.GetBotsAsync(TestContext.Current.CancellationToken);
+        Username = bots.Single(b => Host.Token.StartsWith(b.Id + ":", StringComparison.Ordinal)).Username;
+    }
+
+    public async ValueTask DisposeAsync() => await Host.DisposeAsync();
 }

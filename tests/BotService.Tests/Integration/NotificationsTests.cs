@@ -19,15 +19,7 @@ public sealed class NotificationsTests(RedisServerFixture redis, NotificationsTe
     readonly SandboxBotHost host = bot.Host;
 
     /// <summary>The class's one sandbox and bot (3 tries, 100 ms first retry delay).</summary>
-    public sealed class Bot(RedisServerFixture redis) : IAsyncLifetime
-    {
-        public SandboxBotHost Host { get; private set; } = null!;
-
-        public async ValueTask InitializeAsync() =>
-            Host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix("notifications"));
-
-        public async ValueTask DisposeAsync() => await Host.DisposeAsync();
-    }
+    public sealed class Bot(RedisServerFixture redis) : SandboxBotFixture(redis, "notifications");
 
     IOptions<BotOptions> BotOptions => Options.Create(new BotOptions { RedisKeyPrefix = host.KeyPrefix });
 

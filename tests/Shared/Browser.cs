@@ -1,8 +1,12 @@
 using Microsoft.Playwright;
 
-namespace Mesh.EndToEnd.Tests;
+namespace Mesh.Testing;
 
-/// <summary>Headless Debian Chromium driven by Playwright (no browser download).</summary>
+/// <summary>
+/// Headless Debian Chromium driven by Playwright (no browser download). A source file compiled into each test project
+/// with browser tests (EndToEnd.Tests, TelegramSandbox.Tests), so that Mesh.Testing, which the benchmarks use too, does
+/// not carry Playwright.
+/// </summary>
 static class Browser
 {
     public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
