@@ -5,19 +5,32 @@ using Telegram.Bot.Types;
 namespace Mesh.Bot.Conversations;
 
 /// <summary>
-/// At start, registers the bot's commands with <c>setMyCommands</c> for each language (and the default, English).
-/// Telegram being down does not stop the service: it tries again with a growing pause until it succeeds.
+/// At start, registers the bot's commands with <c>setMyCommands</c> for each language (and the default, English), and a
+/// shorter list for every group chat (<see cref="CommandsOf"/>): what the "/" menu offers there. Telegram being down
+/// does not stop the service: it tries again with a growing pause until it succeeds.
 /// </summary>
 public sealed partial class BotCommandsPublisher(ITelegramBotClient bot, TimeProvider clock, ILogger<BotCommandsPublisher> logger) : BackgroundService
 {
-    public static IReadOnlyList<BotCommand> CommandsOf(BotTexts t) =>
-    [
-        new() { Command = "start", Description = t.CommandStart },
-        new() { Command = "profile", Description = t.CommandProfile },
-        new() { Command = "language", Description = t.CommandLanguage },
-        new() { Command = "cancel", Description = t.CommandCancel },
-        new() { Command = "help", Description = t.CommandHelp },
-    ];
+    /// <summary>
+    /// The commands in <paramref name="t"/>'s language; in a group (<paramref name="group"/>) only those that serve there:
+    /// the profile is kept to the private chat (its command in a group only points there) and no dialog starts in a
+    /// group, so there is nothing to cancel.
+    /// </summary>
+    public static IReadOnlyList<BotCommand> CommandsOf(BotTexts t, bool group = false) => group
+        ?
+        [
+            new() { Command = "start", Description = t.CommandStart },
+            new() { Command = "language", Description = t.CommandLanguage },
+            new() { Command = "help", Description = t.CommandHelp },
+        ]
+        :
+        [
+            new() { Command = "start", Description = t.CommandStart },
+            new() { Command = "profile", Description = t.CommandProfile },
+            new() { Command = "language", Description = t.CommandLanguage },
+            new() { Command = "cancel", Description = t.CommandCancel },
+            new() { Command = "help", Description = t.CommandHelp },
+        ];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,9 +40,11 @@ public sealed partial class BotCommandsPublisher(ITelegramBotClient bot, TimePro
             try
             {
                 await bot.SetMyCommands(CommandsOf(BotTexts.English), cancellationToken: stoppingToken);
+                await bot.SetMyCommands(CommandsOf(BotTexts.English, group: true), BotCommandScope.AllGroupChats(), cancellationToken: stoppingToken);
                 foreach (var language in BotLanguages.All)
                 {
                     await bot.SetMyCommands(CommandsOf(BotTexts.For(language)), languageCode: language.Code(), cancellationToken: stoppingToken);
+                    await bot.SetMyCommands(CommandsOf(BotTexts.For(language), group: true), BotCommandScope.AllGroupChats(), language.Code(), stoppingToken);
                 }
                 LogPublished(logger, BotLanguages.All.Count);
                 return;

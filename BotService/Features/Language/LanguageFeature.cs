@@ -48,14 +48,14 @@ public sealed partial class LanguageFeature(LanguageStore languages, ITelegramBo
 
     /// <summary>
     /// The "/" list of this user in this chat in <paramref name="language"/> (they saw it in the app's language whatever
-    /// they chose). Not getting it through changes nothing else: the choice is made and shown; it is logged.
+    /// they chose): in a group, the group's shorter list. Not getting it through changes nothing else: the choice is made and shown; it is logged.
     /// </summary>
     async Task ListCommandsInAsync(BotContext ctx, BotLanguage language)
     {
         BotCommandScope scope = ctx.ChatId == ctx.UserId ? BotCommandScope.Chat(ctx.ChatId) : BotCommandScope.ChatMember(ctx.ChatId, ctx.UserId);
         try
         {
-            await bot.SetMyCommands(BotCommandsPublisher.CommandsOf(BotTexts.For(language)), scope, cancellationToken: ctx.CancellationToken);
+            await bot.SetMyCommands(BotCommandsPublisher.CommandsOf(BotTexts.For(language), group: ctx.InGroup), scope, cancellationToken: ctx.CancellationToken);
         }
         catch (Exception e) when (e is RequestException or HttpRequestException && !ctx.CancellationToken.IsCancellationRequested)
         {

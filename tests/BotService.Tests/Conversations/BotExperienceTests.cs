@@ -470,6 +470,26 @@ public sealed class BotExperienceTests(RedisServerFixture redis, BotExperienceTe
     }
 
     [Fact]
+    public async Task Groups_are_offered_only_the_commands_that_serve_there_in_each_language()
+    {
+        using var http = new HttpClient();
+        var bot = new global::Telegram.Bot.TelegramBotClient(new global::Telegram.Bot.TelegramBotClientOptions(host.Token, host.Sandbox.BaseUrl), http);
+        foreach (var (code, description) in new[] { ("", "Main menu"), ("en", "Main menu"), ("ru", "Главное меню"), ("uk", "Головне меню") })
+        {
+            var until = DateTime.UtcNow + SandboxBotHost.Deadline;
+            global::Telegram.Bot.Types.BotCommand[] listed;
+            while ((listed = await bot.GetMyCommands(global::Telegram.Bot.Types.BotCommandScope.AllGroupChats(), code, TestContext.Current.CancellationToken)).Length == 0
+                && DateTime.UtcNow < until)
+            {
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+            // No /profile (kept to the private chat) and no /cancel (no dialog starts in a group).
+            Assert.Equal(["start", "language", "help"], listed.Select(c => c.Command));
+            Assert.Equal(description, listed[0].Description);
+        }
+    }
+
+    [Fact]
     public async Task Commands_listed_in_the_chat_follow_the_language_chosen_not_the_app_s()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -3,6 +3,7 @@ using Mesh.Bot.Features.Profile;
 using Mesh.Testing;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Telegram.Bot;
 
 namespace Mesh.Bot.Tests.Conversations;
 
@@ -58,6 +59,32 @@ public sealed class GroupChatTests(RedisServerFixture redis, GroupChatTests.Bot 
         Assert.Equal("Це меню іншого учасника.", onAlices.Text);
         Assert.Null(onOwn.Text);
         await host.WaitForMessageAsync(group, borises.MessageId, m => m.Text.Contains("/language", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Member_choosing_a_language_in_a_group_gets_the_group_s_commands_in_it_and_the_others_keep_theirs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (alice, boris) = (SandboxBotHost.NewUser("Alice"), SandboxBotHost.NewUser("Boris"));
+        var group = await host.NewGroupAsync(alice, boris);
+        var picker = await host.WaitForAsync(group, "Choose your language:", await host.SendAsync(group, alice, "/language"));
+
+        await host.PressAsync(group, alice, picker, "🇺🇦 Українська");
+        await host.WaitForMessageAsync(group, picker.MessageId, m => m.Text.Contains("Що ви бажаєте зробити?", StringComparison.Ordinal));
+
+        using var http = new HttpClient();
+        var api = new global::Telegram.Bot.TelegramBotClient(new global::Telegram.Bot.TelegramBotClientOptions(host.Token, host.Sandbox.BaseUrl), http);
+        var until = DateTime.UtcNow + SandboxBotHost.Deadline;
+        global::Telegram.Bot.Types.BotCommand[] alices;
+        while ((alices = await api.GetMyCommands(global::Telegram.Bot.Types.BotCommandScope.ChatMember(group, alice.Id), cancellationToken: ct)).Length == 0
+            && DateTime.UtcNow < until)
+        {
+            await Task.Delay(50, ct);
+        }
+        Assert.Equal(["start", "language", "help"], alices.Select(c => c.Command));
+        Assert.Equal("Головне меню", alices[0].Description);
+        // Boris chose nothing: no list of his own in the group (he sees the groups' list, in his app's language).
+        Assert.Empty(await api.GetMyCommands(global::Telegram.Bot.Types.BotCommandScope.ChatMember(group, boris.Id), cancellationToken: ct));
     }
 
     [Fact]
