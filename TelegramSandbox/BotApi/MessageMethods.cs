@@ -50,6 +50,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
                 replyTo = null;
             }
             limiter.Take(bot.Id, chat.Id);
+            entities = UserMentions.Resolve(entities, bot);
 
             var message = new SandboxMessage
             {
@@ -130,6 +131,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
         {
             var chat = ChatLookup.Require(bot, args, writing: true);
             var message = RequireEditable(chat, args);
+            entities = UserMentions.Resolve(entities, bot);
             if (message.Text == text
                 && JsonNode.DeepEquals(message.Entities ?? [], entities ?? [])
                 && JsonNode.DeepEquals(InlineOf(message.ReplyMarkup), InlineOf(markup)))

@@ -287,6 +287,34 @@ public sealed class BotApiTests(SandboxHost sandbox) : SandboxTest(sandbox)
     }
 
     [Theory]
+    [InlineData(ParseMode.Html, "Hi <a href=\"tg://user?id={0}\">Ada</a>!")]
+    [InlineData(ParseMode.MarkdownV2, "Hi [Ada](tg://user?id={0})\\!")]
+    public async Task A_link_to_a_user_the_bot_knows_is_a_mention_of_them(ParseMode mode, string template)
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        var sent = await Bot.SendMessage(Alice.Id, string.Format(System.Globalization.CultureInfo.InvariantCulture, template, Alice.Id), parseMode: mode, cancellationToken: Ct);
+        var edited = await Bot.EditMessageText(Alice.Id, sent.MessageId, $"Bye <a href=\"tg://user?id={Alice.Id}\">Ada</a>", parseMode: ParseMode.Html, cancellationToken: Ct);
+
+        Assert.Equal("Hi Ada!", sent.Text);
+        var mention = Assert.Single(sent.Entities!);
+        Assert.Equal((MessageEntityType.TextMention, 3, 3, Alice.Id, Alice.FirstName), (mention.Type, mention.Offset, mention.Length, mention.User?.Id, mention.User?.FirstName));
+        Assert.Null(mention.Url);
+        Assert.Equal((MessageEntityType.TextMention, Alice.Id), (Assert.Single(edited.Entities!).Type, edited.Entities![0].User?.Id));
+    }
+
+    [Fact]
+    public async Task A_link_to_a_user_the_bot_does_not_know_leaves_the_text_plain()
+    {
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+
+        var sent = await Bot.SendMessage(Alice.Id, "Hi <a href=\"tg://user?id=987654321\">stranger</a>, <b>welcome</b>", parseMode: ParseMode.Html, cancellationToken: Ct);
+
+        Assert.Equal("Hi stranger, welcome", sent.Text);
+        Assert.Equal([MessageEntityType.Bold], sent.Entities!.Select(e => e.Type));
+    }
+
+    [Theory]
     [InlineData("<b>unclosed", ParseMode.Html)]
     [InlineData("<b>x</i>", ParseMode.Html)]
     [InlineData("<blink>x</blink>", ParseMode.Html)]

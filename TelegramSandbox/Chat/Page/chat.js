@@ -133,6 +133,11 @@
       element.href = entity.url;
       element.target = '_blank';
       element.rel = 'noopener noreferrer';
+    } else if (entity.type === 'text_mention') {
+      // A mention of a user by id: shown as a mention, naming whom it mentions.
+      element = document.createElement('span');
+      element.className = 'mention';
+      if (entity.user) element.title = `${entity.user.first_name} (user ${entity.user.id})`;
     } else if (entity.type === 'spoiler') {
       element = document.createElement('span');
       element.className = 'spoiler';
