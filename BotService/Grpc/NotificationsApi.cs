@@ -27,6 +27,13 @@ public sealed class NotificationsApi(NotificationDelivery delivery) : Notificati
             throw new RpcException(new Status(StatusCode.InvalidArgument,
                 $"text is longer than {MaxTextLength} characters (as Telegram counts them, after its HTML markup is parsed)"));
         }
+        // A group's or a channel's id is negative: a web app's button is allowed only in a private chat with the bot, and
+        // Telegram would refuse the message (BUTTON_TYPE_INVALID) after it was queued, until it was dead-lettered.
+        if (request.ChatId < 0 && request.Buttons.Any(row => row.Buttons.Any(b => !string.IsNullOrEmpty(b.WebAppUrl))))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                "a web_app_url button can be sent only to a private chat (a user's id); Telegram refuses it in a group or a channel"));
+        }
         var queued = await delivery.QueueAsync(request);
         return new SendNotificationReply { Status = queued ? NotificationStatus.Queued : NotificationStatus.Duplicate };
     }

@@ -49,6 +49,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
                 if (!allowWithoutReply) throw BotApiException.BadRequest("message to be replied not found");
                 replyTo = null;
             }
+            ReplyMarkupValidator.ValidateFor(chat, markup);
             limiter.Take(bot.Id, chat.Id);
             entities = UserMentions.Resolve(entities, bot);
 
@@ -131,6 +132,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
         {
             var chat = ChatLookup.Require(bot, args, writing: true);
             var message = RequireEditable(chat, args);
+            ReplyMarkupValidator.ValidateFor(chat, markup);
             entities = UserMentions.Resolve(entities, bot);
             if (message.Text == text
                 && JsonNode.DeepEquals(message.Entities ?? [], entities ?? [])
@@ -155,6 +157,7 @@ public sealed class MessageMethods(SendRateLimiter limiter, TimeProvider clock) 
         {
             var chat = ChatLookup.Require(bot, args, writing: true);
             var message = RequireEditable(chat, args);
+            ReplyMarkupValidator.ValidateFor(chat, markup);
             if (JsonNode.DeepEquals(InlineOf(message.ReplyMarkup), InlineOf(markup))) throw NotModified();
             limiter.Take(bot.Id, chat.Id);
             message.ReplyMarkup = markup;

@@ -29,6 +29,17 @@ public static class ReplyMarkupValidator
             throw BotApiException.BadRequest("can't parse reply keyboard markup JSON object");
     }
 
+    /// <summary>
+    /// What a markup may hold in <paramref name="chat"/>: a web_app button only in a private chat with the bot (Telegram
+    /// answers BUTTON_TYPE_INVALID in a group, a supergroup or a channel).
+    /// </summary>
+    public static void ValidateFor(Bots.SandboxChat chat, JsonObject? markup)
+    {
+        if (chat.IsGroup && markup?["inline_keyboard"] is JsonArray rows
+            && rows.Any(row => row is JsonArray buttons && buttons.Any(button => button?["web_app"] is not null)))
+            throw BotApiException.BadRequest("BUTTON_TYPE_INVALID");
+    }
+
     private static void ValidateInline(JsonNode inline)
     {
         if (inline is not JsonArray rows) throw BotApiException.BadRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Object");

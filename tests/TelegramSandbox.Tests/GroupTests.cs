@@ -85,6 +85,23 @@ public sealed class GroupTests(SandboxHost sandbox) : SandboxTest(sandbox)
     }
 
     [Fact]
+    public async Task A_web_app_button_is_refused_in_a_group_and_taken_in_a_private_chat()
+    {
+        var group = await Client.CreateGroupAsync(Token, "Team", [Alice], ct: Ct);
+        await Client.SendTextAsync(Token, Alice, "/start", Ct);
+        var app = new InlineKeyboardMarkup(InlineKeyboardButton.WithWebApp("Open", new WebAppInfo("https://app.example/")));
+
+        var inGroup = await Assert.ThrowsAsync<ApiRequestException>(() => Bot.SendMessage(group.ChatId, "The app", replyMarkup: app, cancellationToken: Ct));
+        var plain = await Bot.SendMessage(group.ChatId, "No app here", cancellationToken: Ct);
+        var edit = await Assert.ThrowsAsync<ApiRequestException>(() => Bot.EditMessageReplyMarkup(group.ChatId, plain.MessageId, app, cancellationToken: Ct));
+        var inPrivate = await Bot.SendMessage(Alice.Id, "The app", replyMarkup: app, cancellationToken: Ct);
+
+        Assert.Equal((400, "Bad Request: BUTTON_TYPE_INVALID"), (inGroup.ErrorCode, inGroup.Message));
+        Assert.Equal((400, "Bad Request: BUTTON_TYPE_INVALID"), (edit.ErrorCode, edit.Message));
+        Assert.Equal("https://app.example/", inPrivate.ReplyMarkup!.InlineKeyboard.Single().Single().WebApp!.Url);
+    }
+
+    [Fact]
     public async Task Press_in_a_group_comes_from_the_member_who_pressed_with_the_group_s_message()
     {
         var group = await Client.CreateGroupAsync(Token, "Team", [Alice, Boris], ct: Ct);

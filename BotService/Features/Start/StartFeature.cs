@@ -58,8 +58,9 @@ public sealed class StartFeature(IOptions<TelegramOptions> options) : IBotFeatur
         menu.Row(menu.Action(t.ButtonBuyTokens, "billing"), menu.Action(t.ButtonSubscription, "subscription"))
             .Row(menu.Action(t.ButtonSupport, "support"), menu.Go(t.ButtonProfile, ProfileFeature.Screen))
             .Row(menu.Go(t.ButtonLanguage, LanguageFeature.Screen), menu.Go(t.ButtonHelp, HelpScreen));
+        // A web app's button is allowed only in a private chat with the bot (Telegram refuses the whole message in a group).
         var webApp = options.Value.WebAppUrl;
-        if (Uri.TryCreate(webApp, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttps)
+        if (!ctx.InGroup && Uri.TryCreate(webApp, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttps)
         {
             menu.Row(menu.WebApp(t.ButtonOpenApp, webApp));
         }

@@ -17,7 +17,10 @@ public sealed class GroupChatTests(RedisServerFixture redis, GroupChatTests.Bot 
     readonly SandboxBotHost host = bot.Host;
 
     /// <summary>The class's one sandbox and bot.</summary>
-    public sealed class Bot(RedisServerFixture redis) : SandboxBotFixture(redis, "groups");
+    /// <remarks>With a web app: its button is in the main menu of a private chat, and must stay out of a group's.</remarks>
+    public sealed class Bot(RedisServerFixture redis) : SandboxBotFixture(redis, "groups", new Dictionary<string, string?> { ["Telegram:WebAppUrl"] = WebApp });
+
+    const string WebApp = "https://app.example/";
 
     [Fact]
     public async Task Member_s_press_on_another_member_s_menu_gets_a_notice_and_leaves_the_menu_as_it_was()
@@ -44,6 +47,25 @@ public sealed class GroupChatTests(RedisServerFixture redis, GroupChatTests.Bot 
         var again = await host.PressAsync(group, boris, help, "⬅️ Back");
         Assert.Equal("Это меню другого участника.", again.Text);
     }
+
+    [Fact]
+    public async Task The_main_menu_in_a_group_has_no_web_app_button_which_Telegram_refuses_there_and_the_private_chat_s_has()
+    {
+        var alice = SandboxBotHost.NewUser("Alice");
+        var group = await host.NewGroupAsync(alice);
+
+        var inGroup = await host.WaitForAsync(group, "What would you like to do?", await host.SendAsync(group, alice, "/start"));
+        var inPrivate = await host.WaitForAsync(alice, "What would you like to do?", await host.SendAsync(alice, "/start"));
+
+        Assert.Equal([], WebAppsOf(inGroup));
+        Assert.Equal([WebApp], WebAppsOf(inPrivate));
+        Assert.Equal([.. inPrivate.InlineKeyboard!.SelectMany(r => r).Select(b => b.Text).SkipLast(1)], inGroup.InlineKeyboard!.SelectMany(r => r).Select(b => b.Text));
+    }
+
+    /// <summary>The URLs of a message's web app buttons.</summary>
+    static string[] WebAppsOf(Mesh.TelegramSandbox.Client.SandboxChatMessage message) =>
+        [.. (message.ReplyMarkup?["inline_keyboard"]?.AsArray() ?? []).SelectMany(row => row!.AsArray())
+            .Select(button => button?["web_app"]?["url"]?.GetValue<string>()).OfType<string>()];
 
     [Fact]
     public async Task Member_s_own_menus_in_a_group_are_told_apart_from_another_member_s()

@@ -114,10 +114,10 @@ public sealed class SandboxBotHost : IAsyncDisposable
 
 /// <summary>
 /// A test class's one sandbox and bot (its class fixture: <c>sealed class Bot(RedisServerFixture redis) :
-/// SandboxBotFixture(redis, "prefix")</c>), under keys of a prefix of its own, and the bot's name in the sandbox
-/// (<c>sandbox_…_bot</c>).
+/// SandboxBotFixture(redis, "prefix")</c>), under keys of a prefix of its own and with the bot's <paramref name="settings"/>
+/// over the host's, and the bot's name in the sandbox (<c>sandbox_…_bot</c>).
 /// </summary>
-public abstract class SandboxBotFixture(RedisServerFixture redis, string keyPrefix) : IAsyncLifetime
+public abstract class SandboxBotFixture(RedisServerFixture redis, string keyPrefix, IReadOnlyDictionary<string, string?>? settings = null) : IAsyncLifetime
 {
     public SandboxBotHost Host { get; private set; } = null!;
 
@@ -126,7 +126,7 @@ public abstract class SandboxBotFixture(RedisServerFixture redis, string keyPref
 
     public async ValueTask InitializeAsync()
     {
-        Host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix(keyPrefix));
+        Host = await SandboxBotHost.StartAsync(redis.ConnectionString, RedisServerFixture.NewKeyPrefix(keyPrefix), settings);
         var bots = await Host.Client.GetBotsAsync(TestContext.Current.CancellationToken);
         Username = bots.Single(b => Host.Token.StartsWith(b.Id + ":", StringComparison.Ordinal)).Username;
     }

@@ -114,6 +114,20 @@ public sealed class NotificationsTests(RedisServerFixture redis, NotificationsTe
     }
 
     [Fact]
+    public async Task A_web_app_button_for_a_group_is_refused_and_nothing_is_queued()
+    {
+        const long group = -100_777_003;
+        var request = Request("app:group", group, "Open the app");
+        request.Buttons.Add(new ButtonRow { Buttons = { new Button { Text = "Open", WebAppUrl = "https://app.example/" } } });
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Api.Send(request, null!));
+
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("web_app_url", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(0, await redis.Connection.GetDatabase().SortedSetLengthAsync(Queue.QueueKey(group.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+    }
+
+    [Fact]
     public async Task An_id_longer_than_200_characters_is_refused() =>
         Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => SendAsync(new string('a', 201), 777_002, "hello"))).StatusCode);
 
