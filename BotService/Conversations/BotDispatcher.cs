@@ -16,7 +16,9 @@ namespace Mesh.Bot.Conversations;
 /// chat: in a group it is the other bot's to answer, and in a private chat with this bot it is no command of this bot's
 /// either (Telegram delivers it; the user named another bot).
 /// <para>
-/// In a group, a keyboard is the member's it was drawn for: it replies to their message (<see cref="BotContext.ReplyTo"/>),
+/// In a group, the bot answers only what is meant for it: its commands, a command addressed to it (<c>/foo@thisbot</c>
+/// gets "unknown command"; <c>/foo</c> alone may be another bot's and gets nothing), and a dialog's answers; other text
+/// and replies to its messages get no answer there. A keyboard is the member's it was drawn for: it replies to their message (<see cref="BotContext.ReplyTo"/>),
 /// and another member's press on it gets a notice and changes nothing (<see cref="IsSomeoneElses"/>). Conversations,
 /// menus and languages are each member's own already (<see cref="ConversationStore"/>); without this, a press was read
 /// against the presser's menu and carried out on the other member's message.
@@ -82,7 +84,7 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
             // A service message (a member joined or left a group, a pinned message, a group migrated…): nothing to answer.
             ctx.RouteName = "service message";
         }
-        else if (ctx.Command is not null)
+        else if (ctx.Command is not null && (!ctx.InGroup || !Features.Start.BotCommand.AddresseeOf(ctx.Text).IsEmpty))
         {
             await ctx.ReplyAsync(t.UnknownCommand);
         }
@@ -90,6 +92,13 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         {
             // In a flow, but this step has no route for this message: it wants buttons, or text and got something else.
             await ctx.ReplyAsync(router.TakesText(step) ? t.TextExpected : t.UseTheButtons);
+        }
+        else if (ctx.InGroup)
+        {
+            // In a group, what is not for this bot gets no answer: a command for no bot in particular (/foo may be
+            // another bot's), a reply to the bot's message ("thanks"), or, to a bot that is an admin or has privacy mode
+            // off, every message of the group. Only a command addressed to it (/foo@thisbot) is told it is unknown.
+            ctx.RouteName = "not for this bot";
         }
         else
         {

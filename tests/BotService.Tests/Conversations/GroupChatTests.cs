@@ -141,6 +141,24 @@ public sealed class GroupChatTests(RedisServerFixture redis, GroupChatTests.Bot 
     }
 
     [Fact]
+    public async Task In_a_group_only_what_is_meant_for_the_bot_is_answered()
+    {
+        var alice = SandboxBotHost.NewUser("Alice");
+        var group = await host.NewGroupAsync(alice);
+        var menu = await host.WaitForAsync(group, "What would you like to do?", await host.SendAsync(group, alice, "/start"));
+
+        var thanks = await host.SendAsync(group, alice, "thanks!", menu.MessageId); // a reply to the bot, outside any dialog
+        var anyBots = await host.SendAsync(group, alice, "/weather"); // a command for no bot in particular: maybe another's
+        var ours = await host.SendAsync(group, alice, $"/weather@{bot.Username}");
+
+        // Updates of a chat are handled in order: once the last is answered, the others were handled.
+        var unknown = await host.WaitForAsync(group, "Sorry, I don't know that command", ours);
+        Assert.Equal(ours, unknown.ReplyToMessageId);
+        var replies = (await host.Client.GetChatAsync(host.Token, group, ct: TestContext.Current.CancellationToken)).Messages;
+        Assert.DoesNotContain(replies, m => m.ReplyToMessageId == thanks || m.ReplyToMessageId == anyBots);
+    }
+
+    [Fact]
     public async Task Member_s_text_in_a_group_does_not_answer_another_member_s_dialog()
     {
         var (alice, boris) = (SandboxBotHost.NewUser("Alice"), SandboxBotHost.NewUser("Boris"));
@@ -150,18 +168,18 @@ public sealed class GroupChatTests(RedisServerFixture redis, GroupChatTests.Bot 
         // profile's is private now; the dialogs' state is per member all the same).
         var store = new ConversationStore(redis.Connection, Options.Create(new BotOptions { RedisKeyPrefix = host.KeyPrefix }),
             Options.Create(new ConversationOptions()), TimeProvider.System);
-        var asked = await store.SetAsync(group, alice.Id, (await store.GetAsync(group, alice.Id)).Version, ProfileFlow.Name, "{}");
+        await store.SetAsync(group, alice.Id, (await store.GetAsync(group, alice.Id)).Version, ProfileFlow.Name, "{}");
 
-        // Boris answers in her place (a reply to the bot, which privacy mode lets through).
+        // Boris answers in her place (a reply to the bot, which privacy mode lets through), then Alice answers herself.
         var borises = await host.SendAsync(group, boris, "Mallory", menu.MessageId);
-        var toBoris = await host.WaitForAsync(group, "I didn't understand", borises);
-
-        Assert.Equal(borises, toBoris.ReplyToMessageId);
-        var state = await store.GetAsync(group, alice.Id);
-        Assert.Equal((ProfileFlow.Name, asked.Version), (state.Step, state.Version));
-        // Alice's own answer is taken.
         var alices = await host.SendAsync(group, alice, "Grace", menu.MessageId);
+
+        // The group's updates are handled in order: by the time Alice's answer is, Boris's was, and changed nothing of
+        // hers (her answer is taken at the step she was at: the name's question is followed by the city's) and got no
+        // answer: it was not for the bot.
         await host.WaitForAsync(group, "Step 2 of 4", alices);
+        Assert.DoesNotContain((await host.Client.GetChatAsync(host.Token, group, ct: TestContext.Current.CancellationToken)).Messages,
+            m => m.ReplyToMessageId == borises);
         // The step moves on once its question went out.
         await Until.TrueAsync(async () => (await store.GetAsync(group, alice.Id)).Step == ProfileFlow.City, SandboxBotHost.Deadline, "Alice's dialog to move to the city");
     }
