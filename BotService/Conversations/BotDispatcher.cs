@@ -165,8 +165,11 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
     /// <summary>
     /// Whether the pressed keyboard, in a group, was drawn for another member: the message replies to a message of
     /// theirs. A keyboard that replies to nothing (its command deleted before it was drawn, or drawn before the bot
-    /// replied in groups) is anyone's, as every keyboard was; one in a private chat is its user's.
+    /// replied in groups) is anyone's, as every keyboard was; one in a private chat is its user's. So is one that
+    /// answers a message sent on behalf of a chat (an anonymous admin's, or one posted as a channel): its sender, in
+    /// <c>from</c>, is a stand-in account (GroupAnonymousBot), not whoever presses, and who wrote it is unknown.
     /// </summary>
-    static bool IsSomeoneElses(CallbackQuery query) =>
-        query.Message is { Chat.Type: ChatType.Group or ChatType.Supergroup, ReplyToMessage.From: { } owner } && owner.Id != query.From.Id;
+    internal static bool IsSomeoneElses(CallbackQuery query) =>
+        query.Message is { Chat.Type: ChatType.Group or ChatType.Supergroup, ReplyToMessage: { From: { } owner, SenderChat: null } }
+        && owner.Id != query.From.Id;
 }

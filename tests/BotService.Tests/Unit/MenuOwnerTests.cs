@@ -1,0 +1,37 @@
+using Mesh.Bot.Conversations;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+
+namespace Mesh.Bot.Tests.Unit;
+
+/// <summary>Whose a pressed keyboard is in a group: the member whose message it replies to.</summary>
+public sealed class MenuOwnerTests
+{
+    static readonly User Alice = new() { Id = 1, FirstName = "Alice" }, Boris = new() { Id = 2, FirstName = "Boris" };
+    static readonly User Anonymous = new() { Id = 1087968824, IsBot = true, FirstName = "Group", Username = "GroupAnonymousBot" };
+
+    static CallbackQuery Press(User presser, ChatType type, Message? repliesTo) => new()
+    {
+        Id = "q",
+        From = presser,
+        Message = new Message { Id = 10, Chat = new Chat { Id = type == ChatType.Private ? presser.Id : -100_1, Type = type }, ReplyToMessage = repliesTo },
+    };
+
+    static Message From(User user, Chat? onBehalfOf = null) => new() { Id = 9, From = user, SenderChat = onBehalfOf, Chat = new Chat { Id = -100_1, Type = ChatType.Supergroup } };
+
+    [Fact]
+    public void A_member_s_press_on_a_keyboard_answering_another_member_is_someone_else_s() =>
+        Assert.True(BotDispatcher.IsSomeoneElses(Press(Boris, ChatType.Supergroup, From(Alice))));
+
+    [Fact]
+    public void A_member_s_press_on_a_keyboard_answering_themselves_is_theirs() =>
+        Assert.False(BotDispatcher.IsSomeoneElses(Press(Alice, ChatType.Group, From(Alice))));
+
+    [Fact]
+    public void A_keyboard_answering_an_anonymous_admin_is_anyone_s_since_its_sender_is_a_stand_in() =>
+        Assert.False(BotDispatcher.IsSomeoneElses(Press(Alice, ChatType.Supergroup, From(Anonymous, new Chat { Id = -100_1, Type = ChatType.Supergroup }))));
+
+    [Fact]
+    public void A_keyboard_answering_nothing_or_in_a_private_chat_is_anyone_s() =>
+        Assert.Equal([false, false], [BotDispatcher.IsSomeoneElses(Press(Boris, ChatType.Supergroup, null)), BotDispatcher.IsSomeoneElses(Press(Boris, ChatType.Private, From(Alice)))]);
+}
