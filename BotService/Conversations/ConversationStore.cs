@@ -39,7 +39,8 @@ public sealed class ConversationStore(IConnectionMultiplexer redis, IOptions<Bot
     // and data, and records the reset as not told yet ('r': the new version and the step); the menu's fields and the
     // hash's TTL stay as they were. Checked and reset in one step, so a write that comes between is never lost. A key of
     // another type is passed over. Returns {dialogs reset, {key's index, 'r', language, name} per hash whose reset is
-    // not told yet, this call's or an earlier one's}.
+    // not told yet, this call's or an earlier one's}; an earlier one's whose hash was written since (its version moved
+    // past the reset's: the user went on) is dropped untold.
     const string ResetIdleDialogs = """
         local cutoff, ttl, now = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
         local reset, untold = 0, {}
@@ -55,6 +56,12 @@ public sealed class ConversationStore(IConnectionMultiplexer redis, IOptions<Bot
                 redis.call('HSET', key, 'v', version, 's', '', 'd', '', 't', now, 'r', told)
                 reset = reset + 1
               end
+            end
+            -- A reset not told yet, but the user has written since (a new dialog, or left it): telling them now would
+            -- speak of a dialog they have moved on from. The marker goes, untold.
+            if told and (tonumber(f[1] or '') or 0) > (tonumber(string.match(told, '^%d+') or '') or 0) and told == f[6] then
+              redis.call('HDEL', key, 'r')
+              told = nil
             end
             if told then untold[#untold + 1] = {i, told, f[7] or '', f[8] or ''} end
           end

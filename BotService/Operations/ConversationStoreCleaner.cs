@@ -51,7 +51,7 @@ public sealed partial class ConversationStoreCleaner(ConversationStore store, La
                 NotificationId = NoticeIdPrefix + string.Join(':', reset.ChatId.ToString(CultureInfo.InvariantCulture),
                     reset.UserId.ToString(CultureInfo.InvariantCulture), reset.Version.ToString(CultureInfo.InvariantCulture)),
                 ChatId = reset.ChatId,
-                Text = texts.DialogResetNotice(reset.Step, reset.UserId, reset.MentionName),
+                Text = texts.DialogResetNotice(reset.Step, reset.ChatId, reset.UserId, reset.MentionName),
             };
         })]);
         await store.ForgetToldAsync(resets);

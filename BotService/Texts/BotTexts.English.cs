@@ -58,5 +58,6 @@ public sealed partial record BotTexts
         LanguageChanged = "Language: English",
         ProfileReset = "Support reset your unfinished profile setup. Send /profile to start again.",
         DialogReset = "Support reset the dialog you had not finished. Send /start to begin again.",
+        MentionedMember = "Member",
     };
 }

@@ -58,5 +58,6 @@ public sealed partial record BotTexts
         LanguageChanged = "Язык: русский",
         ProfileReset = "Поддержка сбросила незавершённое заполнение профиля. Отправьте /profile, чтобы начать заново.",
         DialogReset = "Поддержка сбросила незавершённый диалог. Отправьте /start, чтобы начать заново.",
+        MentionedMember = "Участник",
     };
 }

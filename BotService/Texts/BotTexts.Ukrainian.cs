@@ -58,5 +58,6 @@ public sealed partial record BotTexts
         LanguageChanged = "Мова: українська",
         ProfileReset = "Підтримка скинула незавершене заповнення профілю. Надішліть /profile, щоб почати знову.",
         DialogReset = "Підтримка скинула незавершений діалог. Надішліть /start, щоб почати знову.",
+        MentionedMember = "Учасник",
     };
 }

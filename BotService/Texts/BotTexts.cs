@@ -90,6 +90,8 @@ public sealed partial record BotTexts
     public required string ProfileReset { get; init; }
     /// <summary>To a user whose dialog of another kind an operator reset.</summary>
     public required string DialogReset { get; init; }
+    /// <summary>How a group member whose name is not known is mentioned (<see cref="DialogResetNotice"/>).</summary>
+    public required string MentionedMember { get; init; }
 
     public static BotTexts For(BotLanguage language) => language switch
     {
@@ -99,15 +101,17 @@ public sealed partial record BotTexts
     };
 
     /// <summary>
-    /// What a user is told when an operator reset their dialog, which was at <paramref name="step"/>; in a group, with
-    /// <paramref name="mentionName"/>, addressed to them by a mention of <paramref name="userId"/>.
+    /// What a user is told when an operator reset their dialog, which was at <paramref name="step"/>, in chat
+    /// <paramref name="chatId"/>. In a group (another id than the user's), addressed to them by a mention of
+    /// <paramref name="userId"/>, by <paramref name="mentionName"/> or, for a dialog that did not record it, by
+    /// <see cref="MentionedMember"/>: the group must see whom it is for, and the user is notified.
     /// </summary>
-    public string DialogResetNotice(Step step, long userId, string? mentionName)
+    public string DialogResetNotice(Step step, long chatId, long userId, string? mentionName)
     {
         var notice = step.Flow == ProfileFlow.Name.Flow ? ProfileReset : DialogReset;
-        return string.IsNullOrEmpty(mentionName)
+        return chatId == userId
             ? notice
-            : $"<a href=\"tg://user?id={userId.ToString(CultureInfo.InvariantCulture)}\">{EscapeHtml(mentionName)}</a>: {notice}";
+            : $"<a href=\"tg://user?id={userId.ToString(CultureInfo.InvariantCulture)}\">{EscapeHtml(string.IsNullOrEmpty(mentionName) ? MentionedMember : mentionName)}</a>: {notice}";
     }
 
     /// <summary>Fills a template's <c>{0}</c>, <c>{1}</c>… with the values HTML-escaped.</summary>

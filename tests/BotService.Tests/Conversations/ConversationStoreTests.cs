@@ -239,6 +239,28 @@ public sealed class ConversationStoreTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_reset_not_told_is_dropped_untold_once_the_user_has_written_since()
+    {
+        var store = NewStore();
+        await store.SetAsync(40, 40, 0, First, null);
+        await store.SetAsync(41, 41, 0, First, null);
+        var (_, untold) = await ResetAsync(store, null);
+        Assert.Equal(2, untold.Count);
+
+        // The clear stopped before telling anyone; meanwhile user 40 sent /start (a write: the version moves on) and
+        // started a new dialog, which is not idle, and user 41 did nothing.
+        await store.ResetAsync(40, 40);
+        var now = await store.GetAsync(40, 40);
+        await store.SetAsync(40, 40, now.Version, First, null);
+        var (reset, stillUntold) = await ResetAsync(store, TimeSpan.FromHours(1));
+
+        Assert.Equal(0, reset);
+        Assert.Equal([41L], stillUntold.Select(r => r.UserId)); // 40 is not told of a dialog they have moved on from
+        Assert.Equal(First, (await store.GetAsync(40, 40)).Step);
+        Assert.Empty((await ResetAsync(store, TimeSpan.FromHours(1))).Untold.Where(r => r.UserId == 40));
+    }
+
+    [Fact]
     public async Task A_reset_reads_thousands_of_states_a_page_of_keys_per_script_call()
     {
         var store = NewStore();
