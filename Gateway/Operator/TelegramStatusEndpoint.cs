@@ -60,8 +60,10 @@ public sealed partial class TelegramStatusEndpoint(BotOperations.BotOperationsCl
             var extensions = new Dictionary<string, object?>
             {
                 ["last_update_at"] = seen.LastUpdateAt,
-                ["refused_updates"] = seen.Refused,
+                ["refused_deliveries"] = seen.Refused,
                 ["refused_since"] = seen.RefusedSince,
+                ["refused_update_ids"] = seen.RefusedUpdateIds is var (lowest, highest) ? new { lowest, highest } : null,
+                ["counting_since"] = seen.CountingSince,
             };
             if (AnsweredByTheBot(e))
             {
@@ -79,20 +81,30 @@ public sealed partial class TelegramStatusEndpoint(BotOperations.BotOperationsCl
     /// <summary>What the gateway saw of the webhook, in words, for the operator reading a 503.</summary>
     public static string Describe(WebhookTrafficView seen)
     {
+        var instance = $"(This gateway's figures, since it started at {Time(seen.CountingSince)}.)";
         if (seen.LastUpdateAt is not { } last)
         {
             return "No update has come in through the webhook since the gateway started.";
         }
         var lastText = $"The last update came in through the webhook at {Time(last)}";
-        return seen.Refused == 0 || seen.RefusedSince is not { } since
-            ? lastText + "; the gateway has refused none since the bot service last took one."
-            : lastText + $". Since {Time(since)} the gateway has answered 503 to {Updates(seen.Refused)}, which Telegram delivers again "
-                + "(it keeps undelivered updates for 24 hours).";
+        if (seen.Refused == 0 || seen.RefusedSince is not { } since || seen.RefusedUpdateIds is not var (lowest, highest))
+        {
+            return lastText + "; the gateway has refused none since the bot service last took one. " + instance;
+        }
+        var waiting = highest - lowest + 1;
+        var ids = lowest == highest
+            ? $"update {lowest.ToString(CultureInfo.InvariantCulture)}"
+            : $"updates {lowest.ToString(CultureInfo.InvariantCulture)} to {highest.ToString(CultureInfo.InvariantCulture)}";
+        return lastText + $". Since {Time(since)} the gateway has answered 503 to {Deliveries(seen.Refused)} of {ids} "
+            + $"(at most {Updates(Math.Min(waiting, seen.Refused))} waiting: Telegram delivers a refused update again, and keeps "
+            + "undelivered updates for 24 hours). " + instance;
     }
 
     static string Time(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     static string Updates(long count) => count == 1 ? "1 update" : $"{count.ToString(CultureInfo.InvariantCulture)} updates";
+
+    static string Deliveries(long count) => count == 1 ? "1 webhook delivery" : $"{count.ToString(CultureInfo.InvariantCulture)} webhook deliveries";
 
     static string? Empty(string value) => value.Length == 0 ? null : value;
 

@@ -159,10 +159,14 @@ public sealed partial class UpdateBatcher(
             var statuses = await CallAsync(batch);
             // Counted before the requests are answered (each goes on on this thread): an operator who has seen the 503s
             // finds them counted.
-            var refused = 0;
+            var (refused, lowest, highest) = (0, long.MaxValue, long.MinValue);
             for (var i = 0; i < batch.Count; i++)
             {
-                refused += i >= statuses.Count || OutcomeOf(statuses[i]) == AcceptOutcome.Unavailable ? 1 : 0;
+                if (i >= statuses.Count || OutcomeOf(statuses[i]) == AcceptOutcome.Unavailable)
+                {
+                    var id = batch[i].Envelope.UpdateId;
+                    (refused, lowest, highest) = (refused + 1, Math.Min(lowest, id), Math.Max(highest, id));
+                }
             }
             if (refused < batch.Count)
             {
@@ -170,7 +174,7 @@ public sealed partial class UpdateBatcher(
             }
             if (refused > 0)
             {
-                traffic.Refused(refused);
+                traffic.Refused(refused, lowest, highest);
             }
             for (var i = 0; i < batch.Count; i++)
             {
@@ -180,16 +184,27 @@ public sealed partial class UpdateBatcher(
         catch (RpcException e)
         {
             LogBotUnavailable(logger, batch.Count, batch[0].Envelope.UpdateId, e.StatusCode);
-            traffic.Refused(batch.Count);
+            RefusedAll(batch);
             CompleteAll(batch, AcceptOutcome.Unavailable);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Not expected from a gRPC client; the requests waiting on it must still be answered.
             LogCallFailed(logger, batch.Count, e.GetType().Name);
-            traffic.Refused(batch.Count);
+            RefusedAll(batch);
             CompleteAll(batch, AcceptOutcome.Unavailable);
         }
+    }
+
+    /// <summary>Counts every update of <paramref name="batch"/> refused (<see cref="WebhookTraffic"/>): how many, and their update ids.</summary>
+    void RefusedAll(List<PendingUpdate> batch)
+    {
+        var (lowest, highest) = (long.MaxValue, long.MinValue);
+        foreach (var pending in batch)
+        {
+            (lowest, highest) = (Math.Min(lowest, pending.Envelope.UpdateId), Math.Max(highest, pending.Envelope.UpdateId));
+        }
+        traffic.Refused(batch.Count, lowest, highest);
     }
 
     async Task<IList<AcceptStatus>> CallAsync(List<PendingUpdate> batch)

@@ -163,7 +163,7 @@ public sealed class OperatorApiTests(RedisServerFixture redis) : IAsyncLifetime
 
         await ownBot.StopAsync(TimeSpan.FromSeconds(20));
         var refusedFrom = DateTimeOffset.UtcNow;
-        foreach (var id in new[] { updateId + 1, updateId + 2, updateId + 3 })
+        foreach (var id in new[] { updateId + 1, updateId + 2, updateId + 1 }) // Telegram delivering updateId + 1 again
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, await PostUpdateAsync(gateway, id));
         }
@@ -174,13 +174,16 @@ public sealed class OperatorApiTests(RedisServerFixture redis) : IAsyncLifetime
         Assert.Equal("application/problem+json", down.Content.Headers.ContentType?.MediaType);
         var problem = JsonNode.Parse(await down.Content.ReadAsStringAsync(Ct))!.AsObject();
         Assert.Equal("The bot service did not answer.", (string?)problem["title"]);
-        Assert.Equal(3, (long)problem["refused_updates"]!);
+        Assert.Equal(3, (long)problem["refused_deliveries"]!);
+        Assert.Equal((updateId + 1, updateId + 2), ((long)problem["refused_update_ids"]!["lowest"]!, (long)problem["refused_update_ids"]!["highest"]!));
         var last = DateTimeOffset.Parse((string)problem["last_update_at"]!, System.Globalization.CultureInfo.InvariantCulture);
         var since = DateTimeOffset.Parse((string)problem["refused_since"]!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(since, refusedFrom.AddSeconds(-1), last);
         Assert.InRange(last, since, lastPosted.AddSeconds(1));
-        Assert.Contains("the gateway has answered 503 to 3 updates, which Telegram delivers again (it keeps undelivered updates for 24 hours).",
+        Assert.Contains($"the gateway has answered 503 to 3 webhook deliveries of updates {updateId + 1} to {updateId + 2} (at most 2 updates waiting: "
+            + "Telegram delivers a refused update again, and keeps undelivered updates for 24 hours). (This gateway's figures, since it started at ",
             (string?)problem["detail"]);
+        Assert.NotNull(problem["counting_since"]);
     }
 
     /// <summary>An update through the gateway's webhook: an edit of a message outside any dialog, which the bot answers with nothing.</summary>
