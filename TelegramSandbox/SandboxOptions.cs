@@ -43,6 +43,16 @@ public sealed class SandboxLimits
 {
     public double PerChatPerSecond { get; set; } = 1;
     public int PerChatBurst { get; set; } = 5;
+
+    /// <summary>
+    /// Messages a minute to one group (a negative chat id), on top of its chat's limit. Telegram's Bots FAQ: "your bot
+    /// will not be able to send more than 20 messages per minute to the same group".
+    /// </summary>
+    public double PerGroupPerMinute { get; set; } = 20;
+
+    /// <summary>How many of a group's messages may go at once (Telegram does not say; a minute's worth).</summary>
+    public int PerGroupBurst { get; set; } = 20;
+
     public double GlobalPerSecond { get; set; } = 30;
     public int GlobalBurst { get; set; } = 30;
 }

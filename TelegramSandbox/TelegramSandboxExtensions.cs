@@ -16,7 +16,7 @@ public static class TelegramSandboxExtensions
     {
         builder.Services.AddOptions<SandboxOptions>()
             .Bind(builder.Configuration.GetSection(SandboxOptions.Section))
-            .Validate(o => o.Limits.PerChatPerSecond >= 0 && o.Limits.GlobalPerSecond >= 0, "Sandbox:Limits rates must not be negative")
+            .Validate(o => o.Limits.PerChatPerSecond >= 0 && o.Limits.PerGroupPerMinute >= 0 && o.Limits.GlobalPerSecond >= 0, "Sandbox:Limits rates must not be negative")
             .Validate(o => o.Webhook.TimeoutSeconds > 0 && o.Webhook.RetryInitialSeconds > 0, "Sandbox:Webhook times must be positive")
             .Validate(o => o.CallbackQueryTimeout > TimeSpan.Zero, "Sandbox:CallbackQueryTimeout must be positive")
             .Validate(o => o.PreCheckoutQueryTimeout > TimeSpan.Zero, "Sandbox:PreCheckoutQueryTimeout must be positive")

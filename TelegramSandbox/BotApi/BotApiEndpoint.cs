@@ -91,6 +91,7 @@ public sealed partial class BotApiEndpoint(
         catch (BotApiException error)
         {
             if (error.ErrorCode == 409) calls.CountConflict(bot.Id);
+            if (error.ErrorCode == 429) calls.CountRateLimited(bot.Id);
             LogRefused(logger, bot.Id, method, error.ErrorCode);
             throw;
         }

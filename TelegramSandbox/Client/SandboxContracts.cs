@@ -95,8 +95,11 @@ public sealed record SetFaultRequest(int StatusCode, double Seconds, int RetryAf
 
 public sealed record SinkCount(long Count);
 
-/// <summary>Bot API calls the bot made, per method (only methods the sandbox knows), and how many were answered 409 Conflict.</summary>
-public sealed record BotCalls(IReadOnlyDictionary<string, long> Calls, long Conflicts)
+/// <summary>
+/// Bot API calls the bot made, per method (only methods the sandbox knows), how many were answered 409 Conflict, and how
+/// many 429 Too Many Requests by the flood limits.
+/// </summary>
+public sealed record BotCalls(IReadOnlyDictionary<string, long> Calls, long Conflicts, long RateLimited)
 {
     public long Of(string method) => Calls.FirstOrDefault(c => string.Equals(c.Key, method, StringComparison.OrdinalIgnoreCase)).Value;
 }

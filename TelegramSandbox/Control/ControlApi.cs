@@ -32,7 +32,7 @@ public static class ControlApi
         api.MapGet("/bots/{bot}/calls", (string bot, BotRegistry registry, CallCounter calls) =>
         {
             var found = Resolve(registry, bot);
-            return new BotCalls(calls.Calls(found.Id), calls.Conflicts(found.Id));
+            return new BotCalls(calls.Calls(found.Id), calls.Conflicts(found.Id), calls.RateLimited(found.Id));
         });
         api.MapGet("/bots/{bot}/chats", (string bot, BotRegistry registry) =>
         {

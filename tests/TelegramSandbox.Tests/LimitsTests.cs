@@ -56,6 +56,41 @@ public sealed class LimitsTests
         Assert.NotNull(error.Parameters?.RetryAfter);
     }
 
+    [Fact]
+    public async Task The_21st_message_within_a_minute_to_a_group_gets_429_with_retry_after_and_a_private_chat_does_not()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        // Telegram's 20 a minute (the sandbox's default), 20 at once; the per-chat and global limits off, so that only it refuses.
+        await using var host = await SandboxHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Sandbox:Limits:PerGroupPerMinute"] = "20",
+            ["Sandbox:Limits:PerGroupBurst"] = "20",
+        }, clock, Ct);
+        var bot = SandboxTest.NewBot(host, host.BotToken);
+        var group = await host.Client.CreateGroupAsync(host.BotToken, "Team", [Alice, Boris], ct: Ct);
+        var other = await host.Client.CreateGroupAsync(host.BotToken, "Other team", [Boris], supergroup: true, ct: Ct);
+        await host.Client.SendTextAsync(host.BotToken, Alice, "/start", Ct);
+
+        for (var i = 1; i <= 20; i++) await bot.SendMessage(group.ChatId, $"message {i}", cancellationToken: Ct);
+        var refused = await Assert.ThrowsAsync<ApiRequestException>(() => bot.SendMessage(group.ChatId, "message 21", cancellationToken: Ct));
+        for (var i = 1; i <= 25; i++) await bot.SendMessage(Alice.Id, $"private {i}", cancellationToken: Ct);
+        await bot.SendMessage(other.ChatId, "another group is fine", cancellationToken: Ct);
+        clock.Advance(TimeSpan.FromSeconds(refused.Parameters!.RetryAfter!.Value - 1));
+        var early = await Assert.ThrowsAsync<ApiRequestException>(() => bot.SendMessage(group.ChatId, "message 21", cancellationToken: Ct));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await bot.SendMessage(group.ChatId, "message 21", cancellationToken: Ct);
+
+        Assert.Equal(429, refused.ErrorCode);
+        Assert.Equal("Too Many Requests: retry after 3", refused.Message); // a minute over 20
+        Assert.Equal(3, refused.Parameters.RetryAfter);
+        Assert.Equal((429, 1), (early.ErrorCode, early.Parameters?.RetryAfter));
+        var sent = await host.Client.GetBotMessagesAsync(host.BotToken, group.ChatId, Ct);
+        Assert.Equal([.. Enumerable.Range(1, 21).Select(i => $"message {i}")], sent.Select(m => m.Text));
+        Assert.Equal(25, (await host.Client.GetBotMessagesAsync(host.BotToken, Alice.Id, Ct)).Count);
+        var calls = await host.Client.GetCallsAsync(host.BotToken, Ct);
+        Assert.Equal((49, 2), (calls.Of("sendMessage"), calls.RateLimited));
+    }
+
     [Theory]
     [InlineData("editMessageText")]
     [InlineData("editMessageReplyMarkup")]

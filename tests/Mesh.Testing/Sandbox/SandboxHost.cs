@@ -21,6 +21,7 @@ public class SandboxHost : IAsyncLifetime
     private readonly Dictionary<string, string?> settings = new()
     {
         ["Sandbox:Limits:PerChatPerSecond"] = "0",
+        ["Sandbox:Limits:PerGroupPerMinute"] = "0",
         ["Sandbox:Limits:GlobalPerSecond"] = "0",
         ["Sandbox:Webhook:RetryInitialSeconds"] = "0.1",
         ["Sandbox:Webhook:RetryMaxSeconds"] = "2",

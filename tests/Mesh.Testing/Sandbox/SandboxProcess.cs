@@ -22,6 +22,7 @@ public sealed class SandboxProcess : IAsyncLifetime
         host = await ServiceHost.StartAsync("TelegramSandbox", new Dictionary<string, string?>
         {
             ["Sandbox:Limits:PerChatPerSecond"] = "0",
+            ["Sandbox:Limits:PerGroupPerMinute"] = "0",
             ["Sandbox:Limits:GlobalPerSecond"] = "0",
             ["Sandbox:Webhook:RetryInitialSeconds"] = "0.1",
             ["Sandbox:Webhook:RetryMaxSeconds"] = "2",
