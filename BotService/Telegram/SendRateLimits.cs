@@ -3,18 +3,21 @@ using Microsoft.Extensions.Options;
 namespace Mesh.Bot.Telegram;
 
 /// <summary>
-/// Telegram's flood limits, kept on our side: a limit per chat and one for the whole bot (per replica), each a schedule
-/// (the generic cell rate algorithm). A limit remembers only when its next message would be due at its steady rate; a
-/// message may go at once while that moment is less than a burst away, and each message moves it on by one interval.
-/// Nothing runs between messages (no refill timer, unlike a token bucket that replenishes itself): an idle bot spends
-/// nothing here, and a message within its limits costs a lock and, per chat, a dictionary lookup. A message over a
-/// limit is given the next free moment at once, so messages waiting on one limit go in the order they came, and waits
-/// for it (a timer only then).
+/// Telegram's flood limits, kept on our side: a limit per chat, one per group (a negative chat id: groups, supergroups
+/// and channels; about 20 messages a minute, on top of the chat's) and one for the whole bot (per replica), each a
+/// schedule (the generic cell rate algorithm). A limit remembers only when its next message would be due at its steady
+/// rate; a message may go at once while that moment is less than a burst away, and each message moves it on by one
+/// interval. Nothing runs between messages (no refill timer, unlike a token bucket that replenishes itself): an idle bot
+/// spends nothing here, and a message within its limits costs a lock and, per chat, a dictionary lookup (a group's, one
+/// more of each; a private chat's, a comparison more). A message over a limit is given the next free moment at once, so
+/// messages waiting on one limit go in the order they came, and waits for it (a timer only then); the next limit's
+/// moment is taken once that wait is over, chat, then group, then global.
 /// </summary>
 public sealed class SendRateLimits
 {
     readonly Schedule? global;
     readonly ChatSchedules? perChat;
+    readonly ChatSchedules? perGroup;
     readonly TimeProvider clock;
 
     public SendRateLimits(IOptions<TelegramOptions> options, TimeProvider clock)
@@ -29,12 +32,22 @@ public sealed class SendRateLimits
         {
             perChat = new ChatSchedules(Rate.Of(o.PerChatPerSecond, o.PerChatBurst, clock.TimestampFrequency));
         }
+        if (o.PerGroupPerMinute > 0)
+        {
+            perGroup = new ChatSchedules(Rate.Of(o.PerGroupPerMinute / 60, o.PerGroupBurst, clock.TimestampFrequency));
+        }
     }
 
     /// <summary>Chats whose limit still remembers a recent message (tests: the state stays bounded).</summary>
     internal int ChatsTracked => perChat?.Count ?? 0;
 
-    /// <summary>Waits until both the chat's and the global limit allow one more message, and counts it against both.</summary>
+    /// <summary>Groups whose group limit still remembers a recent message (tests: the state stays bounded, and holds no private chat).</summary>
+    internal int GroupsTracked => perGroup?.Count ?? 0;
+
+    /// <summary>
+    /// Waits until the chat's limit, a group's own (<paramref name="chatId"/> negative) and the global limit allow one
+    /// more message, and counts it against each.
+    /// </summary>
     public ValueTask WaitAsync(long chatId, CancellationToken cancellationToken)
     {
         var now = clock.GetTimestamp();
@@ -43,15 +56,28 @@ public sealed class SendRateLimits
             var wait = perChat.Reserve(chatId, now);
             if (wait > 0)
             {
-                return WaitThenGlobalAsync(wait, cancellationToken);
+                return WaitThenRestAsync(wait, chatId < 0 ? perGroup : null, chatId, cancellationToken);
+            }
+        }
+        if (chatId < 0 && perGroup is not null)
+        {
+            var wait = perGroup.Reserve(chatId, now);
+            if (wait > 0)
+            {
+                return WaitThenRestAsync(wait, null, chatId, cancellationToken);
             }
         }
         return global is null ? ValueTask.CompletedTask : WaitForAsync(global.Reserve(now), cancellationToken);
     }
 
-    async ValueTask WaitThenGlobalAsync(long chatWait, CancellationToken cancellationToken)
+    /// <summary>Waits <paramref name="ticks"/>, then for the group's limit (<paramref name="group"/>, when not null), then for the global one.</summary>
+    async ValueTask WaitThenRestAsync(long ticks, ChatSchedules? group, long chatId, CancellationToken cancellationToken)
     {
-        await WaitForAsync(chatWait, cancellationToken);
+        await WaitForAsync(ticks, cancellationToken);
+        if (group is not null)
+        {
+            await WaitForAsync(group.Reserve(chatId, clock.GetTimestamp()), cancellationToken);
+        }
         if (global is not null)
         {
             await WaitForAsync(global.Reserve(clock.GetTimestamp()), cancellationToken);
@@ -106,9 +132,9 @@ public sealed class SendRateLimits
     }
 
     /// <summary>
-    /// A limit per chat: a schedule each, kept while it still remembers a message (its next moment is ahead). Those that
-    /// have passed are dropped whenever the table has doubled since the last sweep, so it holds about the chats messaged
-    /// in the last burst's worth of intervals, not every chat ever seen.
+    /// A limit per chat (or per group): a schedule each, kept while it still remembers a message (its next moment is
+    /// ahead). Those that have passed are dropped whenever the table has doubled since the last sweep, so it holds about
+    /// the chats messaged in the last burst's worth of intervals, not every chat ever seen.
     /// </summary>
     sealed class ChatSchedules(Rate rate)
     {

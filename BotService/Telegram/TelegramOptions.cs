@@ -52,6 +52,18 @@ public sealed class TelegramOptions
 
     public int PerChatBurst { get; set; } = 3;
 
+    /// <summary>
+    /// Messages a minute to one group (a negative chat id: groups, supergroups, channels), on top of the chat's limit
+    /// (Telegram: "not more than 20 messages per minute to the same group"); 0 = no limit.
+    /// </summary>
+    public double PerGroupPerMinute { get; set; } = 20;
+
+    /// <summary>
+    /// A group's messages that may go at once; the rest 60 / <see cref="PerGroupPerMinute"/> seconds apart. Kept small:
+    /// Telegram does not say how it counts its minute, and a burst of b lets b - 1 more than 20 go in the first one.
+    /// </summary>
+    public int PerGroupBurst { get; set; } = 3;
+
     /// <summary>Messages per second in total (Telegram: about 30); 0 = no limit.</summary>
     public double GlobalPerSecond { get; set; } = 30;
 
@@ -99,6 +111,9 @@ public sealed class TelegramOptionsValidator(IHostEnvironment environment) : IVa
             $"{nameof(TelegramOptions.GlobalPerSecond)} and {nameof(TelegramOptions.PerChatPerSecond)}", "must not be negative");
         failures.Require(options.PerChatPerSecond <= 0 || options.PerChatBurst >= 1, nameof(TelegramOptions.PerChatBurst),
             $"must be at least 1 while {nameof(TelegramOptions.PerChatPerSecond)} limits the rate");
+        failures.Require(options.PerGroupPerMinute >= 0, nameof(TelegramOptions.PerGroupPerMinute), "must not be negative (0: no group limit)");
+        failures.Require(options.PerGroupPerMinute <= 0 || options.PerGroupBurst >= 1, nameof(TelegramOptions.PerGroupBurst),
+            $"must be at least 1 while {nameof(TelegramOptions.PerGroupPerMinute)} limits the rate");
         failures.Require(options.GlobalPerSecond <= 0 || options.GlobalBurst >= 1, nameof(TelegramOptions.GlobalBurst),
             $"must be at least 1 while {nameof(TelegramOptions.GlobalPerSecond)} limits the rate");
         failures.Require(options.MaxSendAttempts >= 1, nameof(TelegramOptions.MaxSendAttempts), "must be at least 1");

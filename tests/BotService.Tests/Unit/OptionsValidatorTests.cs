@@ -88,12 +88,14 @@ public sealed class TelegramOptionsValidatorTests
     public void Defaults_with_a_token_pass_and_no_limit_needs_no_burst()
     {
         Assert.Empty(Failures(_ => { }));
-        Assert.Empty(Failures(o => { o.PerChatPerSecond = 0; o.PerChatBurst = 0; o.GlobalPerSecond = 0; o.GlobalBurst = 0; }));
+        Assert.Empty(Failures(o => { o.PerChatPerSecond = 0; o.PerChatBurst = 0; o.GlobalPerSecond = 0; o.GlobalBurst = 0; o.PerGroupPerMinute = 0; o.PerGroupBurst = 0; }));
     }
 
     [Theory]
     [InlineData("PerChatBurst")]
     [InlineData("GlobalBurst")]
+    [InlineData("PerGroupPerMinute")]
+    [InlineData("PerGroupBurst")]
     [InlineData("MaxSendAttempts")]
     [InlineData("SendRetryDelay")]
     [InlineData("MaxRateLimitedRetries")]
@@ -105,6 +107,8 @@ public sealed class TelegramOptionsValidatorTests
             {
                 case "PerChatBurst": o.PerChatBurst = 0; break;
                 case "GlobalBurst": o.GlobalBurst = 0; break;
+                case "PerGroupPerMinute": o.PerGroupPerMinute = -20; break;
+                case "PerGroupBurst": o.PerGroupBurst = 0; break;
                 case "MaxSendAttempts": o.MaxSendAttempts = 0; break;
                 case "SendRetryDelay": o.SendRetryDelay = TimeSpan.Zero; break;
                 case "MaxRateLimitedRetries": o.MaxRateLimitedRetries = -1; break;

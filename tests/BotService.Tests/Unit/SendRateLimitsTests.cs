@@ -21,14 +21,19 @@ public sealed class SendRateLimitsTests
 
     readonly CountingClock clock = new();
 
-    SendRateLimits Limits(double perChatPerSecond = 0, int perChatBurst = 1, double globalPerSecond = 0, int globalBurst = 1) =>
+    SendRateLimits Limits(double perChatPerSecond = 0, int perChatBurst = 1, double globalPerSecond = 0, int globalBurst = 1,
+        double perGroupPerMinute = 0, int perGroupBurst = 1) =>
         new(Options.Create(new TelegramOptions
         {
             PerChatPerSecond = perChatPerSecond,
             PerChatBurst = perChatBurst,
             GlobalPerSecond = globalPerSecond,
             GlobalBurst = globalBurst,
+            PerGroupPerMinute = perGroupPerMinute,
+            PerGroupBurst = perGroupBurst,
         }), clock);
+
+    const long Group = -1001234567890, OtherGroup = -4012345678;
 
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -164,6 +169,79 @@ public sealed class SendRateLimitsTests
     }
 
     [Fact]
+    public void A_group_s_messages_beyond_its_burst_are_spaced_a_minute_over_its_rate_apart()
+    {
+        var limits = Limits(perGroupPerMinute: 20, perGroupBurst: 3);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(limits.WaitAsync(Group, Ct).IsCompletedSuccessfully, $"message {i + 1} of a group's burst of 3 waited");
+        }
+        var waiting = Enumerable.Range(4, 3).Select(_ => limits.WaitAsync(Group, Ct).AsTask()).ToList();
+
+        for (var i = 0; i < waiting.Count; i++)
+        {
+            AssertGoesAfter(TimeSpan.FromSeconds(3), waiting[i], $"the group's message {i + 4}"); // 60 s / 20
+        }
+        clock.Advance(TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(limits.WaitAsync(Group, Ct).IsCompletedSuccessfully, "a quiet minute did not give the burst back");
+        }
+    }
+
+    [Fact]
+    public void A_group_at_its_limit_holds_up_neither_a_private_chat_nor_another_group()
+    {
+        var limits = Limits(perGroupPerMinute: 20, perGroupBurst: 1);
+        Assert.True(limits.WaitAsync(Group, Ct).IsCompletedSuccessfully);
+        var second = limits.WaitAsync(Group, Ct);
+
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.True(limits.WaitAsync(42, Ct).IsCompletedSuccessfully, $"a private chat's message {i + 1} waited for the group limit");
+        }
+        Assert.True(limits.WaitAsync(OtherGroup, Ct).IsCompletedSuccessfully, "another group waited for the first one's limit");
+        Assert.False(second.IsCompleted);
+        Assert.Equal(2, limits.GroupsTracked); // the private chat has no group schedule
+        Assert.Equal(1, clock.TimersCreated); // the group's second message's wait, and nothing for the private chat
+    }
+
+    [Fact]
+    public void A_group_s_message_waits_for_its_chat_then_its_group_then_the_global_limit()
+    {
+        var limits = Limits(perChatPerSecond: 1, globalPerSecond: 1, perGroupPerMinute: 20);
+        Assert.True(limits.WaitAsync(Group, Ct).IsCompletedSuccessfully);
+        // Its chat is free at 1 s, the group's moment it then takes is at 3 s, and the global one is free then (the
+        // private chat's message took the one at 1 s).
+        var again = limits.WaitAsync(Group, Ct).AsTask();
+        var other = limits.WaitAsync(42, Ct).AsTask();
+
+        AssertGoesAfter(TimeSpan.FromSeconds(1), other, "the private chat's message");
+        AssertGoesAfter(TimeSpan.FromSeconds(2), again, "the group's second message");
+    }
+
+    [Fact]
+    public void Groups_not_messaged_lately_are_forgotten()
+    {
+        var limits = Limits(perGroupPerMinute: 20, perGroupBurst: 3);
+        for (var group = 1; group <= 20_000; group++)
+        {
+            if (group % 1000 == 0)
+            {
+                clock.Advance(TimeSpan.FromSeconds(30)); // each thousand groups messaged long after the one before
+            }
+            Assert.True(limits.WaitAsync(-group, Ct).IsCompletedSuccessfully);
+        }
+
+        Assert.InRange(limits.GroupsTracked, 1000, 3000);
+        // The last group messaged is remembered: two more go within its burst of 3, the one after waits.
+        Assert.True(limits.WaitAsync(-20_000, Ct).IsCompletedSuccessfully);
+        Assert.True(limits.WaitAsync(-20_000, Ct).IsCompletedSuccessfully);
+        Assert.False(limits.WaitAsync(-20_000, Ct).IsCompleted, "a group was forgotten while its limit still held");
+    }
+
+    [Fact]
     public async Task A_cancelled_wait_ends_with_cancellation()
     {
         var limits = Limits(perChatPerSecond: 1);
@@ -183,7 +261,9 @@ public sealed class SendRateLimitsTests
         for (var i = 0; i < 1000; i++)
         {
             Assert.True(limits.WaitAsync(1, Ct).IsCompletedSuccessfully);
+            Assert.True(limits.WaitAsync(Group, Ct).IsCompletedSuccessfully);
         }
         Assert.Equal(0, limits.ChatsTracked);
+        Assert.Equal(0, limits.GroupsTracked);
     }
 }

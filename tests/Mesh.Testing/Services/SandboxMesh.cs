@@ -71,6 +71,7 @@ public sealed class SandboxMesh : IAsyncDisposable
             ["Telegram:PublicUrl"] = gatewayPort is { } port ? $"http://127.0.0.1:{port}" : "",
             ["Telegram:WebhookSecret"] = gateway ? Secret : "",
             ["Telegram:PerChatPerSecond"] = "0",
+            ["Telegram:PerGroupPerMinute"] = "0",
             ["Telegram:GlobalPerSecond"] = "0",
             ["Telegram:SendRetryDelay"] = "00:00:00.100",
             ["Telegram:PollingTimeout"] = "00:00:01",
