@@ -127,12 +127,18 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
     {
         try
         {
-            if (IsSomeoneElses(ctx.Update.CallbackQuery!))
+            var query = ctx.Update.CallbackQuery!;
+            var someoneElses = IsSomeoneElses(query);
+            if (!someoneElses)
+            {
+                ReadAsMenuButton(query);
+            }
+            if (someoneElses)
             {
                 ctx.RouteName = "someone else's keyboard";
                 await ctx.AnswerAsync(ctx.Texts.MenuOfSomeoneElse);
             }
-            else if (CallbackData.Unpack<MenuButton>(ctx.Update.CallbackQuery!.Data) is { } button && await menus.TryHandleAsync(ctx, button))
+            else if (CallbackData.Unpack<MenuButton>(query.Data) is { } button && await menus.TryHandleAsync(ctx, button))
             {
                 ctx.RouteName = "menu";
             }
@@ -141,7 +147,7 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
                 ctx.RouteName = route.Name;
                 await route.Handler(ctx);
             }
-            else if (ctx.Menu.IsShownBy(ctx.Update.CallbackQuery.Message?.Id))
+            else if (ctx.Menu.IsShownBy(query.Message?.Id))
             {
                 // A button of the keyboard this message had before it became the current menu (Save pressed twice: the
                 // first press turned the summary into the profile): it shows what the first press did, nothing to add.
@@ -163,13 +169,25 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
     }
 
     /// <summary>
-    /// Whether the pressed keyboard, in a group, was drawn for another member: the message replies to a message of
-    /// theirs. A keyboard that replies to nothing (its command deleted before it was drawn, or drawn before the bot
-    /// replied in groups) is anyone's, as every keyboard was; one in a private chat is its user's. So is one that
-    /// answers a message sent on behalf of a chat (an anonymous admin's, or one posted as a channel): its sender, in
-    /// <c>from</c>, is a stand-in account (GroupAnonymousBot), not whoever presses, and who wrote it is unknown.
+    /// Whether the pressed keyboard, in a group, was drawn for another member. A menu drawn in a group names its member
+    /// in its buttons (<see cref="GroupMenuButton"/>), which says it even once the message replies to nothing (the
+    /// member's command deleted). Any other keyboard is theirs when the message replies to a message of theirs; one
+    /// that replies to nothing (drawn before menus named their member) is anyone's, as is one in a private chat, and
+    /// one that answers a message sent on behalf of a chat (an anonymous admin's, or one posted as a channel): its
+    /// sender, in <c>from</c>, is a stand-in account (GroupAnonymousBot), not whoever presses.
     /// </summary>
     internal static bool IsSomeoneElses(CallbackQuery query) =>
-        query.Message is { Chat.Type: ChatType.Group or ChatType.Supergroup, ReplyToMessage: { From: { } owner, SenderChat: null } }
-        && owner.Id != query.From.Id;
+        CallbackData.Unpack<GroupMenuButton>(query.Data) is { } drawn
+            ? drawn.Owner != query.From.Id
+            : query.Message is { Chat.Type: ChatType.Group or ChatType.Supergroup, ReplyToMessage: { From: { } owner, SenderChat: null } }
+                && owner.Id != query.From.Id;
+
+    /// <summary>A press on a group's menu by its own member, read on as the <see cref="MenuButton"/> it is: routes and menus know only that.</summary>
+    static void ReadAsMenuButton(CallbackQuery query)
+    {
+        if (CallbackData.Unpack<GroupMenuButton>(query.Data) is { } drawn)
+        {
+            query.Data = drawn.Button.Pack();
+        }
+    }
 }

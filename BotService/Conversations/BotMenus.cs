@@ -9,8 +9,22 @@ namespace Mesh.Bot.Conversations;
 /// <summary>A menu button: go to <see cref="Screen"/> (no action) or do <see cref="Action"/> on it; <see cref="Version"/> is the keyboard's.</summary>
 public sealed record MenuButton(string Screen, long Version, string Action) : CallbackData("mn");
 
-/// <summary>The text and buttons of one menu screen, drawn for one keyboard version.</summary>
-public sealed class MenuBuilder(string screen, long version)
+/// <summary>
+/// A menu button drawn in a group: <see cref="MenuButton"/>'s fields and the member the menu is for, <see cref="Owner"/>,
+/// so that a press tells whose it is even when the message no longer says (its member's command deleted: a reply to a
+/// deleted message carries no <c>reply_to_message</c>). A prefix of its own: a private chat's buttons keep their format.
+/// The dispatcher checks the owner and reads the press on as the <see cref="MenuButton"/> it is (<see cref="Button"/>).
+/// </summary>
+public sealed record GroupMenuButton(long Owner, string Screen, long Version, string Action) : CallbackData("mg")
+{
+    public MenuButton Button => new(Screen, Version, Action);
+}
+
+/// <summary>
+/// The text and buttons of one menu screen, drawn for one keyboard version; in a group, for <paramref name="owner"/>
+/// (its buttons are <see cref="GroupMenuButton"/>s).
+/// </summary>
+public sealed class MenuBuilder(string screen, long version, long? owner = null)
 {
     readonly List<InlineKeyboardButton[]> rows = [];
 
@@ -28,12 +42,13 @@ public sealed class MenuBuilder(string screen, long version)
     }
 
     /// <summary>A button that opens another screen in place.</summary>
-    public InlineKeyboardButton Go(string label, string screen) =>
-        InlineKeyboardButton.WithCallbackData(label, new MenuButton(screen, Version, "").Pack());
+    public InlineKeyboardButton Go(string label, string screen) => InlineKeyboardButton.WithCallbackData(label, Pack(screen, ""));
 
     /// <summary>A button whose press goes to the feature's <c>r.Callback&lt;MenuButton&gt;(b =&gt; b.Action == action, …)</c>.</summary>
-    public InlineKeyboardButton Action(string label, string action) =>
-        InlineKeyboardButton.WithCallbackData(label, new MenuButton(Screen, Version, action).Pack());
+    public InlineKeyboardButton Action(string label, string action) => InlineKeyboardButton.WithCallbackData(label, Pack(Screen, action));
+
+    string Pack(string screen, string action) =>
+        owner is { } member ? new GroupMenuButton(member, screen, Version, action).Pack() : new MenuButton(screen, Version, action).Pack();
 
     public InlineKeyboardButton WebApp(string label, string url) => InlineKeyboardButton.WithWebApp(label, new WebAppInfo(url));
 
@@ -78,7 +93,7 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
         var read = ctx.Menu;
         var version = read.Version + 1;
         ctx.Menu = read with { Version = version, Screen = screen };
-        var menu = new MenuBuilder(screen, version);
+        var menu = new MenuBuilder(screen, version, MenuOwner(ctx));
         await render(ctx, menu);
         var text = string.IsNullOrEmpty(header) ? menu.Text : header + "\n" + menu.Text;
 
@@ -86,6 +101,14 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
         ctx.Menu = ctx.Menu with { MessageId = messageId ?? 0 };
         ctx.WriteWithAck(store.MenuWrite(ctx.ChatId, ctx.UserId, version, screen, messageId ?? 0, read.HashExpiresAt));
     }
+
+    /// <summary>
+    /// Whom a menu drawn now is for: in a group, the member it answers (the one who pressed, for a press); none in a
+    /// private chat, and none for a message sent on behalf of a chat (an anonymous admin's: its sender is a stand-in
+    /// account that every such admin shares, so the menu is anyone's).
+    /// </summary>
+    static long? MenuOwner(BotContext ctx) =>
+        ctx.InGroup && ctx.Update.Message?.SenderChat is null && ctx.From is { } from ? from.Id : null;
 
     /// <summary>
     /// Checks a menu press: an outdated one is answered and the current screen shown; a navigation button is answered

@@ -59,6 +59,16 @@ public sealed class SandboxClient(HttpClient http)
         return (await response.Content.ReadFromJsonAsync<SentUserMessage>(ct))!;
     }
 
+    /// <summary>
+    /// The user <paramref name="userId"/> deletes their message <paramref name="messageId"/> of chat <paramref name="chatId"/>
+    /// (their private chat's id, or a group's): the bot is told nothing, as in Telegram.
+    /// </summary>
+    public async Task DeleteMessageAsync(string botToken, long chatId, long userId, int messageId, CancellationToken ct = default)
+    {
+        using var response = await Http.DeleteAsync($"{Bot(botToken)}/chats/{chatId}/messages/{messageId}?user={userId}", ct);
+        await EnsureSuccessAsync(response, ct);
+    }
+
     /// <summary>The user presses the inline button with <paramref name="callbackData"/> under the bot's message.</summary>
     public Task<PressedButton> PressButtonAsync(string botToken, SandboxUser user, int messageId, string callbackData, CancellationToken ct = default) =>
         PostAsync<PressedButton>($"{Bot(botToken)}/callbacks", new PressButtonRequest(user, messageId, callbackData), ct);

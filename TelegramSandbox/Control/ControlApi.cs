@@ -46,6 +46,11 @@ public static class ControlApi
             user.SendText(Resolve(registry, bot), request.User, request.Text, request.ReplyToMessageId, request.ChatId));
         api.MapPut("/bots/{bot}/messages/{messageId:int}", (string bot, int messageId, EditTextRequest request, BotRegistry registry, UserActions user) =>
             user.EditText(Resolve(registry, bot), request.User, messageId, request.Text, request.ChatId));
+        api.MapDelete("/bots/{bot}/chats/{chatId:long}/messages/{messageId:int}", (string bot, long chatId, int messageId, long user, BotRegistry registry, UserActions actions) =>
+        {
+            actions.DeleteMessage(Resolve(registry, bot), chatId, user, messageId);
+            return TypedResults.NoContent();
+        });
         api.MapPost("/bots/{bot}/callbacks", (string bot, PressButtonRequest request, BotRegistry registry, UserActions user) =>
             user.PressButton(Resolve(registry, bot), request.User, request.MessageId, request.CallbackData, request.Text, request.ChatId));
         api.MapPut("/bots/{bot}/chats/{chatId:long}/blocked", (string bot, long chatId, BlockRequest request, BotRegistry registry, UserActions user) =>

@@ -100,6 +100,26 @@ public sealed class UserActions(TimeProvider clock, IOptions<SandboxOptions> opt
     }
 
     /// <summary>
+    /// The user <paramref name="userId"/> deletes their message in chat <paramref name="chatId"/>: their private chat, or
+    /// a group of theirs (a member, their own messages). Telegram tells the bot nothing; a message of the bot's that replied to it no longer carries it
+    /// (<c>reply_to_message</c>), and a new reply to it is refused unless sent without one.
+    /// </summary>
+    public void DeleteMessage(SandboxBot bot, long chatId, long userId, int messageId)
+    {
+        lock (bot.Sync)
+        {
+            var chat = bot.Chats.GetValueOrDefault(chatId) ?? throw new ControlException(404, "chat not found");
+            if (chat.IsGroup ? !chat.Members.ContainsKey(userId) : chat.User.Id != userId)
+                throw new ControlException(403, "the user is not in this chat");
+            var message = chat.Find(messageId);
+            if (message is null || message.Deleted || message.FromBot || (chat.IsGroup && message.From?.Id != userId))
+                throw new ControlException(404, "message of the user not found");
+            message.Deleted = true;
+            chat.Changed.Pulse();
+        }
+    }
+
+    /// <summary>
     /// The user presses a button of the bot's message in their private chat, or in the group <paramref name="chatId"/>:
     /// any member can press any button there, and the callback query comes from who pressed.
     /// </summary>

@@ -85,6 +85,28 @@ public sealed class GroupTests(SandboxHost sandbox) : SandboxTest(sandbox)
     }
 
     [Fact]
+    public async Task A_member_deletes_their_own_message_and_the_bot_s_reply_to_it_no_longer_carries_it()
+    {
+        var group = await Client.CreateGroupAsync(Token, "Team", [Alice, Boris], ct: Ct);
+        var command = await Client.SendTextAsync(Token, group.ChatId, Alice, "/start", ct: Ct);
+        var reply = await Bot.SendMessage(group.ChatId, "Menu", replyParameters: new ReplyParameters { MessageId = command.MessageId },
+            replyMarkup: new InlineKeyboardMarkup(InlineKeyboardButton.WithCallbackData("Go", "go")), cancellationToken: Ct);
+        Assert.Equal(Alice.Id, reply.ReplyToMessage?.From?.Id);
+
+        var notHers = await Assert.ThrowsAsync<HttpRequestException>(() => Client.DeleteMessageAsync(Token, group.ChatId, Boris.Id, command.MessageId, Ct));
+        await Client.DeleteMessageAsync(Token, group.ChatId, Alice.Id, command.MessageId, Ct);
+        var offset = (await Bot.GetUpdates(cancellationToken: Ct))[^1].Id + 1;
+        await Client.PressButtonAsync(Token, group.ChatId, Boris, reply.MessageId, "go", Ct);
+        var press = (await Bot.GetUpdates(offset, cancellationToken: Ct)).Single().CallbackQuery!;
+
+        Assert.Equal(HttpStatusCode.NotFound, notHers.StatusCode); // a member deletes only their own
+        Assert.Null(press.Message!.ReplyToMessage); // as Telegram: the message replied to is gone
+        var deleted = await Assert.ThrowsAsync<ApiRequestException>(() =>
+            Bot.SendMessage(group.ChatId, "Again", replyParameters: new ReplyParameters { MessageId = command.MessageId }, cancellationToken: Ct));
+        Assert.Equal("Bad Request: message to be replied not found", deleted.Message);
+    }
+
+    [Fact]
     public async Task A_web_app_button_is_refused_in_a_group_and_taken_in_a_private_chat()
     {
         var group = await Client.CreateGroupAsync(Token, "Team", [Alice], ct: Ct);

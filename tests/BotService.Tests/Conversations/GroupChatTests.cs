@@ -68,6 +68,28 @@ public sealed class GroupChatTests(RedisServerFixture redis, GroupChatTests.Bot 
             .Select(button => button?["web_app"]?["url"]?.GetValue<string>()).OfType<string>()];
 
     [Fact]
+    public async Task A_menu_stays_its_member_s_once_their_command_is_deleted()
+    {
+        var (alice, boris) = (SandboxBotHost.NewUser("Alice"), SandboxBotHost.NewUser("Boris"));
+        var group = await host.NewGroupAsync(alice, boris);
+        var command = await host.SendAsync(group, alice, "/start");
+        var menu = await host.WaitForAsync(group, "What would you like to do?", command);
+        // Boris has a menu of his own, which a press read against his state would take for outdated and redraw here.
+        await host.WaitForAsync(group, "What would you like to do?", await host.SendAsync(group, boris, "/start"));
+
+        await host.DeleteAsync(group, alice, command); // a group's clean-up bot, or Alice herself: the menu replies to nothing now
+        var answer = await host.PressAsync(group, boris, menu, "❓ Help");
+
+        Assert.Equal("This menu belongs to someone else.", answer.Text);
+        await host.WaitForAsync(group, "/language", await host.SendAsync(group, alice, "/help")); // handled in order: Boris's press is done
+        var untouched = await host.MessageAsync(group, menu.MessageId);
+        Assert.Equal((menu.Text, false), (untouched.Text, untouched.Edited));
+        // Alice's own press still works.
+        Assert.Null((await host.PressAsync(group, alice, menu, "❓ Help")).Text);
+        await host.WaitForMessageAsync(group, menu.MessageId, m => m.Text.Contains("/language", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Member_s_own_menus_in_a_group_are_told_apart_from_another_member_s()
     {
         var (alice, boris) = (SandboxBotHost.NewUser("Alice"), SandboxBotHost.NewUser("Boris", "uk"));

@@ -106,8 +106,15 @@ public sealed class SandboxBotHost : IAsyncDisposable
     public Task<SandboxChatMessage> WaitForMessageAsync(long group, int messageId, Func<SandboxChatMessage, bool> condition) =>
         Client.WaitForAsync(Token, group, state => state.Messages.FirstOrDefault(m => m.MessageId == messageId && condition(m)), Deadline, TestContext.Current.CancellationToken);
 
+    /// <summary>The version of a menu's keyboard (a private chat's buttons, or a group's, which name their member).</summary>
     public static long VersionOf(SandboxChatMessage message) =>
-        message.InlineKeyboard!.SelectMany(row => row).Select(b => CallbackData.Unpack<MenuButton>(b.CallbackData)).OfType<MenuButton>().First().Version;
+        message.InlineKeyboard!.SelectMany(row => row)
+            .Select(b => CallbackData.Unpack<MenuButton>(b.CallbackData) ?? CallbackData.Unpack<GroupMenuButton>(b.CallbackData)?.Button)
+            .OfType<MenuButton>().First().Version;
+
+    /// <summary>The member <paramref name="member"/> deletes their message <paramref name="messageId"/> of the group.</summary>
+    public Task DeleteAsync(long group, SandboxUser member, int messageId) =>
+        Client.DeleteMessageAsync(Token, group, member.Id, messageId, TestContext.Current.CancellationToken);
 
     public ValueTask DisposeAsync() => mesh.DisposeAsync();
 }

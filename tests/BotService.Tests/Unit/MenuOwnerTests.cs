@@ -1,6 +1,7 @@
 using Mesh.Bot.Conversations;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
+using MenuButton = Mesh.Bot.Conversations.MenuButton;
 
 namespace Mesh.Bot.Tests.Unit;
 
@@ -30,6 +31,29 @@ public sealed class MenuOwnerTests
     [Fact]
     public void A_keyboard_answering_an_anonymous_admin_is_anyone_s_since_its_sender_is_a_stand_in() =>
         Assert.False(BotDispatcher.IsSomeoneElses(Press(Alice, ChatType.Supergroup, From(Anonymous, new Chat { Id = -100_1, Type = ChatType.Supergroup }))));
+
+    [Fact]
+    public void A_group_menu_s_buttons_name_its_member_whatever_the_message_replies_to()
+    {
+        var data = new GroupMenuButton(Alice.Id, "main", 3, "billing").Pack();
+        var boris = Press(Boris, ChatType.Supergroup, null);
+        boris.Data = data;
+        var alice = Press(Alice, ChatType.Supergroup, From(Boris)); // even replying to someone else's message
+        alice.Data = data;
+
+        Assert.True(BotDispatcher.IsSomeoneElses(boris));
+        Assert.False(BotDispatcher.IsSomeoneElses(alice));
+    }
+
+    [Fact]
+    public void A_group_menu_button_fits_Telegram_s_64_bytes_with_the_longest_ids_and_names()
+    {
+        var packed = new GroupMenuButton(long.MaxValue, "language", long.MaxValue, "subscription").Pack();
+
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(packed) <= CallbackData.MaxBytes, packed);
+        Assert.Equal(new MenuButton("language", long.MaxValue, "subscription"), CallbackData.Unpack<GroupMenuButton>(packed)!.Button);
+        Assert.Null(CallbackData.Unpack<MenuButton>(packed)); // a private chat's reading does not take it for its own
+    }
 
     [Fact]
     public void A_keyboard_answering_nothing_or_in_a_private_chat_is_anyone_s() =>
