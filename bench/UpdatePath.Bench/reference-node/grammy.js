@@ -3,9 +3,7 @@
 // own, to the benchmark's sink; grammY's Node build already keeps its connections alive). /start is answered inline with
 // the mesh's reply: its greeting in HTML, its main menu's six buttons with their labels and callback data.
 // Arguments: the Bot API root (the sink), the webhook secret. Prints its URL and versions; stops when stdin ends.
-const fs = require("node:fs");
-const http = require("node:http");
-const path = require("node:path");
+const { greeting, serve } = require("./serve.js");
 const { Bot, InlineKeyboard, webhookCallback } = require("grammy");
 
 const [apiRoot, secret] = process.argv.slice(2);
@@ -18,19 +16,9 @@ const menu = new InlineKeyboard()
   .text("🪙 Buy tokens", "mn:main:1:billing").text("⭐ Subscription", "mn:main:1:subscription").row()
   .text("🆘 Support", "mn:main:1:support").text("👤 Profile", "mn:profile:1:").row()
   .text("🌐 Language", "mn:language:1:").text("❓ Help", "mn:help:1:");
-const escapeHtml = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 bot.command("start", (ctx) =>
-  ctx.reply(`Hello, ${escapeHtml(ctx.from.first_name)}! 👋\nWhat would you like to do?`, { parse_mode: "HTML", reply_markup: menu }));
+  ctx.reply(greeting(ctx.from.first_name), { parse_mode: "HTML", reply_markup: menu }));
 // As grammY's guide on errors has it: an error is logged, not left to crash the process.
 bot.catch((err) => console.error(`update ${err.ctx?.update?.update_id}: ${err.error}`));
 
-const server = http.createServer(webhookCallback(bot, "http", { secretToken: secret }));
-server.keepAliveTimeout = 300_000;
-server.listen(0, "127.0.0.1", () =>
-  console.log(`http://127.0.0.1:${server.address().port}/ node ${process.version}, grammY ${versionOf("grammy")}`));
-// A package's version, read from its folder (grammY's package.json is not among its exports).
-function versionOf(name) {
-  return JSON.parse(fs.readFileSync(path.join(__dirname, "node_modules", name, "package.json"), "utf8")).version;
-}
-process.stdin.on("end", () => server.close(() => process.exit(0)));
-process.stdin.resume();
+serve(webhookCallback(bot, "http", { secretToken: secret }), "grammY", "grammy");

@@ -5,9 +5,7 @@
 // other references' are (on, Telegraf would write it into the webhook's answer, for Telegram to perform: work nobody here
 // would do or count). Connections are kept alive by Node's global agent (Node 19 and later).
 // Arguments: the Bot API root (the sink), the webhook secret. Prints its URL and versions; stops when stdin ends.
-const fs = require("node:fs");
-const http = require("node:http");
-const path = require("node:path");
+const { greeting, serve } = require("./serve.js");
 const { Markup, Telegraf } = require("telegraf");
 
 const [apiRoot, secret] = process.argv.slice(2);
@@ -19,18 +17,8 @@ const menu = Markup.inlineKeyboard([
   [Markup.button.callback("🆘 Support", "mn:main:1:support"), Markup.button.callback("👤 Profile", "mn:profile:1:")],
   [Markup.button.callback("🌐 Language", "mn:language:1:"), Markup.button.callback("❓ Help", "mn:help:1:")],
 ]);
-const escapeHtml = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-bot.start((ctx) => ctx.replyWithHTML(`Hello, ${escapeHtml(ctx.from.first_name)}! 👋\nWhat would you like to do?`, menu));
+bot.start((ctx) => ctx.replyWithHTML(greeting(ctx.from.first_name), menu));
 // As Telegraf's docs have it: an error is logged, not left to crash the process.
 bot.catch((err, ctx) => console.error(`update ${ctx.update.update_id}: ${err}`));
 
-const server = http.createServer(bot.webhookCallback("/", { secretToken: secret }));
-server.keepAliveTimeout = 300_000;
-server.listen(0, "127.0.0.1", () =>
-  console.log(`http://127.0.0.1:${server.address().port}/ node ${process.version}, Telegraf ${versionOf("telegraf")}`));
-// A package's version, read from its folder (package.json need not be among its exports).
-function versionOf(name) {
-  return JSON.parse(fs.readFileSync(path.join(__dirname, "node_modules", name, "package.json"), "utf8")).version;
-}
-process.stdin.on("end", () => server.close(() => process.exit(0)));
-process.stdin.resume();
+serve(bot.webhookCallback("/", { secretToken: secret }), "Telegraf", "telegraf");
