@@ -129,9 +129,12 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
         {
             var query = ctx.Update.CallbackQuery!;
             var someoneElses = IsSomeoneElses(query);
-            if (!someoneElses)
+            if (!someoneElses && GroupMenuButtonOf(query.Data) is { } pressed)
             {
-                ReadAsMenuButton(query);
+                // Its own member's press: read on as the MenuButton it is (routes and menus know only that), and a
+                // redraw is for that member again.
+                query.Data = pressed.Button.Pack();
+                ctx.PressedMenuOwner = pressed.Owner;
             }
             if (someoneElses)
             {
@@ -177,17 +180,14 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
     /// sender, in <c>from</c>, is a stand-in account (GroupAnonymousBot), not whoever presses.
     /// </summary>
     internal static bool IsSomeoneElses(CallbackQuery query) =>
-        CallbackData.Unpack<GroupMenuButton>(query.Data) is { } drawn
+        GroupMenuButtonOf(query.Data) is { } drawn
             ? drawn.Owner != query.From.Id
             : query.Message is { Chat.Type: ChatType.Group or ChatType.Supergroup, ReplyToMessage: { From: { } owner, SenderChat: null } }
                 && owner.Id != query.From.Id;
 
-    /// <summary>A press on a group's menu by its own member, read on as the <see cref="MenuButton"/> it is: routes and menus know only that.</summary>
-    static void ReadAsMenuButton(CallbackQuery query)
-    {
-        if (CallbackData.Unpack<GroupMenuButton>(query.Data) is { } drawn)
-        {
-            query.Data = drawn.Button.Pack();
-        }
-    }
+    /// <summary>The data of a group menu's button, read; null for any other (a private chat's button costs a prefix check, not a parse).</summary>
+    static GroupMenuButton? GroupMenuButtonOf(string? data) =>
+        data is not null && data.StartsWith(GroupMenuButtonPrefix, StringComparison.Ordinal) ? CallbackData.Unpack<GroupMenuButton>(data) : null;
+
+    static readonly string GroupMenuButtonPrefix = CallbackData.PrefixOf<GroupMenuButton>() + ":";
 }

@@ -103,12 +103,25 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
     }
 
     /// <summary>
-    /// Whom a menu drawn now is for: in a group, the member it answers (the one who pressed, for a press); none in a
-    /// private chat, and none for a message sent on behalf of a chat (an anonymous admin's: its sender is a stand-in
-    /// account that every such admin shares, so the menu is anyone's).
+    /// Whom a menu drawn now is for, in a group (none in a private chat): for a message, the member who sent it; for a
+    /// press, the member the pressed menu is for, as its buttons name them (<see cref="ConversationContext"/>'s
+    /// <c>PressedMenuOwner</c>) or, for a menu from before they did, as the message it replies to says; never the one who
+    /// pressed as such. None when that message was sent on behalf of a chat (an anonymous admin's, or one posted as a
+    /// channel): its sender is a stand-in account, and the admin's own id must not be put into buttons the group can
+    /// read. A menu for no one is anyone's, as it was.
     /// </summary>
-    static long? MenuOwner(BotContext ctx) =>
-        ctx.InGroup && ctx.Update.Message?.SenderChat is null && ctx.From is { } from ? from.Id : null;
+    internal static long? MenuOwner(BotContext ctx)
+    {
+        if (!ctx.InGroup)
+        {
+            return null;
+        }
+        if (ctx.Update.CallbackQuery is { } query)
+        {
+            return ctx.PressedMenuOwner ?? (query.Message is { ReplyToMessage: { From: { } member, SenderChat: null } } ? member.Id : null);
+        }
+        return (ctx.Update.Message ?? ctx.Update.EditedMessage) is { SenderChat: null, From: { } from } ? from.Id : null;
+    }
 
     /// <summary>
     /// Checks a menu press: an outdated one is answered and the current screen shown; a navigation button is answered

@@ -17,6 +17,7 @@ public static class ConversationContext
     const string AnsweredKey = "conversation.answered";
     const string RouteKey = "conversation.route";
     const string MenuKey = "conversation.menu";
+    const string PressedMenuOwnerKey = "conversation.pressed-menu-owner";
 
     extension(BotContext ctx)
     {
@@ -46,6 +47,16 @@ public static class ConversationContext
         {
             get => ctx.Items.TryGetValue(MenuKey, out var menu) && menu is MenuState m ? m : default;
             set => ctx.Items[MenuKey] = value;
+        }
+
+        /// <summary>
+        /// For a press on a group's menu that names its member (<see cref="GroupMenuButton"/>): that member, whom a redraw
+        /// of it is for. Set by <see cref="BotDispatcher"/> once the press is found to be theirs; null otherwise.
+        /// </summary>
+        public long? PressedMenuOwner
+        {
+            get => ctx.Items.TryGetValue(PressedMenuOwnerKey, out var owner) ? owner as long? : null;
+            set => ctx.Items[PressedMenuOwnerKey] = value;
         }
 
         /// <summary>The route that took the update, for logs and traces.</summary>

@@ -1,4 +1,5 @@
 using Mesh.Bot.Conversations;
+using Mesh.Bot.Updates;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 using MenuButton = Mesh.Bot.Conversations.MenuButton;
@@ -53,6 +54,36 @@ public sealed class MenuOwnerTests
         Assert.True(System.Text.Encoding.UTF8.GetByteCount(packed) <= CallbackData.MaxBytes, packed);
         Assert.Equal(new MenuButton("language", long.MaxValue, "subscription"), CallbackData.Unpack<GroupMenuButton>(packed)!.Button);
         Assert.Null(CallbackData.Unpack<MenuButton>(packed)); // a private chat's reading does not take it for its own
+    }
+
+    static readonly Chat Group = new() { Id = -100_1, Type = ChatType.Supergroup };
+
+    static BotContext Context(Update update) => new(update, Group.Id, null!, null!, CancellationToken.None);
+
+    [Fact]
+    public void A_menu_drawn_for_a_message_is_its_sender_s_unless_sent_on_behalf_of_a_chat()
+    {
+        var members = Context(new Update { Message = new Message { Id = 1, From = Alice, Chat = Group, Text = "/start" } });
+        var anonymous = Context(new Update { Message = new Message { Id = 2, From = Anonymous, SenderChat = Group, Chat = Group, Text = "/start" } });
+        var inPrivate = new BotContext(new Update { Message = new Message { Id = 3, From = Alice, Chat = new Chat { Id = Alice.Id, Type = ChatType.Private }, Text = "/start" } },
+            Alice.Id, null!, null!, CancellationToken.None);
+
+        Assert.Equal([Alice.Id, null, null], [BotMenus.MenuOwner(members), BotMenus.MenuOwner(anonymous), BotMenus.MenuOwner(inPrivate)]);
+    }
+
+    [Fact]
+    public void A_menu_redrawn_for_a_press_is_its_member_s_never_the_presser_s_as_such()
+    {
+        // A named menu, pressed by its member (the dispatcher has found it theirs).
+        var named = Context(new Update { CallbackQuery = Press(Alice, ChatType.Supergroup, null) });
+        named.PressedMenuOwner = Alice.Id;
+        // An older menu, answering a member's command, pressed by that member; and one answering an anonymous admin's,
+        // pressed by Boris (anyone may): it stays anyone's, and no one's id goes into its buttons.
+        var older = Context(new Update { CallbackQuery = Press(Alice, ChatType.Supergroup, From(Alice)) });
+        var admins = Context(new Update { CallbackQuery = Press(Boris, ChatType.Supergroup, From(Anonymous, Group)) });
+        var nobodys = Context(new Update { CallbackQuery = Press(Boris, ChatType.Supergroup, null) });
+
+        Assert.Equal([Alice.Id, Alice.Id, null, null], [BotMenus.MenuOwner(named), BotMenus.MenuOwner(older), BotMenus.MenuOwner(admins), BotMenus.MenuOwner(nobodys)]);
     }
 
     [Fact]

@@ -222,6 +222,30 @@ public sealed class SendRateLimitsTests
     }
 
     [Fact]
+    public void A_group_s_message_waits_for_its_chat_s_limit_even_while_its_group_s_has_room()
+    {
+        // One message per 4 s to a chat; the group's own limit has room for two at once.
+        var limits = Limits(perChatPerSecond: 0.25, perGroupPerMinute: 20, perGroupBurst: 2);
+        Assert.True(limits.WaitAsync(Group, Ct).IsCompletedSuccessfully);
+
+        var again = limits.WaitAsync(Group, Ct).AsTask();
+
+        AssertGoesAfter(TimeSpan.FromSeconds(4), again, "the group's second message"); // the chat's limit decides
+    }
+
+    [Fact]
+    public void A_group_s_message_waits_for_its_group_s_limit_once_its_chat_s_has_let_it_go()
+    {
+        // The chat allows two at once; the group, one message per 3 s.
+        var limits = Limits(perChatPerSecond: 1, perChatBurst: 2, perGroupPerMinute: 20);
+        Assert.True(limits.WaitAsync(Group, Ct).IsCompletedSuccessfully);
+
+        var again = limits.WaitAsync(Group, Ct).AsTask();
+
+        AssertGoesAfter(TimeSpan.FromSeconds(3), again, "the group's second message"); // the group's limit decides
+    }
+
+    [Fact]
     public void Groups_not_messaged_lately_are_forgotten()
     {
         var limits = Limits(perGroupPerMinute: 20, perGroupBurst: 3);
