@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
 using StackExchange.Redis;
 using Telegram.Bot.Exceptions;
 
@@ -62,9 +63,15 @@ public sealed partial class WebhookKeeper(
                 {
                     await webhook.ReconcileAsync(force: false, stoppingToken);
                 }
-                else if (await webhook.RestoreIfDeletedAsync(stoppingToken) is { } found)
+                else
                 {
-                    Report(found);
+                    // The check every few minutes is background chatter, not a trace of its own on the dashboard each
+                    // time (what it finds wrong, or puts back, it logs); the reconciliation at start stays traced.
+                    using var untraced = SuppressInstrumentationScope.Begin();
+                    if (await webhook.RestoreIfDeletedAsync(stoppingToken) is { } found)
+                    {
+                        Report(found);
+                    }
                 }
                 return;
             }

@@ -119,6 +119,34 @@ public sealed class TracingTests(RedisServerFixture redis) : IAsyncLifetime
         await Until.TrueAsync(() => Names(handling.TraceId).Contains("sendMessage"), "the polled /help's sendMessage in its handling's trace");
     }
 
+    [Fact]
+    public async Task A_bot_in_webhook_mode_records_its_webhook_s_reconciliation_at_start_but_no_trace_of_each_check_after()
+    {
+        await bot.DisposeAsync(); // this test's own bot, in webhook mode, checking the webhook every second
+        bot = new BotHost(this, new Dictionary<string, string>
+        {
+            ["Telegram:PublicUrl"] = "https://bot.example",
+            ["Telegram:WebhookSecret"] = "tracing-tests-secret",
+            ["Telegram:WebhookCheckInterval"] = "00:00:01",
+        });
+        _ = bot.Server;
+        var checksAtStart = 0L;
+        await Until.TrueAsync(async () => (checksAtStart = (await sandbox.Client.GetCallsAsync(sandbox.BotToken, Ct)).Of("getWebhookInfo")) >= 1,
+            TimeSpan.FromSeconds(20), "the webhook's reconciliation at start");
+        // Three more checks, a second apart.
+        await Until.TrueAsync(async () => (await sandbox.Client.GetCallsAsync(sandbox.BotToken, Ct)).Of("getWebhookInfo") >= checksAtStart + 3,
+            TimeSpan.FromSeconds(20), "three periodic webhook checks");
+        // Spans are recorded when they end: a Redis call in a span of ours drains what came before it.
+        using (BotTelemetry.Source.StartActivity("TracingTests.Ping"))
+        {
+            await bot.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase().PingAsync();
+        }
+        await Until.TrueAsync(() => spans.Recorded.Any(s => IsRedis(s) && s.ParentSpanId != default), TimeSpan.FromSeconds(30), "the Redis call inside a span");
+
+        var checks = spans.Recorded.Count(s => (s.GetTagItem("url.full") as string)?.Contains("/getWebhookInfo", StringComparison.Ordinal) == true);
+        Assert.InRange(checks, 1, checksAtStart); // the reconciliation at start only
+    }
+
     static readonly Method<AcceptBatchRequest, AcceptBatchReply> AcceptBatch = new(MethodType.Unary, "mesh.bot.TelegramUpdates", "AcceptBatch",
         Marshallers.Create(r => r.ToByteArray(), AcceptBatchRequest.Parser.ParseFrom),
         Marshallers.Create(r => r.ToByteArray(), AcceptBatchReply.Parser.ParseFrom));
@@ -127,7 +155,7 @@ public sealed class TracingTests(RedisServerFixture redis) : IAsyncLifetime
 
     static bool IsRedis(Activity span) => span.Source.Name.Contains("StackExchangeRedis", StringComparison.Ordinal);
 
-    sealed class BotHost(TracingTests test) : WebApplicationFactory<TelegramUpdatesApi>
+    sealed class BotHost(TracingTests test, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<TelegramUpdatesApi>
     {
         public TimeSpan IdlePoll { get; } = TimeSpan.FromMilliseconds(200);
 
@@ -150,6 +178,10 @@ public sealed class TracingTests(RedisServerFixture redis) : IAsyncLifetime
                 ["Bot:ReorderWindow"] = "00:00:00.050",
                 ["Logging:LogLevel:Default"] = "Warning",
             })
+            {
+                builder.UseSetting(key, value);
+            }
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             {
                 builder.UseSetting(key, value);
             }
