@@ -16,14 +16,9 @@ public sealed partial class BotCommandsPublisher(ITelegramBotClient bot, TimePro
     /// the profile is kept to the private chat (its command in a group only points there) and no dialog starts in a
     /// group, so there is nothing to cancel.
     /// </summary>
-    public static IReadOnlyList<BotCommand> CommandsOf(BotTexts t, bool group = false) => group
-        ?
-        [
-            new() { Command = "start", Description = t.CommandStart },
-            new() { Command = "language", Description = t.CommandLanguage },
-            new() { Command = "help", Description = t.CommandHelp },
-        ]
-        :
+    public static IReadOnlyList<BotCommand> CommandsOf(BotTexts t, bool group = false)
+    {
+        BotCommand[] all =
         [
             new() { Command = "start", Description = t.CommandStart },
             new() { Command = "profile", Description = t.CommandProfile },
@@ -31,6 +26,8 @@ public sealed partial class BotCommandsPublisher(ITelegramBotClient bot, TimePro
             new() { Command = "cancel", Description = t.CommandCancel },
             new() { Command = "help", Description = t.CommandHelp },
         ];
+        return group ? [.. all.Where(c => c.Command is not ("profile" or "cancel"))] : all;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
