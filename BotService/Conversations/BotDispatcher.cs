@@ -182,8 +182,8 @@ public sealed class BotDispatcher(BotRouter router, BotMenus menus, ChatMemberTr
     internal static bool IsSomeoneElses(CallbackQuery query) =>
         GroupMenuButtonOf(query.Data) is { } drawn
             ? drawn.Owner != query.From.Id
-            : query.Message is { Chat.Type: ChatType.Group or ChatType.Supergroup, ReplyToMessage: { From: { } owner, SenderChat: null } }
-                && owner.Id != query.From.Id;
+            : query.Message is { Chat.Type: ChatType.Group or ChatType.Supergroup } && BotMenus.MemberAnsweredBy(query.Message) is { } owner
+                && owner != query.From.Id;
 
     /// <summary>The data of a group menu's button, read; null for any other (a private chat's button costs a prefix check, not a parse).</summary>
     static GroupMenuButton? GroupMenuButtonOf(string? data) =>

@@ -118,10 +118,18 @@ public sealed class BotMenus(BotRouter router, ConversationStore store)
         }
         if (ctx.Update.CallbackQuery is { } query)
         {
-            return ctx.PressedMenuOwner ?? (query.Message is { ReplyToMessage: { From: { } member, SenderChat: null } } ? member.Id : null);
+            return ctx.PressedMenuOwner ?? MemberAnsweredBy(query.Message);
         }
         return (ctx.Update.Message ?? ctx.Update.EditedMessage) is { SenderChat: null, From: { } from } ? from.Id : null;
     }
+
+    /// <summary>
+    /// The member whose message <paramref name="message"/> replies to; none when it replies to nothing (or to a message
+    /// gone since) or to a message sent on behalf of a chat (an anonymous admin's, or one posted as a channel: its
+    /// <c>from</c> is a stand-in account).
+    /// </summary>
+    internal static long? MemberAnsweredBy(Message? message) =>
+        message is { ReplyToMessage: { From: { } member, SenderChat: null } } ? member.Id : null;
 
     /// <summary>
     /// Checks a menu press: an outdated one is answered and the current screen shown; a navigation button is answered
