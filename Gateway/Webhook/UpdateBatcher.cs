@@ -159,23 +159,13 @@ public sealed partial class UpdateBatcher(
             var statuses = await CallAsync(batch);
             // Counted before the requests are answered (each goes on on this thread): an operator who has seen the 503s
             // finds them counted.
-            var (refused, lowest, highest) = (0, long.MaxValue, long.MinValue);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (i >= statuses.Count || OutcomeOf(statuses[i]) == AcceptOutcome.Unavailable)
-                {
-                    var id = batch[i].Envelope.UpdateId;
-                    (refused, lowest, highest) = (refused + 1, Math.Min(lowest, id), Math.Max(highest, id));
-                }
-            }
-            if (refused < batch.Count)
+            // A run of refusals ends with a batch taken, before this batch's own refusals (if any) start the next.
+            var refused = RefusedOf(batch, statuses);
+            if (refused.Count < batch.Count)
             {
                 traffic.Taken();
             }
-            if (refused > 0)
-            {
-                traffic.Refused(refused, lowest, highest);
-            }
+            Count(refused);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Complete(i < statuses.Count ? OutcomeOf(statuses[i]) : AcceptOutcome.Unavailable);
@@ -184,27 +174,40 @@ public sealed partial class UpdateBatcher(
         catch (RpcException e)
         {
             LogBotUnavailable(logger, batch.Count, batch[0].Envelope.UpdateId, e.StatusCode);
-            RefusedAll(batch);
+            Count(RefusedOf(batch, []));
             CompleteAll(batch, AcceptOutcome.Unavailable);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Not expected from a gRPC client; the requests waiting on it must still be answered.
             LogCallFailed(logger, batch.Count, e.GetType().Name);
-            RefusedAll(batch);
+            Count(RefusedOf(batch, []));
             CompleteAll(batch, AcceptOutcome.Unavailable);
         }
     }
 
-    /// <summary>Counts every update of <paramref name="batch"/> refused (<see cref="WebhookTraffic"/>): how many, and their update ids.</summary>
-    void RefusedAll(List<PendingUpdate> batch)
+    /// <summary>The updates of <paramref name="batch"/> the bot did not take, by its <paramref name="statuses"/> (none given: all of them): how many, and their update ids.</summary>
+    static (int Count, long Lowest, long Highest) RefusedOf(List<PendingUpdate> batch, IList<AcceptStatus> statuses)
     {
-        var (lowest, highest) = (long.MaxValue, long.MinValue);
-        foreach (var pending in batch)
+        var (count, lowest, highest) = (0, long.MaxValue, long.MinValue);
+        for (var i = 0; i < batch.Count; i++)
         {
-            (lowest, highest) = (Math.Min(lowest, pending.Envelope.UpdateId), Math.Max(highest, pending.Envelope.UpdateId));
+            if (i >= statuses.Count || OutcomeOf(statuses[i]) == AcceptOutcome.Unavailable)
+            {
+                var id = batch[i].Envelope.UpdateId;
+                (count, lowest, highest) = (count + 1, Math.Min(lowest, id), Math.Max(highest, id));
+            }
         }
-        traffic.Refused(batch.Count, lowest, highest);
+        return (count, lowest, highest);
+    }
+
+    /// <summary>Records <paramref name="refused"/> for operators (<see cref="WebhookTraffic"/>), if any.</summary>
+    void Count((int Count, long Lowest, long Highest) refused)
+    {
+        if (refused.Count > 0)
+        {
+            traffic.Refused(refused.Count, refused.Lowest, refused.Highest);
+        }
     }
 
     async Task<IList<AcceptStatus>> CallAsync(List<PendingUpdate> batch)
