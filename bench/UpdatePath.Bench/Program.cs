@@ -177,12 +177,7 @@ foreach (var senders in senderCounts)
     var stopped = Stopwatch.GetTimestamp();
     // Wait for every reply (or give up after a minute): the sustained rate counts the backlog.
     var target = repliesBefore + run.Opening + run.Acked;
-    var until = DateTime.UtcNow.AddSeconds(60);
-    while (Delivered() < target && DateTime.UtcNow < until)
-    {
-        await Task.Delay(2);
-    }
-    var lastReply = Stopwatch.GetTimestamp();
+    var lastReply = await LastReplyAsync(target, TimeSpan.FromSeconds(60));
     var cpuMesh = CpuShare(cpu0, t0);
     var machine = MachineCpu.Read() - machine0;
     var switches = processes.Select((p, i) => (ContextSwitches(p.Pid) - switches0[i]) / (double)Math.Max(1, run.Sent)).ToArray();
@@ -217,12 +212,7 @@ foreach (var senders in senderCounts)
         var answered = await Load.RunAsync(bot.Url, senders, duration, chats, NextId, UpdatePathHost.Secret);
         // As for the mesh: the sustained rate runs to the last reply (each was sent before its acknowledgement; the
         // sink's count is up to 20 ms behind).
-        var referenceTarget = repliesBeforeReference + answered.Opening + answered.Acked;
-        for (var giveUp = DateTime.UtcNow.AddSeconds(5); Delivered() < referenceTarget && DateTime.UtcNow < giveUp;)
-        {
-            await Task.Delay(2);
-        }
-        var referenceLast = Stopwatch.GetTimestamp();
+        var referenceLast = await LastReplyAsync(repliesBeforeReference + answered.Opening + answered.Acked, TimeSpan.FromSeconds(5));
         var referenceSeconds = Stopwatch.GetElapsedTime(referenceStart, referenceLast).TotalSeconds;
         var shares = pids.Select((pid, i) => (ProcessCpu.Ticks(pid) - before[i]) / ProcessCpu.TicksPerSecond / referenceSeconds).ToArray();
         var referenceMachine = MachineCpu.Read() - machineBefore;
@@ -324,6 +314,17 @@ static string PauseShare(RuntimeTotals? totals, double seconds) =>
 
 static string Gen0PerThousand(RuntimeTotals? totals, long updates) =>
     totals is { } t ? $"{t.Gen0Collections * 1000.0 / Math.Max(1, updates):F2}" : "n/a";
+
+// When the sink had counted <target> replies (Stopwatch ticks), waiting at most <deadline> for them.
+async Task<long> LastReplyAsync(long target, TimeSpan deadline)
+{
+    var until = DateTime.UtcNow + deadline;
+    while (Delivered() < target && DateTime.UtcNow < until)
+    {
+        await Task.Delay(2);
+    }
+    return Stopwatch.GetTimestamp();
+}
 
 static async Task DrainAsync(Func<long> delivered, TimeSpan deadline)
 {
